@@ -1,0 +1,54 @@
+import type { DeploymentStatus, TrainingStatus } from "./targets.js";
+
+/** Every event long-running work emits. The CLI renders them, `--events` prints them as JSON lines. */
+export type MlshipEvent =
+  | { type: "upload.progress"; key: string; loaded: number; total?: number }
+  | { type: "download.progress"; key: string; loaded: number; total?: number }
+  | { type: "training.status"; job: string; status: TrainingStatus; secondaryStatus?: string; message?: string }
+  | { type: "training.log"; job: string; message: string; timestamp: number; stream?: string }
+  | { type: "deploy.status"; name: string; status: DeploymentStatus; message?: string }
+  | { type: "deploy.log"; name: string; message: string; timestamp: number; stream?: string }
+  | { type: "invoke.retry"; attempt: number; delayMs: number; reason: string }
+  | {
+      type: "score.progress";
+      rowsDone: number;
+      rowsFailed: number;
+      rowsPerSecond: number;
+      totalRows?: number;
+      etaSeconds?: number;
+    }
+  | { type: "log"; level: "debug" | "info" | "warn"; message: string };
+
+export type MlshipEventType = MlshipEvent["type"];
+export type EventOf<T extends MlshipEventType> = Extract<MlshipEvent, { type: T }>;
+
+/** Receives events. Must not throw and must return quickly. */
+export type EventSink = (event: MlshipEvent) => void;
+
+/** What every long operation receives: a way to stop it and a place to report to. */
+export interface OperationContext {
+  signal?: AbortSignal;
+  events?: EventSink;
+}
+
+export const noopSink: EventSink = () => {};
+
+/** A sink that keeps every event, for tests and for callers that want a transcript. */
+export function collectingSink(): EventSink & { readonly events: MlshipEvent[]; of<T extends MlshipEventType>(type: T): EventOf<T>[] } {
+  const events: MlshipEvent[] = [];
+  const sink = ((e: MlshipEvent) => {
+    events.push(e);
+  }) as EventSink & { events: MlshipEvent[]; of<T extends MlshipEventType>(type: T): EventOf<T>[] };
+  sink.events = events;
+  sink.of = <T extends MlshipEventType>(type: T) => events.filter((e): e is EventOf<T> => e.type === type);
+  return sink;
+}
+
+/** Emits to `ctx.events` if there is one; sink errors are swallowed so reporting never breaks work. */
+export function emit(ctx: OperationContext | undefined, event: MlshipEvent): void {
+  try {
+    ctx?.events?.(event);
+  } catch {
+    // A broken listener must not fail a training job or an upload.
+  }
+}
