@@ -33,3 +33,4 @@ export {
 export type { PluginOptionDescription, TargetPlugin } from "./plugin.js";
 export { defineTargetPlugin, TARGET_PLUGIN_API_VERSION } from "./plugin.js";
 export { createContainer, resolveDeployTarget, resolveTrainTarget } from "./container.js";
+export { isNodeRuntimeImage, NODE_RUNTIME_IMAGE } from "./images.js";
