@@ -107,6 +107,8 @@ export interface TrainTarget {
   stop(jobName: string, ctx?: OperationContext): Promise<void>;
   /** The job's log lines, in time order across hosts. */
   logs(jobName: string, options?: LogOptions): AsyncIterable<LogEvent>;
+  /** Downloads and safely extracts the job's model (and output) artifacts into `dir`; returns the files written. */
+  downloadArtifacts?(jobName: string, dir: string, ctx?: OperationContext): Promise<string[]>;
 }
 
 /** Which model to deploy: a training job, or a model artifact plus the inference code. */
