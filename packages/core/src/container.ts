@@ -1,6 +1,6 @@
 // The only module that loads reflect-metadata and tsyringe as values; everything else imports types only.
 import "reflect-metadata";
-import { container as rootContainer, type DependencyContainer } from "tsyringe";
+import { type DependencyContainer, container as rootContainer } from "tsyringe";
 import { MlshipError } from "./errors.js";
 import type { DeployTarget, TrainTarget } from "./targets.js";
 import { DeployTargetToken, TrainTargetToken } from "./tokens.js";

@@ -7,7 +7,12 @@ export type Row = Record<string, unknown>;
  * What can be staged: rows, a column object (`{ col: values[] }`), an async (or sync) iterable of rows,
  * or a local file/directory given as `{ path }`.
  */
-export type DataSource = readonly Row[] | Record<string, readonly unknown[]> | AsyncIterable<Row> | Iterable<Row> | { path: string };
+export type DataSource =
+  | readonly Row[]
+  | Record<string, readonly unknown[]>
+  | AsyncIterable<Row>
+  | Iterable<Row>
+  | { path: string };
 
 export type StageFormat = "csv" | "jsonl";
 

@@ -4,7 +4,11 @@ import { isMlshipError, MlshipError } from "./errors.js";
 describe("MlshipError", () => {
   it("carries code, hint, where and cause", () => {
     const cause = new Error("boom");
-    const e = new MlshipError("E_INVALID_INPUT", "row 3 has 2 columns, expected 4", { hint: "fix it", where: "data.csv:4", cause });
+    const e = new MlshipError("E_INVALID_INPUT", "row 3 has 2 columns, expected 4", {
+      hint: "fix it",
+      where: "data.csv:4",
+      cause,
+    });
     expect(e.code).toBe("E_INVALID_INPUT");
     expect(e.hint).toBe("fix it");
     expect(e.where).toBe("data.csv:4");

@@ -62,7 +62,14 @@ export class MlshipError extends Error {
 
   /** A JSON-safe view for `--json` output and event logs. */
   toJSON(): Record<string, unknown> {
-    return { name: this.name, code: this.code, message: this.message, hint: this.hint, where: this.where, details: this.details };
+    return {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+      hint: this.hint,
+      where: this.where,
+      details: this.details,
+    };
   }
 }
 

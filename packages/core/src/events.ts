@@ -4,7 +4,13 @@ import type { DeploymentStatus, TrainingStatus } from "./targets.js";
 export type MlshipEvent =
   | { type: "upload.progress"; key: string; loaded: number; total?: number }
   | { type: "download.progress"; key: string; loaded: number; total?: number }
-  | { type: "training.status"; job: string; status: TrainingStatus; secondaryStatus?: string; message?: string }
+  | {
+      type: "training.status";
+      job: string;
+      status: TrainingStatus;
+      secondaryStatus?: string;
+      message?: string;
+    }
   | { type: "training.log"; job: string; message: string; timestamp: number; stream?: string }
   | { type: "deploy.status"; name: string; status: DeploymentStatus; message?: string }
   | { type: "deploy.log"; name: string; message: string; timestamp: number; stream?: string }
@@ -34,7 +40,10 @@ export interface OperationContext {
 export const noopSink: EventSink = () => {};
 
 /** A sink that keeps every event, for tests and for callers that want a transcript. */
-export function collectingSink(): EventSink & { readonly events: MlshipEvent[]; of<T extends MlshipEventType>(type: T): EventOf<T>[] } {
+export function collectingSink(): EventSink & {
+  readonly events: MlshipEvent[];
+  of<T extends MlshipEventType>(type: T): EventOf<T>[];
+} {
   const events: MlshipEvent[] = [];
   const sink = ((e: MlshipEvent) => {
     events.push(e);

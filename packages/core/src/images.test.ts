@@ -8,7 +8,9 @@ describe("isNodeRuntimeImage", () => {
     expect(isNodeRuntimeImage("mlship-node")).toBe(true);
   });
   it("rejects other images", () => {
-    expect(isNodeRuntimeImage("683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3")).toBe(false);
+    expect(
+      isNodeRuntimeImage("683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"),
+    ).toBe(false);
     expect(isNodeRuntimeImage("mlship-node-extra:1")).toBe(false);
   });
 });

@@ -1,14 +1,31 @@
+export type { SupportedContentType } from "./codecs/content-types.js";
+export { CONTENT_TYPES, mediaType, negotiateAccept } from "./codecs/content-types.js";
+export { decodeCsv, encodeCsv } from "./codecs/csv.js";
+export type { EncodeJsonOptions } from "./codecs/json.js";
+export { decodeJson, encodeJson } from "./codecs/json.js";
+export type { EncodeNpyOptions, NdArray, NpyData, NpyDtype } from "./codecs/npy.js";
+export { decodeNpy, encodeNpy, ndArrayToValues } from "./codecs/npy.js";
+export { deserialize, serialize } from "./codecs/serialize.js";
+export type { Cell, Values } from "./codecs/values.js";
+export { createContainer, resolveDeployTarget, resolveTrainTarget } from "./container.js";
 export type { DataRef, DataSource, DataStager, ObjectStore, Row, StageFormat, StageOptions } from "./data.js";
+export type { KnownErrorCode, MlshipErrorCode, MlshipErrorOptions } from "./errors.js";
+export { abortError, isMlshipError, MlshipError } from "./errors.js";
+export type { EventOf, EventSink, MlshipEvent, MlshipEventType, OperationContext } from "./events.js";
+export { collectingSink, emit, noopSink } from "./events.js";
+export { isNodeRuntimeImage, NODE_RUNTIME_IMAGE } from "./images.js";
 export type { JsonObject, JsonPrimitive, JsonValue } from "./json.js";
+export type { PluginOptionDescription, TargetPlugin } from "./plugin.js";
+export { defineTargetPlugin, TARGET_PLUGIN_API_VERSION } from "./plugin.js";
 export type {
   Deployment,
   DeploymentStatus,
   DeploySpec,
   DeployTarget,
   Framework,
-  Invoker,
   InvokeRequest,
   InvokeResponse,
+  Invoker,
   ListOptions,
   LogEvent,
   LogOptions,
@@ -18,10 +35,6 @@ export type {
   TrainSpec,
   TrainTarget,
 } from "./targets.js";
-export type { EventOf, EventSink, MlshipEvent, MlshipEventType, OperationContext } from "./events.js";
-export { collectingSink, emit, noopSink } from "./events.js";
-export type { KnownErrorCode, MlshipErrorCode, MlshipErrorOptions } from "./errors.js";
-export { abortError, isMlshipError, MlshipError } from "./errors.js";
 export {
   createToken,
   DataStagerToken,
@@ -30,7 +43,3 @@ export {
   ObjectStoreToken,
   TrainTargetToken,
 } from "./tokens.js";
-export type { PluginOptionDescription, TargetPlugin } from "./plugin.js";
-export { defineTargetPlugin, TARGET_PLUGIN_API_VERSION } from "./plugin.js";
-export { createContainer, resolveDeployTarget, resolveTrainTarget } from "./container.js";
-export { isNodeRuntimeImage, NODE_RUNTIME_IMAGE } from "./images.js";
