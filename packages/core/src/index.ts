@@ -43,3 +43,5 @@ export {
   ObjectStoreToken,
   TrainTargetToken,
 } from "./tokens.js";
+export type { HttpInvoker, HttpInvokerOptions } from "./invoke/http-invoker.js";
+export { createHttpInvoker } from "./invoke/http-invoker.js";
