@@ -14,6 +14,8 @@ export { abortError, isMlshipError, MlshipError } from "./errors.js";
 export type { EventOf, EventSink, MlshipEvent, MlshipEventType, OperationContext } from "./events.js";
 export { collectingSink, emit, noopSink } from "./events.js";
 export { isNodeRuntimeImage, NODE_RUNTIME_IMAGE } from "./images.js";
+export type { HttpInvoker, HttpInvokerOptions } from "./invoke/http-invoker.js";
+export { createHttpInvoker } from "./invoke/http-invoker.js";
 export type { JsonObject, JsonPrimitive, JsonValue } from "./json.js";
 export type { PluginOptionDescription, TargetPlugin } from "./plugin.js";
 export { defineTargetPlugin, TARGET_PLUGIN_API_VERSION } from "./plugin.js";
@@ -43,5 +45,3 @@ export {
   ObjectStoreToken,
   TrainTargetToken,
 } from "./tokens.js";
-export type { HttpInvoker, HttpInvokerOptions } from "./invoke/http-invoker.js";
-export { createHttpInvoker } from "./invoke/http-invoker.js";
