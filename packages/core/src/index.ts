@@ -19,6 +19,8 @@ export { createHttpInvoker } from "./invoke/http-invoker.js";
 export type { JsonObject, JsonPrimitive, JsonValue } from "./json.js";
 export type { PluginOptionDescription, TargetPlugin } from "./plugin.js";
 export { defineTargetPlugin, TARGET_PLUGIN_API_VERSION } from "./plugin.js";
+export type { LoadedPlugin, LoadTargetPluginsOptions, PluginConfig } from "./plugins/load-target-plugins.js";
+export { loadTargetPlugins } from "./plugins/load-target-plugins.js";
 export type {
   Deployment,
   DeploymentStatus,
