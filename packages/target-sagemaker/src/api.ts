@@ -1,0 +1,131 @@
+import {
+  type CloudWatchLogsClient,
+  DescribeLogStreamsCommand,
+  type DescribeLogStreamsCommandInput,
+  type DescribeLogStreamsCommandOutput,
+  GetLogEventsCommand,
+  type GetLogEventsCommandInput,
+  type GetLogEventsCommandOutput,
+} from "@aws-sdk/client-cloudwatch-logs";
+import {
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  type CreateEndpointConfigCommandInput,
+  type CreateEndpointConfigCommandOutput,
+  type CreateEndpointCommandInput,
+  type CreateEndpointCommandOutput,
+  CreateModelCommand,
+  type CreateModelCommandInput,
+  type CreateModelCommandOutput,
+  CreateTrainingJobCommand,
+  type CreateTrainingJobCommandInput,
+  type CreateTrainingJobCommandOutput,
+  DeleteEndpointCommand,
+  DeleteEndpointConfigCommand,
+  type DeleteEndpointConfigCommandInput,
+  type DeleteEndpointCommandInput,
+  DeleteModelCommand,
+  type DeleteModelCommandInput,
+  DescribeEndpointCommand,
+  DescribeEndpointConfigCommand,
+  type DescribeEndpointConfigCommandInput,
+  type DescribeEndpointConfigCommandOutput,
+  type DescribeEndpointCommandInput,
+  type DescribeEndpointCommandOutput,
+  DescribeModelCommand,
+  type DescribeModelCommandInput,
+  type DescribeModelCommandOutput,
+  DescribeTrainingJobCommand,
+  type DescribeTrainingJobCommandInput,
+  type DescribeTrainingJobCommandOutput,
+  ListEndpointsCommand,
+  type ListEndpointsCommandInput,
+  type ListEndpointsCommandOutput,
+  ListTrainingJobsCommand,
+  type ListTrainingJobsCommandInput,
+  type ListTrainingJobsCommandOutput,
+  type SageMakerClient,
+  StopTrainingJobCommand,
+  type StopTrainingJobCommandInput,
+  UpdateEndpointCommand,
+  type UpdateEndpointCommandInput,
+  type UpdateEndpointCommandOutput,
+} from "@aws-sdk/client-sagemaker";
+import {
+  InvokeEndpointCommand,
+  type InvokeEndpointCommandInput,
+  type InvokeEndpointCommandOutput,
+  type SageMakerRuntimeClient,
+} from "@aws-sdk/client-sagemaker-runtime";
+import { GetCallerIdentityCommand, type GetCallerIdentityCommandOutput, type STSClient } from "@aws-sdk/client-sts";
+
+type Opts = { abortSignal?: AbortSignal };
+
+/** The SageMaker calls this target makes, and nothing else: a fake of it is fully type-checked. */
+export interface SageMakerApi {
+  createTrainingJob(i: CreateTrainingJobCommandInput): Promise<CreateTrainingJobCommandOutput>;
+  describeTrainingJob(i: DescribeTrainingJobCommandInput, o?: Opts): Promise<DescribeTrainingJobCommandOutput>;
+  listTrainingJobs(i: ListTrainingJobsCommandInput): Promise<ListTrainingJobsCommandOutput>;
+  stopTrainingJob(i: StopTrainingJobCommandInput): Promise<unknown>;
+  createModel(i: CreateModelCommandInput): Promise<CreateModelCommandOutput>;
+  describeModel(i: DescribeModelCommandInput): Promise<DescribeModelCommandOutput>;
+  deleteModel(i: DeleteModelCommandInput): Promise<unknown>;
+  createEndpointConfig(i: CreateEndpointConfigCommandInput): Promise<CreateEndpointConfigCommandOutput>;
+  describeEndpointConfig(i: DescribeEndpointConfigCommandInput): Promise<DescribeEndpointConfigCommandOutput>;
+  deleteEndpointConfig(i: DeleteEndpointConfigCommandInput): Promise<unknown>;
+  createEndpoint(i: CreateEndpointCommandInput): Promise<CreateEndpointCommandOutput>;
+  describeEndpoint(i: DescribeEndpointCommandInput, o?: Opts): Promise<DescribeEndpointCommandOutput>;
+  updateEndpoint(i: UpdateEndpointCommandInput): Promise<UpdateEndpointCommandOutput>;
+  deleteEndpoint(i: DeleteEndpointCommandInput): Promise<unknown>;
+  listEndpoints(i: ListEndpointsCommandInput): Promise<ListEndpointsCommandOutput>;
+}
+
+/** CloudWatch Logs reads for training logs. */
+export interface LogsApi {
+  describeLogStreams(i: DescribeLogStreamsCommandInput, o?: Opts): Promise<DescribeLogStreamsCommandOutput>;
+  getLogEvents(i: GetLogEventsCommandInput, o?: Opts): Promise<GetLogEventsCommandOutput>;
+}
+
+export interface RuntimeApi {
+  invokeEndpoint(i: InvokeEndpointCommandInput, o?: Opts): Promise<InvokeEndpointCommandOutput>;
+}
+
+export interface StsApi {
+  getCallerIdentity(): Promise<GetCallerIdentityCommandOutput>;
+}
+
+/** Adapter: the port over a real client's `send()`. */
+export function sageMakerApi(client: SageMakerClient): SageMakerApi {
+  return {
+    createTrainingJob: (i) => client.send(new CreateTrainingJobCommand(i)),
+    describeTrainingJob: (i, o) => client.send(new DescribeTrainingJobCommand(i), o),
+    listTrainingJobs: (i) => client.send(new ListTrainingJobsCommand(i)),
+    stopTrainingJob: (i) => client.send(new StopTrainingJobCommand(i)),
+    createModel: (i) => client.send(new CreateModelCommand(i)),
+    describeModel: (i) => client.send(new DescribeModelCommand(i)),
+    deleteModel: (i) => client.send(new DeleteModelCommand(i)),
+    createEndpointConfig: (i) => client.send(new CreateEndpointConfigCommand(i)),
+    describeEndpointConfig: (i) => client.send(new DescribeEndpointConfigCommand(i)),
+    deleteEndpointConfig: (i) => client.send(new DeleteEndpointConfigCommand(i)),
+    createEndpoint: (i) => client.send(new CreateEndpointCommand(i)),
+    describeEndpoint: (i, o) => client.send(new DescribeEndpointCommand(i), o),
+    updateEndpoint: (i) => client.send(new UpdateEndpointCommand(i)),
+    deleteEndpoint: (i) => client.send(new DeleteEndpointCommand(i)),
+    listEndpoints: (i) => client.send(new ListEndpointsCommand(i)),
+  };
+}
+
+export function logsApi(client: CloudWatchLogsClient): LogsApi {
+  return {
+    describeLogStreams: (i, o) => client.send(new DescribeLogStreamsCommand(i), o),
+    getLogEvents: (i, o) => client.send(new GetLogEventsCommand(i), o),
+  };
+}
+
+export function runtimeApi(client: SageMakerRuntimeClient): RuntimeApi {
+  return { invokeEndpoint: (i, o) => client.send(new InvokeEndpointCommand(i), o) };
+}
+
+export function stsApi(client: STSClient): StsApi {
+  return { getCallerIdentity: () => client.send(new GetCallerIdentityCommand({})) };
+}
