@@ -1,0 +1,417 @@
+import type { AwsApiError } from "../aws-error.js";
+import { type AccountScope, sageMakerArn } from "./arn.js";
+import {
+  type EndpointConfigRecord,
+  endpointConfigNotFound,
+  type ProductionVariant,
+} from "./endpoint-configs.js";
+import { requiredName } from "./models.js";
+import { listPage } from "./paging.js";
+import { type LiveVariant, type ServingDeps, startVariants, VariantStartError } from "./serving.js";
+import type { RecordStore } from "./store.js";
+import { toEpochSeconds } from "./time.js";
+import { createValidator, resourceName, validationError } from "./validation.js";
+
+export type EndpointStatus =
+  | "Creating"
+  | "Updating"
+  | "SystemUpdating"
+  | "RollingBack"
+  | "InService"
+  | "OutOfService"
+  | "Deleting"
+  | "Failed"
+  | "UpdateRollbackFailed";
+
+const STATUS_VALUES: readonly EndpointStatus[] = [
+  "OutOfService",
+  "Creating",
+  "Updating",
+  "SystemUpdating",
+  "RollingBack",
+  "InService",
+  "Deleting",
+  "Failed",
+  "UpdateRollbackFailed",
+];
+
+/** Statuses in which an endpoint answers InvokeEndpoint (it keeps serving the old config while updating). */
+export const SERVING_STATUSES: ReadonlySet<string> = new Set([
+  "InService",
+  "Updating",
+  "SystemUpdating",
+  "RollingBack",
+]);
+
+interface DeployedVariant {
+  VariantName: string;
+  Image: string;
+  /** Epoch ms. */
+  ResolutionTime: number;
+  Weight: number;
+  InstanceCount: number;
+  ServerlessConfig?: ProductionVariant["ServerlessConfig"];
+}
+
+export interface EndpointRecord {
+  EndpointName: string;
+  EndpointArn: string;
+  EndpointConfigName: string;
+  EndpointStatus: EndpointStatus;
+  FailureReason?: string;
+  /** Epoch ms. */
+  CreationTime: number;
+  LastModifiedTime: number;
+  /** The production variants the endpoint runs (a snapshot: AWS keeps serving even if the config is deleted). */
+  Variants: ProductionVariant[];
+  /** What is actually deployed, for DescribeEndpoint's ProductionVariants. */
+  Deployed?: DeployedVariant[];
+  /** The config an update is rolling out. */
+  PendingConfigName?: string;
+  PendingVariants?: ProductionVariant[];
+  PendingSince?: number;
+  Tags?: unknown[];
+}
+
+export interface Endpoints {
+  CreateEndpoint(input: Record<string, unknown>): { EndpointArn: string };
+  DescribeEndpoint(input: Record<string, unknown>): Record<string, unknown>;
+  ListEndpoints(input: Record<string, unknown>): Record<string, unknown>;
+  UpdateEndpoint(input: Record<string, unknown>): { EndpointArn: string };
+  DeleteEndpoint(input: Record<string, unknown>): Record<string, never>;
+  /** The endpoint record and its serving processes (InvokeEndpoint). */
+  lookup(name: string): { record: EndpointRecord; variants: readonly LiveVariant[] } | undefined;
+  /** Brings the persisted endpoints back: serving ones restart, half-done operations finish. */
+  restore(): Promise<void>;
+  close(): Promise<void>;
+  /** Resolves when the endpoint's current create/update/delete has finished (tests, faults). */
+  settled(name: string): Promise<void>;
+}
+
+interface LiveEndpoint {
+  variants: LiveVariant[];
+  /** The create/update/delete in flight, if any. */
+  operation?: { controller: AbortController; done: Promise<void> };
+}
+
+export function createEndpoints(
+  scope: AccountScope,
+  endpoints: RecordStore<EndpointRecord>,
+  configs: RecordStore<EndpointConfigRecord>,
+  serving: ServingDeps,
+): Endpoints {
+  const live = new Map<string, LiveEndpoint>();
+  let closing = false;
+  const key = (name: string) => name.toLowerCase();
+  const notFound = (name: string): AwsApiError =>
+    validationError(`Could not find endpoint "${sageMakerArn(scope, "endpoint", name)}".`);
+  const liveOf = (name: string): LiveEndpoint => {
+    let entry = live.get(key(name));
+    if (!entry) {
+      entry = { variants: [] };
+      live.set(key(name), entry);
+    }
+    return entry;
+  };
+  const save = (record: EndpointRecord) => {
+    if (closing) return;
+    record.LastModifiedTime = Date.now();
+    endpoints.put(record);
+  };
+
+  /** Runs one background operation per endpoint; a newer one (delete) aborts the older. */
+  const runOperation = (name: string, work: (signal: AbortSignal) => Promise<void>) => {
+    const entry = liveOf(name);
+    const controller = new AbortController();
+    const done = work(controller.signal).finally(() => {
+      if (entry.operation?.controller === controller) entry.operation = undefined;
+    });
+    entry.operation = { controller, done };
+  };
+
+  const deployed = (
+    variants: readonly ProductionVariant[],
+    started: readonly LiveVariant[],
+  ): DeployedVariant[] =>
+    variants.map((pv) => ({
+      VariantName: pv.VariantName,
+      Image: started.find((s) => s.variantName === pv.VariantName)?.image ?? "",
+      ResolutionTime: Date.now(),
+      Weight: pv.InitialVariantWeight ?? 1,
+      InstanceCount: pv.ServerlessConfig ? 1 : (pv.InitialInstanceCount ?? 1),
+      ServerlessConfig: pv.ServerlessConfig,
+    }));
+
+  const failureReason = (error: unknown): string => {
+    if (error instanceof VariantStartError) {
+      return `The primary container for production variant ${error.variantName} did not pass the ping health check: ${error.message} Please check CloudWatch logs for this endpoint.`.slice(
+        0,
+        1024,
+      );
+    }
+    return (error instanceof Error ? error.message : String(error)).slice(0, 1024);
+  };
+
+  async function create(record: EndpointRecord, signal: AbortSignal): Promise<void> {
+    try {
+      const started = await startVariants(serving, record.EndpointName, record.Variants, signal);
+      if (signal.aborted || closing) {
+        await Promise.allSettled(started.map((v) => v.close()));
+        return;
+      }
+      liveOf(record.EndpointName).variants = started;
+      record.EndpointStatus = "InService";
+      record.FailureReason = undefined;
+      record.Deployed = deployed(record.Variants, started);
+      save(record);
+    } catch (error) {
+      if (signal.aborted || closing) return;
+      record.EndpointStatus = "Failed";
+      record.FailureReason = failureReason(error);
+      save(record);
+    }
+  }
+
+  async function update(
+    record: EndpointRecord,
+    variants: ProductionVariant[],
+    configName: string,
+    signal: AbortSignal,
+  ) {
+    let started: LiveVariant[];
+    try {
+      started = await startVariants(serving, record.EndpointName, variants, signal);
+    } catch (error) {
+      if (signal.aborted || closing) return;
+      // AWS rolls back to the running config and reports why the update failed.
+      record.EndpointStatus = "RollingBack";
+      save(record);
+      record.EndpointStatus = "InService";
+      record.FailureReason = failureReason(error);
+      clearPending(record);
+      save(record);
+      return;
+    }
+    if (signal.aborted || closing) {
+      await Promise.allSettled(started.map((v) => v.close()));
+      return;
+    }
+    // The new processes answer before the old ones stop: no request sees a gap.
+    const entry = liveOf(record.EndpointName);
+    const old = entry.variants;
+    entry.variants = started;
+    record.EndpointConfigName = configName;
+    record.Variants = variants;
+    record.Deployed = deployed(variants, started);
+    record.EndpointStatus = "InService";
+    record.FailureReason = undefined;
+    clearPending(record);
+    save(record);
+    await Promise.allSettled(old.map((v) => v.close()));
+  }
+
+  async function remove(record: EndpointRecord, previous: Promise<void> | undefined): Promise<void> {
+    await previous?.catch(() => {});
+    const entry = live.get(key(record.EndpointName));
+    await Promise.allSettled((entry?.variants ?? []).map((v) => v.close()));
+    if (entry) entry.variants = [];
+    if (closing) return;
+    live.delete(key(record.EndpointName));
+    endpoints.delete(record.EndpointName);
+  }
+
+  return {
+    CreateEndpoint(input) {
+      const v = createValidator();
+      const name = resourceName(v, input.EndpointName, "endpointName");
+      const configName = resourceName(v, input.EndpointConfigName, "endpointConfigName");
+      v.done();
+      const arn = sageMakerArn(scope, "endpoint", name);
+      if (endpoints.has(name)) throw validationError(`Cannot create already existing endpoint "${arn}".`);
+      const config = configs.get(configName);
+      if (!config) throw endpointConfigNotFound(scope, configName);
+      const now = Date.now();
+      const record: EndpointRecord = {
+        EndpointName: name,
+        EndpointArn: arn,
+        EndpointConfigName: config.EndpointConfigName,
+        EndpointStatus: "Creating",
+        CreationTime: now,
+        LastModifiedTime: now,
+        Variants: structuredClone(config.ProductionVariants),
+        Tags: input.Tags as unknown[] | undefined,
+      };
+      endpoints.put(record);
+      runOperation(name, (signal) => create(record, signal));
+      return { EndpointArn: arn };
+    },
+    DescribeEndpoint(input) {
+      const name = requiredName(input.EndpointName, "endpointName");
+      const record = endpoints.get(name);
+      if (!record) throw notFound(name);
+      return describe(record);
+    },
+    ListEndpoints(input) {
+      const { page, nextToken } = listPage(endpoints.all(), input, {
+        sortKeys: ["Name", "CreationTime", "Status"],
+        statusValues: STATUS_VALUES,
+        name: (e) => e.EndpointName,
+        created: (e) => e.CreationTime,
+        modified: (e) => e.LastModifiedTime,
+        status: (e) => e.EndpointStatus,
+      });
+      return {
+        Endpoints: page.map((e) => ({
+          EndpointName: e.EndpointName,
+          EndpointArn: e.EndpointArn,
+          CreationTime: toEpochSeconds(e.CreationTime),
+          LastModifiedTime: toEpochSeconds(e.LastModifiedTime),
+          EndpointStatus: e.EndpointStatus,
+        })),
+        NextToken: nextToken,
+      };
+    },
+    UpdateEndpoint(input) {
+      const v = createValidator();
+      const name = resourceName(v, input.EndpointName, "endpointName");
+      const configName = resourceName(v, input.EndpointConfigName, "endpointConfigName");
+      v.done();
+      const record = endpoints.get(name);
+      if (!record) throw notFound(name);
+      if (record.EndpointStatus !== "InService") {
+        throw validationError(
+          record.EndpointStatus === "Failed"
+            ? `Cannot update failed endpoint "${record.EndpointArn}". Delete it and create it again.`
+            : `Cannot update in-progress endpoint "${record.EndpointArn}".`,
+        );
+      }
+      const config = configs.get(configName);
+      if (!config) throw endpointConfigNotFound(scope, configName);
+      const variants = structuredClone(config.ProductionVariants);
+      record.EndpointStatus = "Updating";
+      record.PendingConfigName = config.EndpointConfigName;
+      record.PendingVariants = variants;
+      record.PendingSince = Date.now();
+      save(record);
+      runOperation(name, (signal) => update(record, variants, config.EndpointConfigName, signal));
+      return { EndpointArn: record.EndpointArn };
+    },
+    DeleteEndpoint(input) {
+      const name = requiredName(input.EndpointName, "endpointName");
+      const record = endpoints.get(name);
+      if (!record) throw notFound(name);
+      if (record.EndpointStatus === "Deleting") return {};
+      const previous = live.get(key(name))?.operation;
+      previous?.controller.abort();
+      record.EndpointStatus = "Deleting";
+      clearPending(record);
+      save(record);
+      runOperation(name, () => remove(record, previous?.done));
+      return {};
+    },
+    lookup(name) {
+      const record = endpoints.get(name);
+      if (!record) return undefined;
+      return { record, variants: live.get(key(name))?.variants ?? [] };
+    },
+    async restore() {
+      const restarts: Promise<void>[] = [];
+      for (const record of endpoints.load()) {
+        if (record.EndpointStatus === "Deleting") {
+          endpoints.delete(record.EndpointName);
+          continue;
+        }
+        if (record.EndpointStatus === "Failed" || record.EndpointStatus === "OutOfService") continue;
+        // An update cut short by the restart is dropped: the endpoint comes back on its running config.
+        clearPending(record);
+        if (record.EndpointStatus !== "Creating") record.EndpointStatus = "InService";
+        endpoints.put(record);
+        const controller = new AbortController();
+        const done = (async () => {
+          try {
+            const started = await startVariants(
+              serving,
+              record.EndpointName,
+              record.Variants,
+              controller.signal,
+            );
+            if (closing) {
+              await Promise.allSettled(started.map((v) => v.close()));
+              return;
+            }
+            liveOf(record.EndpointName).variants = started;
+            record.EndpointStatus = "InService";
+            record.Deployed = deployed(record.Variants, started);
+          } catch (error) {
+            if (closing) return;
+            record.EndpointStatus = "Failed";
+            record.FailureReason = failureReason(error);
+          }
+          save(record);
+        })();
+        liveOf(record.EndpointName).operation = { controller, done };
+        restarts.push(done);
+      }
+      await Promise.allSettled(restarts);
+    },
+    async close() {
+      closing = true;
+      const entries = [...live.values()];
+      for (const entry of entries) entry.operation?.controller.abort();
+      await Promise.allSettled(entries.map((e) => e.operation?.done));
+      await Promise.allSettled(entries.flatMap((e) => e.variants.map((v) => v.close())));
+      live.clear();
+    },
+    async settled(name) {
+      // An operation may chain into another (delete after create); wait until none is left.
+      for (let op = live.get(key(name))?.operation; op; op = live.get(key(name))?.operation) {
+        await op.done.catch(() => {});
+        if (live.get(key(name))?.operation === op) break;
+      }
+    },
+  };
+}
+
+function clearPending(record: EndpointRecord): void {
+  record.PendingConfigName = undefined;
+  record.PendingVariants = undefined;
+  record.PendingSince = undefined;
+}
+
+function describe(record: EndpointRecord): Record<string, unknown> {
+  return {
+    EndpointName: record.EndpointName,
+    EndpointArn: record.EndpointArn,
+    EndpointConfigName: record.EndpointConfigName,
+    ProductionVariants: record.Deployed?.map((d) => ({
+      VariantName: d.VariantName,
+      DeployedImages: [
+        { SpecifiedImage: d.Image, ResolvedImage: d.Image, ResolutionTime: toEpochSeconds(d.ResolutionTime) },
+      ],
+      CurrentWeight: d.Weight,
+      DesiredWeight: d.Weight,
+      CurrentInstanceCount: d.InstanceCount,
+      DesiredInstanceCount: d.InstanceCount,
+      CurrentServerlessConfig: d.ServerlessConfig,
+      DesiredServerlessConfig: d.ServerlessConfig,
+    })),
+    EndpointStatus: record.EndpointStatus,
+    FailureReason: record.FailureReason,
+    CreationTime: toEpochSeconds(record.CreationTime),
+    LastModifiedTime: toEpochSeconds(record.LastModifiedTime),
+    PendingDeploymentSummary: record.PendingConfigName
+      ? {
+          EndpointConfigName: record.PendingConfigName,
+          ProductionVariants: record.PendingVariants?.map((pv) => ({
+            VariantName: pv.VariantName,
+            DesiredWeight: pv.InitialVariantWeight ?? 1,
+            DesiredInstanceCount: pv.ServerlessConfig ? undefined : pv.InitialInstanceCount,
+            InstanceType: pv.InstanceType,
+            DesiredServerlessConfig: pv.ServerlessConfig,
+            VariantStatus: [{ Status: "Creating", StartTime: toEpochSeconds(record.PendingSince) }],
+          })),
+          StartTime: toEpochSeconds(record.PendingSince),
+        }
+      : undefined,
+  };
+}

@@ -1,0 +1,187 @@
+import { join } from "node:path";
+import type { ObjectStore } from "@mlship/core";
+import { AwsApiError } from "../aws-error.js";
+import type { LogStore } from "../logs/log-store.js";
+import type { AccountScope } from "./arn.js";
+import { createEndpointConfigOperations, type EndpointConfigRecord } from "./endpoint-configs.js";
+import { createEndpoints, type EndpointRecord } from "./endpoints.js";
+import { type InvokeRequest, type InvokeResponse, invokeEndpoint } from "./invoke.js";
+import { createModelOperations, type ModelRecord, requiredName } from "./models.js";
+import { type LocalRuntime, loadLocalRuntime } from "./runtime.js";
+import { createRecordStore } from "./store.js";
+import { createTrainingJobs, type TrainingJobRecord } from "./training-jobs.js";
+import { validationError } from "./validation.js";
+
+export interface SageMakerServiceDeps {
+  region: string;
+  accountId: string;
+  /** State lives under `<dataDir>/sagemaker/`. */
+  dataDir: string;
+  objectStore: ObjectStore;
+  logs: LogStore;
+  /** Python with scikit-learn for the sklearn images (else target-local's detection). */
+  python?: string;
+}
+
+export interface SageMakerService {
+  /** Runs an awsJson1_1 operation (`CreateTrainingJob`...); resolves to its JSON output (timestamps as epoch seconds). */
+  handle(operation: string, input: Record<string, unknown>): Promise<unknown>;
+  /** SageMaker Runtime InvokeEndpoint. */
+  invokeEndpoint(req: InvokeRequest): Promise<InvokeResponse>;
+  /**
+   * Fault injection. `crash-endpoint` {EndpointName, VariantName?}: kills the serving process(es);
+   * invocations answer ModelError until UpdateEndpoint replaces them. `fail-training-job`
+   * {TrainingJobName, reason?}: the running job ends Failed with `reason` as FailureReason.
+   */
+  fault(action: string, params: Record<string, unknown>): Promise<unknown>;
+  /** Reloads persisted resources; InService endpoints are started again, interrupted jobs become Failed. */
+  restore(): Promise<void>;
+  /** Stops running jobs and serving processes. */
+  close(): Promise<void>;
+  /** Resolves when background work on a resource has finished (tests). */
+  settled(kind: "training-job" | "endpoint", name: string): Promise<void>;
+}
+
+export const SAGEMAKER_OPERATIONS = [
+  "CreateTrainingJob",
+  "DescribeTrainingJob",
+  "ListTrainingJobs",
+  "StopTrainingJob",
+  "CreateModel",
+  "DescribeModel",
+  "ListModels",
+  "DeleteModel",
+  "CreateEndpointConfig",
+  "DescribeEndpointConfig",
+  "ListEndpointConfigs",
+  "DeleteEndpointConfig",
+  "CreateEndpoint",
+  "DescribeEndpoint",
+  "ListEndpoints",
+  "UpdateEndpoint",
+  "DeleteEndpoint",
+] as const;
+
+export function createSageMakerService(
+  deps: SageMakerServiceDeps,
+  runtime: () => Promise<LocalRuntime> = loadLocalRuntime,
+): SageMakerService {
+  const scope: AccountScope = { region: deps.region, accountId: deps.accountId };
+  const root = join(deps.dataDir, "sagemaker");
+  const jobStore = createRecordStore<TrainingJobRecord>(
+    join(root, "training-jobs"),
+    (r) => r.TrainingJobName,
+  );
+  const modelStore = createRecordStore<ModelRecord>(join(root, "models"), (r) => r.ModelName);
+  const configStore = createRecordStore<EndpointConfigRecord>(
+    join(root, "endpoint-configs"),
+    (r) => r.EndpointConfigName,
+  );
+  const endpointStore = createRecordStore<EndpointRecord>(join(root, "endpoints"), (r) => r.EndpointName);
+
+  const trainingJobs = createTrainingJobs({
+    scope,
+    jobs: jobStore,
+    objectStore: deps.objectStore,
+    logs: deps.logs,
+    runtime,
+    workRoot: join(root, "work", "training-jobs"),
+    python: deps.python,
+  });
+  const models = createModelOperations(scope, modelStore);
+  const endpointConfigs = createEndpointConfigOperations(scope, configStore, modelStore);
+  const endpoints = createEndpoints(scope, endpointStore, configStore, {
+    models: modelStore,
+    objectStore: deps.objectStore,
+    logs: deps.logs,
+    runtime,
+    workRoot: join(root, "work", "endpoints"),
+    python: deps.python,
+  });
+
+  const operations: Record<string, (input: Record<string, unknown>) => unknown> = {
+    CreateTrainingJob: trainingJobs.CreateTrainingJob,
+    DescribeTrainingJob: trainingJobs.DescribeTrainingJob,
+    ListTrainingJobs: trainingJobs.ListTrainingJobs,
+    StopTrainingJob: trainingJobs.StopTrainingJob,
+    ...models,
+    ...endpointConfigs,
+    CreateEndpoint: endpoints.CreateEndpoint,
+    DescribeEndpoint: endpoints.DescribeEndpoint,
+    ListEndpoints: endpoints.ListEndpoints,
+    UpdateEndpoint: endpoints.UpdateEndpoint,
+    DeleteEndpoint: endpoints.DeleteEndpoint,
+  };
+
+  return {
+    async handle(operation, input) {
+      const run = Object.hasOwn(operations, operation) ? operations[operation] : undefined;
+      if (!run) {
+        throw new AwsApiError(
+          "UnknownOperationException",
+          `The SageMaker operation ${operation} is not supported by the mlship emulator. Supported: ${SAGEMAKER_OPERATIONS.join(", ")}.`,
+        );
+      }
+      return dropUndefined(run(input));
+    },
+    invokeEndpoint: (req) => invokeEndpoint(scope, endpoints, req),
+    async fault(action, params) {
+      if (action === "fail-training-job") {
+        const name = requiredName(params.TrainingJobName, "trainingJobName");
+        const reason =
+          typeof params.reason === "string"
+            ? params.reason
+            : "AlgorithmError: failure injected by the emulator";
+        trainingJobs.failJob(name, reason);
+        await trainingJobs.settled(name);
+        return { TrainingJobName: name, FailureReason: reason };
+      }
+      if (action === "crash-endpoint") {
+        const name = requiredName(params.EndpointName, "endpointName");
+        const found = endpoints.lookup(name);
+        if (!found) throw validationError(`Could not find endpoint "${name}".`);
+        const target = typeof params.VariantName === "string" ? params.VariantName : undefined;
+        const victims = found.variants.filter((v) => target === undefined || v.variantName === target);
+        if (victims.length === 0)
+          throw validationError(
+            `Endpoint ${found.record.EndpointName} has no running variant${target ? ` named ${target}` : ""}.`,
+          );
+        const killed: number[] = [];
+        for (const variant of victims) {
+          variant.crashed = `The model server process was killed (fault injected by the emulator).`;
+          for (const pid of variant.server.pids()) {
+            try {
+              process.kill(pid, "SIGKILL");
+              killed.push(pid);
+            } catch {
+              // already gone
+            }
+          }
+        }
+        return {
+          EndpointName: found.record.EndpointName,
+          Variants: victims.map((v) => v.variantName),
+          KilledPids: killed,
+        };
+      }
+      throw validationError(
+        `Unknown SageMaker fault '${action}'. Supported: crash-endpoint, fail-training-job.`,
+      );
+    },
+    async restore() {
+      modelStore.load();
+      configStore.load();
+      trainingJobs.restore();
+      await endpoints.restore();
+    },
+    async close() {
+      await Promise.all([trainingJobs.close(), endpoints.close()]);
+    },
+    settled: (kind, name) => (kind === "training-job" ? trainingJobs.settled(name) : endpoints.settled(name)),
+  };
+}
+
+/** Drops undefined members so responses carry only what AWS would send. */
+function dropUndefined(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value ?? {}));
+}

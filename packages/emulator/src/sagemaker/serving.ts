@@ -1,0 +1,150 @@
+import { randomBytes } from "node:crypto";
+import { Agent } from "node:http";
+import { join } from "node:path";
+import type { ObjectStore } from "@mlship/core";
+import type { LogStore } from "../logs/log-store.js";
+import { endpointLogGroup } from "./arn.js";
+import type { ProductionVariant } from "./endpoint-configs.js";
+import { runtimeForImage, unsupportedImageReason } from "./images.js";
+import { type ModelRecord, servingContainer } from "./models.js";
+import type { LocalRuntime, RunningModelServer } from "./runtime.js";
+import type { RecordStore } from "./store.js";
+
+/** One production variant's serving process, as InvokeEndpoint reaches it. */
+export interface LiveVariant {
+  variantName: string;
+  weight: number;
+  image: string;
+  instanceId: string;
+  logStream: string;
+  server: RunningModelServer;
+  /** Keep-alive connections to the serving process. */
+  agent: Agent;
+  /** Set when the process died; invocations fail until the variant is replaced. */
+  crashed?: string;
+  close(): Promise<void>;
+}
+
+export interface ServingDeps {
+  models: RecordStore<ModelRecord>;
+  objectStore: ObjectStore;
+  logs: LogStore;
+  runtime: () => Promise<LocalRuntime>;
+  workRoot: string;
+  python?: string;
+}
+
+/** Thrown when a variant cannot start; the message becomes the endpoint's FailureReason. */
+export class VariantStartError extends Error {
+  override name = "VariantStartError";
+  readonly variantName: string;
+  constructor(variantName: string, message: string) {
+    super(message);
+    this.variantName = variantName;
+  }
+}
+
+/**
+ * Starts one serving process per production variant (the model's container: image -> runtime,
+ * ModelDataUrl, SAGEMAKER_PROGRAM / SAGEMAKER_SUBMIT_DIRECTORY) and waits until each answers /ping.
+ * Either every variant comes up or none stays running.
+ */
+export async function startVariants(
+  deps: ServingDeps,
+  endpointName: string,
+  variants: readonly ProductionVariant[],
+  signal: AbortSignal,
+): Promise<LiveVariant[]> {
+  const started: LiveVariant[] = [];
+  try {
+    for (const variant of variants) {
+      if (signal.aborted)
+        throw new VariantStartError(
+          variant.VariantName,
+          "The endpoint was deleted while it was being created.",
+        );
+      started.push(await startVariant(deps, endpointName, variant, signal));
+    }
+    return started;
+  } catch (error) {
+    await Promise.allSettled(started.map((v) => v.close()));
+    throw error;
+  }
+}
+
+async function startVariant(
+  deps: ServingDeps,
+  endpointName: string,
+  variant: ProductionVariant,
+  signal: AbortSignal,
+): Promise<LiveVariant> {
+  const model = deps.models.get(variant.ModelName);
+  if (!model)
+    throw new VariantStartError(variant.VariantName, `Could not find model "${variant.ModelName}".`);
+  const container = servingContainer(model);
+  if (!container) {
+    throw new VariantStartError(
+      variant.VariantName,
+      `Model ${model.ModelName} has ${model.Containers?.length ?? 0} containers; the emulator serves single-container models only.`,
+    );
+  }
+  const runtimeKind = runtimeForImage(container.Image);
+  if (!runtimeKind) throw new VariantStartError(variant.VariantName, unsupportedImageReason(container.Image));
+  const env = container.Environment ?? {};
+  const instanceId = `i-${randomBytes(9).toString("hex").slice(0, 17)}`;
+  const group = endpointLogGroup(endpointName);
+  const logStream = `${variant.VariantName}/${instanceId}`;
+  deps.logs.ensureStream(group, logStream);
+  const log = (message: string) => deps.logs.append(group, logStream, [{ timestamp: Date.now(), message }]);
+  const runtime = await deps.runtime();
+  let server: RunningModelServer;
+  try {
+    server = await runtime.startModelServer(
+      {
+        workDir: join(deps.workRoot, endpointName.toLowerCase(), `${variant.VariantName}-${instanceId}`),
+        modelData: container.ModelDataUrl,
+        program: env.SAGEMAKER_PROGRAM,
+        submitDirectory: env.SAGEMAKER_SUBMIT_DIRECTORY,
+        runtime: runtimeKind,
+        python: deps.python,
+        port: 0,
+        host: "127.0.0.1",
+        env,
+        objectStore: deps.objectStore,
+        onLog: (line) => log(line),
+      },
+      { signal },
+    );
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    log(message);
+    throw new VariantStartError(variant.VariantName, message);
+  }
+  try {
+    await server.ready();
+  } catch (error) {
+    await server.close().catch(() => {});
+    const message = error instanceof Error ? error.message : String(error);
+    log(message);
+    throw new VariantStartError(variant.VariantName, message);
+  }
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const live: LiveVariant = {
+    variantName: variant.VariantName,
+    weight: variant.InitialVariantWeight ?? 1,
+    image: container.Image ?? "",
+    instanceId,
+    logStream,
+    server,
+    agent,
+    async close() {
+      agent.destroy();
+      await server.close();
+    },
+  };
+  server.onCrash(({ pid, code, signal: sig }) => {
+    live.crashed = `The model server process (pid ${pid}) exited${sig ? ` on signal ${sig}` : ` with code ${code}`}.`;
+    log(live.crashed);
+  });
+  return live;
+}
