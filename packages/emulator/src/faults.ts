@@ -1,0 +1,121 @@
+import { randomBytes } from "node:crypto";
+import { AwsApiError } from "./aws-error.js";
+import { delay } from "./http/io.js";
+
+/**
+ * A fault rule: for calls to `service` (SigV4 service name: `s3`, `sagemaker`, `runtime.sagemaker`, `logs`,
+ * `sts`, `ecr`) and optionally one `operation` (`PutObject`, `DescribeTrainingJob`, `InvokeEndpoint`...),
+ * answer with throttling or a server error, at `rate` (0..1) and/or for the next `count` calls, after
+ * `latencyMs` of added delay. A rule with only `latencyMs` just slows calls down.
+ */
+export interface FaultRule {
+  id: string;
+  service: string;
+  operation?: string;
+  kind: "throttle" | "error" | "latency";
+  /** HTTP status for `error` (default 500). */
+  status?: number;
+  /** Error code to answer with instead of the service's default. */
+  code?: string;
+  message?: string;
+  rate?: number;
+  /** Remaining calls this rule applies to; the rule is removed when it reaches 0. */
+  count?: number;
+  latencyMs?: number;
+  /** Calls this rule has affected so far. */
+  hits: number;
+}
+
+export type FaultRuleInput = Omit<FaultRule, "id" | "hits"> & { id?: string };
+
+/** The emulator's fault-injection rules, consulted before every API operation. */
+export class Faults {
+  private rules: FaultRule[] = [];
+
+  add(input: FaultRuleInput): FaultRule {
+    if (typeof input.service !== "string" || input.service === "") {
+      throw new AwsApiError("ValidationException", 'A fault rule needs a service (e.g. "s3", "sagemaker")');
+    }
+    const kind = input.kind ?? (input.latencyMs && !input.status && !input.code ? "latency" : "error");
+    if (!["throttle", "error", "latency"].includes(kind)) {
+      throw new AwsApiError("ValidationException", `Unknown fault kind "${kind}" (throttle, error, latency)`);
+    }
+    if (input.rate !== undefined && !(input.rate >= 0 && input.rate <= 1)) {
+      throw new AwsApiError("ValidationException", "rate must be between 0 and 1");
+    }
+    const rule: FaultRule = { ...input, kind, id: input.id ?? randomBytes(6).toString("hex"), hits: 0 };
+    this.rules.push(rule);
+    return rule;
+  }
+
+  list(): FaultRule[] {
+    return this.rules.map((r) => ({ ...r }));
+  }
+
+  remove(id: string): boolean {
+    const before = this.rules.length;
+    this.rules = this.rules.filter((r) => r.id !== id);
+    return this.rules.length < before;
+  }
+
+  clear(): void {
+    this.rules = [];
+  }
+
+  /**
+   * Applies the rules matching this call: waits for their added latency, then returns the fault to answer
+   * with, if any. `throttle`/`error` faults are turned into the service's own error shape by `faultError`.
+   */
+  async apply(service: string, operation: string): Promise<AwsApiError | undefined> {
+    let latency = 0;
+    let fault: AwsApiError | undefined;
+    for (const rule of [...this.rules]) {
+      if (rule.service !== service || (rule.operation && rule.operation !== operation)) continue;
+      if (rule.rate !== undefined && Math.random() >= rule.rate) continue;
+      rule.hits += 1;
+      if (rule.count !== undefined) {
+        rule.count -= 1;
+        if (rule.count <= 0) this.remove(rule.id);
+      }
+      latency += rule.latencyMs ?? 0;
+      if (!fault && rule.kind !== "latency") fault = faultError(service, rule);
+    }
+    if (latency > 0) await delay(latency);
+    return fault;
+  }
+}
+
+/** The error a service answers for a fault: S3 speaks `SlowDown`/`InternalError`, JSON services `ThrottlingException`/`InternalFailure`. */
+function faultError(service: string, rule: FaultRule): AwsApiError {
+  const s3 = service === "s3";
+  if (rule.kind === "throttle") {
+    return s3
+      ? new AwsApiError(
+          rule.code ?? "SlowDown",
+          rule.message ?? "Please reduce your request rate.",
+          rule.status ?? 503,
+        )
+      : new AwsApiError(
+          rule.code ?? "ThrottlingException",
+          rule.message ?? "Rate exceeded",
+          rule.status ?? 400,
+        );
+  }
+  const status = rule.status ?? 500;
+  const unavailable = status === 503;
+  const code =
+    rule.code ??
+    (s3
+      ? unavailable
+        ? "ServiceUnavailable"
+        : "InternalError"
+      : unavailable
+        ? "ServiceUnavailable"
+        : "InternalFailure");
+  const message =
+    rule.message ??
+    (unavailable
+      ? "Service is unable to handle request."
+      : "We encountered an internal error. Please try again.");
+  return new AwsApiError(code, message, status);
+}

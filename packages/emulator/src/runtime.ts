@@ -1,0 +1,109 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { AwsApiError } from "./aws-error.js";
+import type { Faults } from "./faults.js";
+import { readBody, requestId, send } from "./http/io.js";
+import { sendJsonError } from "./http/json-protocol.js";
+
+/** The part of the SageMaker service the Runtime API calls. */
+export interface EndpointInvoker {
+  invokeEndpoint(req: {
+    endpointName: string;
+    body: Buffer;
+    contentType?: string;
+    accept?: string;
+    customAttributes?: string;
+    targetVariant?: string;
+    inferenceId?: string;
+  }): Promise<{
+    status: number;
+    body: Buffer;
+    contentType: string;
+    customAttributes?: string;
+    invokedVariant: string;
+  }>;
+}
+
+/** InvokeEndpoint's documented payload limit. */
+export const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
+
+const INVOKE_PATH = /^\/endpoints\/([^/]+)\/(invocations|async-invocations|invocations-response-stream)$/;
+
+export function isRuntimePath(path: string): boolean {
+  return INVOKE_PATH.test(path);
+}
+
+/**
+ * SageMaker Runtime (restJson1): `POST /endpoints/<name>/invocations`. Headers map to InvokeEndpoint's
+ * members; errors come back with `x-amzn-ErrorType` and a JSON body, ModelError carrying the model's
+ * original status and message.
+ */
+export async function handleRuntime(
+  invoker: EndpointInvoker | undefined,
+  faults: Faults,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
+  try {
+    const m = INVOKE_PATH.exec(url.pathname);
+    if (!m || req.method !== "POST") {
+      throw new AwsApiError(
+        "UnknownOperationException",
+        `No SageMaker Runtime operation at ${req.method} ${url.pathname}`,
+      );
+    }
+    if (m[2] !== "invocations") {
+      throw new AwsApiError(
+        "UnknownOperationException",
+        m[2] === "async-invocations"
+          ? "InvokeEndpointAsync is not supported by the mlship emulator"
+          : "InvokeEndpointWithResponseStream is not supported by the mlship emulator",
+      );
+    }
+    const declared = Number(req.headers["content-length"] ?? 0);
+    if (declared > MAX_PAYLOAD_BYTES) throw tooLarge();
+    let body: Buffer;
+    try {
+      body = await readBody(req, MAX_PAYLOAD_BYTES);
+    } catch (error) {
+      if (error instanceof AwsApiError && error.status === 413) throw tooLarge();
+      throw error;
+    }
+    const fault = await faults.apply("runtime.sagemaker", "InvokeEndpoint");
+    if (fault) throw fault;
+    if (!invoker)
+      throw new AwsApiError("ServiceUnavailable", "SageMaker is not available in this emulator", 503);
+    const h = (name: string) => {
+      const v = req.headers[name];
+      return Array.isArray(v) ? v[0] : v;
+    };
+    const out = await invoker.invokeEndpoint({
+      endpointName: decodeURIComponent(m[1] as string),
+      body,
+      contentType: h("content-type"),
+      accept: h("accept"),
+      customAttributes: h("x-amzn-sagemaker-custom-attributes"),
+      targetVariant: h("x-amzn-sagemaker-target-variant"),
+      inferenceId: h("x-amzn-sagemaker-inference-id"),
+    });
+    const headers: Record<string, string> = {
+      "content-type": out.contentType,
+      "x-amzn-requestid": requestId(),
+      "x-amzn-invoked-production-variant": out.invokedVariant,
+    };
+    if (out.customAttributes !== undefined)
+      headers["x-amzn-sagemaker-custom-attributes"] = out.customAttributes;
+    send(res, out.status, headers, out.body);
+  } catch (error) {
+    req.resume();
+    sendJsonError(res, error, "application/json");
+  }
+}
+
+function tooLarge(): AwsApiError {
+  return new AwsApiError(
+    "ValidationError",
+    `Request payload size exceeds the maximum allowed of ${MAX_PAYLOAD_BYTES} bytes (6 MB)`,
+    413,
+  );
+}

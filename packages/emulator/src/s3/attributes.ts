@@ -1,0 +1,83 @@
+import type { IncomingMessage } from "node:http";
+import { AwsApiError } from "../aws-error.js";
+import { header } from "./body.js";
+import { checksumHeader } from "./checksum.js";
+import type { ObjectAttributes, ObjectMeta } from "./store.js";
+
+/** Object attributes from PutObject / CreateMultipartUpload / CopyObject(REPLACE) request headers. */
+export function attributesFromRequest(req: IncomingMessage): ObjectAttributes {
+  const metadata: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (name.startsWith("x-amz-meta-") && value !== undefined) {
+      metadata[name.slice("x-amz-meta-".length)] = Array.isArray(value) ? value.join(",") : value;
+    }
+  }
+  const encoding = header(req, "content-encoding")
+    ?.split(",")
+    .map((v) => v.trim())
+    .filter((v) => v !== "" && v !== "aws-chunked")
+    .join(", ");
+  const attrs: ObjectAttributes = {
+    contentType: header(req, "content-type") ?? "binary/octet-stream",
+    metadata,
+    tags: parseTagging(header(req, "x-amz-tagging")),
+  };
+  if (encoding) attrs.contentEncoding = encoding;
+  const optional = [
+    ["contentDisposition", "content-disposition"],
+    ["contentLanguage", "content-language"],
+    ["cacheControl", "cache-control"],
+    ["expires", "expires"],
+  ] as const;
+  for (const [member, name] of optional) {
+    const value = header(req, name);
+    if (value !== undefined) attrs[member] = value;
+  }
+  return attrs;
+}
+
+/** `x-amz-tagging: a=1&b=2` (URL query encoding). */
+export function parseTagging(value: string | undefined): Record<string, string> {
+  const tags: Record<string, string> = {};
+  if (!value) return tags;
+  for (const [k, v] of new URLSearchParams(value)) tags[k] = v;
+  if (Object.keys(tags).length > 10) {
+    throw new AwsApiError("BadRequest", "Object tags cannot be greater than 10", 400);
+  }
+  return tags;
+}
+
+/** Response headers describing a stored object (GetObject, HeadObject). */
+export function objectHeaders(meta: ObjectMeta, query: URLSearchParams): Record<string, string> {
+  const h: Record<string, string> = {
+    "content-type": query.get("response-content-type") ?? meta.contentType,
+    etag: meta.etag,
+    "last-modified": new Date(meta.lastModified).toUTCString(),
+    "accept-ranges": "bytes",
+  };
+  const optional: Array<[string, string | undefined, string]> = [
+    ["content-encoding", meta.contentEncoding, "response-content-encoding"],
+    ["content-disposition", meta.contentDisposition, "response-content-disposition"],
+    ["content-language", meta.contentLanguage, "response-content-language"],
+    ["cache-control", meta.cacheControl, "response-cache-control"],
+    ["expires", meta.expires, "response-expires"],
+  ];
+  for (const [name, stored, override] of optional) {
+    const value = query.get(override) ?? stored;
+    if (value !== undefined) h[name] = value;
+  }
+  for (const [k, v] of Object.entries(meta.metadata)) h[`x-amz-meta-${k}`] = v;
+  const tagCount = Object.keys(meta.tags).length;
+  if (tagCount > 0) h["x-amz-tagging-count"] = String(tagCount);
+  if (meta.partsCount) h["x-amz-mp-parts-count"] = String(meta.partsCount);
+  return h;
+}
+
+/** Checksum response headers, when the client asked for them (`x-amz-checksum-mode: ENABLED`). */
+export function checksumHeaders(meta: ObjectMeta): Record<string, string> {
+  if (!meta.checksum) return {};
+  return {
+    [checksumHeader(meta.checksum.algorithm)]: meta.checksum.value,
+    "x-amz-checksum-type": meta.checksum.type,
+  };
+}

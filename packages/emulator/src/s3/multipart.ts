@@ -1,0 +1,147 @@
+import { AwsApiError } from "../aws-error.js";
+import { readBody, send } from "../http/io.js";
+import { attributesFromRequest, checksumHeaders } from "./attributes.js";
+import { header, ingestBody } from "./body.js";
+import { checksumHeader, checksumMember, parseChecksumAlgorithm } from "./checksum.js";
+import { type S3Request, s3Headers } from "./context.js";
+import { malformedXml, parseXml, xmlDocument } from "./xml.js";
+
+const XML = { "content-type": "application/xml" };
+
+export async function createMultipartUpload(r: S3Request): Promise<void> {
+  const rawAlgorithm = header(r.req, "x-amz-checksum-algorithm");
+  const algorithm = parseChecksumAlgorithm(rawAlgorithm);
+  if (rawAlgorithm && !algorithm) {
+    throw new AwsApiError(
+      "InvalidRequest",
+      `Checksum algorithm ${rawAlgorithm} is not supported by this emulator.`,
+    );
+  }
+  const type =
+    header(r.req, "x-amz-checksum-type")?.toUpperCase() === "FULL_OBJECT" ? "FULL_OBJECT" : "COMPOSITE";
+  const info = await r.store.createUpload(
+    r.bucket,
+    r.key,
+    attributesFromRequest(r.req),
+    algorithm ? { algorithm, type } : undefined,
+  );
+  const headers: Record<string, string> = { ...s3Headers(r), ...XML };
+  if (algorithm) {
+    headers["x-amz-checksum-algorithm"] = algorithm;
+    headers["x-amz-checksum-type"] = type;
+  }
+  const body = xmlDocument("InitiateMultipartUploadResult", {
+    Bucket: r.bucket,
+    Key: r.key,
+    UploadId: info.uploadId,
+  });
+  send(r.res, 200, headers, body);
+}
+
+export async function uploadPart(r: S3Request, uploadId: string): Promise<void> {
+  const partNumber = Number(r.query.get("partNumber"));
+  if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10000) {
+    throw new AwsApiError(
+      "InvalidArgument",
+      "Part number must be an integer between 1 and 10000, inclusive",
+      400,
+      {
+        ArgumentName: "partNumber",
+        ArgumentValue: String(r.query.get("partNumber")),
+      },
+    );
+  }
+  const { info } = r.store.upload(r.bucket, r.key, uploadId);
+  const ingested = await ingestBody(r.req, r.store, info.checksumAlgorithm);
+  const part = await r.store.putPart(r.bucket, r.key, uploadId, partNumber, ingested);
+  const headers: Record<string, string> = { ...s3Headers(r), etag: part.etag };
+  if (ingested.checksum) headers[checksumHeader(ingested.checksum.algorithm)] = ingested.checksum.value;
+  send(r.res, 200, headers);
+}
+
+export async function completeMultipartUpload(r: S3Request, uploadId: string): Promise<void> {
+  const { info } = r.store.upload(r.bucket, r.key, uploadId);
+  const doc = parseXml(await readBody(r.req, 4 * 1024 * 1024), ["Part"]);
+  const complete = doc.CompleteMultipartUpload as { Part?: Array<Record<string, unknown>> } | undefined;
+  if (!complete) throw malformedXml();
+  const member = info.checksumAlgorithm ? checksumMember(info.checksumAlgorithm) : undefined;
+  const parts = (complete.Part ?? []).map((p) => {
+    const checksum = member ? p[member] : undefined;
+    return {
+      partNumber: Number(p.PartNumber),
+      etag: String(p.ETag ?? ""),
+      ...(typeof checksum === "string" ? { checksum } : {}),
+    };
+  });
+  const meta = await r.store.completeUpload(r.bucket, r.key, uploadId, parts);
+  const checksum = meta.checksum;
+  const body = xmlDocument("CompleteMultipartUploadResult", {
+    Location: `http://${r.req.headers.host ?? "localhost"}/${r.bucket}/${encodeURI(r.key)}`,
+    Bucket: r.bucket,
+    Key: r.key,
+    ETag: meta.etag,
+    ...(checksum
+      ? { [checksumMember(checksum.algorithm)]: checksum.value, ChecksumType: checksum.type }
+      : {}),
+  });
+  send(r.res, 200, { ...s3Headers(r), ...XML, ...checksumHeaders(meta) }, body);
+}
+
+export async function abortMultipartUpload(r: S3Request, uploadId: string): Promise<void> {
+  await r.store.abortUpload(r.bucket, r.key, uploadId);
+  send(r.res, 204, s3Headers(r));
+}
+
+export function listParts(r: S3Request, uploadId: string): void {
+  const { info, parts } = r.store.upload(r.bucket, r.key, uploadId);
+  const marker = Number(r.query.get("part-number-marker") ?? 0);
+  const maxParts = Math.min(Number(r.query.get("max-parts") ?? 1000), 1000);
+  const after = parts.filter((p) => p.partNumber > marker);
+  const page = after.slice(0, maxParts);
+  const truncated = after.length > page.length;
+  const member = info.checksumAlgorithm ? checksumMember(info.checksumAlgorithm) : undefined;
+  const body = xmlDocument("ListPartsResult", {
+    Bucket: r.bucket,
+    Key: r.key,
+    UploadId: uploadId,
+    PartNumberMarker: marker,
+    NextPartNumberMarker: page.at(-1)?.partNumber ?? marker,
+    MaxParts: maxParts,
+    IsTruncated: truncated,
+    Part: page.map((p) => ({
+      PartNumber: p.partNumber,
+      LastModified: p.lastModified,
+      ETag: p.etag,
+      Size: p.size,
+      ...(member && p.checksum ? { [member]: p.checksum } : {}),
+    })),
+    StorageClass: "STANDARD",
+    ChecksumAlgorithm: info.checksumAlgorithm,
+    ChecksumType: info.checksumType,
+  });
+  send(r.res, 200, { ...s3Headers(r), ...XML }, body);
+}
+
+export function listMultipartUploads(r: S3Request): void {
+  const prefix = r.query.get("prefix") ?? "";
+  const uploads = r.store
+    .listUploads(r.bucket)
+    .filter((u) => u.key.startsWith(prefix))
+    .sort((a, b) => (a.key === b.key ? a.initiated.localeCompare(b.initiated) : a.key < b.key ? -1 : 1));
+  const body = xmlDocument("ListMultipartUploadsResult", {
+    Bucket: r.bucket,
+    KeyMarker: "",
+    UploadIdMarker: "",
+    Prefix: prefix,
+    MaxUploads: 1000,
+    IsTruncated: false,
+    Upload: uploads.map((u) => ({
+      Key: u.key,
+      UploadId: u.uploadId,
+      Initiated: u.initiated,
+      StorageClass: "STANDARD",
+      ChecksumAlgorithm: u.checksumAlgorithm,
+    })),
+  });
+  send(r.res, 200, { ...s3Headers(r), ...XML }, body);
+}

@@ -1,0 +1,450 @@
+import { createHash, randomBytes } from "node:crypto";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  DeleteBucketCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetBucketLocationCommand,
+  GetObjectCommand,
+  GetObjectTaggingCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListBucketsCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  ListPartsCommand,
+  PutObjectCommand,
+  paginateListObjectsV2,
+  S3Client,
+  S3ServiceException,
+  UploadPartCommand,
+} from "@aws-sdk/client-s3";
+import { Upload } from "@aws-sdk/lib-storage";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Emulator, emulatorClientConfig, startEmulator } from "../emulator.js";
+
+let emulator: Emulator;
+let s3: S3Client;
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  s3 = new S3Client({ ...emulatorClientConfig(emulator), maxAttempts: 1 });
+});
+
+afterAll(async () => {
+  s3?.destroy();
+  await emulator?.stop();
+});
+
+async function newBucket(): Promise<string> {
+  const bucket = `test-${randomBytes(5).toString("hex")}`;
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  return bucket;
+}
+
+async function bodyOf(bucket: string, key: string, range?: string): Promise<Buffer> {
+  const out = await s3.send(
+    new GetObjectCommand({ Bucket: bucket, Key: key, ...(range ? { Range: range } : {}) }),
+  );
+  return Buffer.from(
+    await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+  );
+}
+
+async function s3Error(promise: Promise<unknown>): Promise<S3ServiceException> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(S3ServiceException);
+  return error as S3ServiceException;
+}
+
+const md5 = (b: Buffer) => createHash("md5").update(b).digest("hex");
+
+describe("buckets", () => {
+  it("creates, heads, lists and deletes a bucket", async () => {
+    const bucket = await newBucket();
+    await s3.send(new HeadBucketCommand({ Bucket: bucket }));
+    const listed = await s3.send(new ListBucketsCommand({}));
+    expect(listed.Buckets?.map((b) => b.Name)).toContain(bucket);
+    const location = await s3.send(new GetBucketLocationCommand({ Bucket: bucket }));
+    expect(location.LocationConstraint ?? "").toBe("");
+    await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+    const missing = await s3Error(s3.send(new HeadBucketCommand({ Bucket: bucket })));
+    expect(missing.$metadata.httpStatusCode).toBe(404);
+  });
+
+  it("answers BucketAlreadyOwnedByYou, BucketNotEmpty and NoSuchBucket like S3", async () => {
+    const bucket = await newBucket();
+    const again = await s3Error(s3.send(new CreateBucketCommand({ Bucket: bucket })));
+    expect(again.name).toBe("BucketAlreadyOwnedByYou");
+    expect(again.$metadata.httpStatusCode).toBe(409);
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "a", Body: "x" }));
+    const notEmpty = await s3Error(s3.send(new DeleteBucketCommand({ Bucket: bucket })));
+    expect(notEmpty.name).toBe("BucketNotEmpty");
+    const noBucket = await s3Error(
+      s3.send(new GetObjectCommand({ Bucket: "no-such-bucket-here", Key: "a" })),
+    );
+    expect(noBucket.name).toBe("NoSuchBucket");
+    const badName = await s3Error(s3.send(new CreateBucketCommand({ Bucket: "Bad_Name" })));
+    expect(badName.name).toBe("InvalidBucketName");
+  });
+
+  it("validates LocationConstraint against the signing region", async () => {
+    const name = `loc-${randomBytes(4).toString("hex")}`;
+    const explicitUsEast = await s3Error(
+      s3.send(
+        new CreateBucketCommand({
+          Bucket: name,
+          CreateBucketConfiguration: { LocationConstraint: "us-east-1" as never },
+        }),
+      ),
+    );
+    expect(explicitUsEast.name).toBe("InvalidLocationConstraint");
+    const regional = new S3Client({ ...emulatorClientConfig(emulator), region: "eu-west-1", maxAttempts: 1 });
+    try {
+      const mismatch = await s3Error(
+        regional.send(
+          new CreateBucketCommand({
+            Bucket: name,
+            CreateBucketConfiguration: { LocationConstraint: "us-west-2" },
+          }),
+        ),
+      );
+      expect(mismatch.name).toBe("IllegalLocationConstraintException");
+      // The SDK fills in LocationConstraint = its region for regional clients.
+      await regional.send(new CreateBucketCommand({ Bucket: name }));
+      const location = await regional.send(new GetBucketLocationCommand({ Bucket: name }));
+      expect(location.LocationConstraint).toBe("eu-west-1");
+    } finally {
+      regional.destroy();
+    }
+  });
+});
+
+describe("objects", () => {
+  it("stores a streamed PutObject with the SDK's default checksums byte-identical (aws-chunked)", async () => {
+    const bucket = await newBucket();
+    const data = randomBytes(300_000);
+    const stream = Readable.from([
+      data.subarray(0, 70_000),
+      data.subarray(70_000, 200_000),
+      data.subarray(200_000),
+    ]);
+    const put = await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: "streamed.bin", Body: stream, ContentLength: data.length }),
+    );
+    expect(put.ETag).toBe(`"${md5(data)}"`);
+    expect(put.ChecksumCRC32).toBeDefined();
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "streamed.bin" }));
+    expect(head.ContentLength).toBe(data.length);
+    const back = await bodyOf(bucket, "streamed.bin");
+    expect(back.length).toBe(data.length);
+    expect(back.equals(data)).toBe(true);
+    // The SDK validates the CRC32 it gets back on GET (checksum mode is on by default).
+    const get = await s3.send(
+      new GetObjectCommand({ Bucket: bucket, Key: "streamed.bin", ChecksumMode: "ENABLED" }),
+    );
+    expect(get.ChecksumCRC32).toBe(put.ChecksumCRC32);
+    await get.Body?.transformToByteArray();
+  });
+
+  it("rejects a body whose checksum does not match", async () => {
+    const bucket = await newBucket();
+    const error = await s3Error(
+      s3.send(new PutObjectCommand({ Bucket: bucket, Key: "bad", Body: "hello", ChecksumCRC32: "AAAAAA==" })),
+    );
+    expect(error.name).toBe("BadDigest");
+    const missing = await s3Error(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "bad" })));
+    expect(missing.$metadata.httpStatusCode).toBe(404);
+  });
+
+  it("round-trips metadata, content type, tags; answers NoSuchKey", async () => {
+    const bucket = await newBucket();
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: "dir/with space/ü.json",
+        Body: '{"a":1}',
+        ContentType: "application/json",
+        Metadata: { owner: "mlship", "run-id": "42" },
+        Tagging: "team=ml&stage=dev",
+        CacheControl: "no-cache",
+      }),
+    );
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "dir/with space/ü.json" }));
+    expect(head.ContentType).toBe("application/json");
+    expect(head.Metadata).toEqual({ owner: "mlship", "run-id": "42" });
+    expect(head.CacheControl).toBe("no-cache");
+    expect(head.ContentLength).toBe(7);
+    const tags = await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: "dir/with space/ü.json" }));
+    expect(tags.TagSet).toEqual(
+      expect.arrayContaining([
+        { Key: "team", Value: "ml" },
+        { Key: "stage", Value: "dev" },
+      ]),
+    );
+    const missing = await s3Error(s3.send(new GetObjectCommand({ Bucket: bucket, Key: "nope" })));
+    expect(missing.name).toBe("NoSuchKey");
+    expect(missing.$metadata.httpStatusCode).toBe(404);
+  });
+
+  it("serves byte ranges", async () => {
+    const bucket = await newBucket();
+    const data = Buffer.from("0123456789abcdefghij");
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "r", Body: data }));
+    expect((await bodyOf(bucket, "r", "bytes=2-5")).toString()).toBe("2345");
+    expect((await bodyOf(bucket, "r", "bytes=15-")).toString()).toBe("fghij");
+    expect((await bodyOf(bucket, "r", "bytes=-3")).toString()).toBe("hij");
+    const ranged = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "r", Range: "bytes=0-0" }));
+    expect(ranged.ContentRange).toBe("bytes 0-0/20");
+    expect(ranged.$metadata.httpStatusCode).toBe(206);
+    await ranged.Body?.transformToByteArray();
+    const bad = await s3Error(
+      s3.send(new GetObjectCommand({ Bucket: bucket, Key: "r", Range: "bytes=50-60" })),
+    );
+    expect(bad.name).toBe("InvalidRange");
+    expect(bad.$metadata.httpStatusCode).toBe(416);
+  });
+
+  it("copies and deletes objects, single and in batches", async () => {
+    const bucket = await newBucket();
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: "src", Body: "copy me", Metadata: { k: "v" } }),
+    );
+    const copy = await s3.send(
+      new CopyObjectCommand({ Bucket: bucket, Key: "dst/1", CopySource: `${bucket}/src` }),
+    );
+    expect(copy.CopyObjectResult?.ETag).toBe(`"${md5(Buffer.from("copy me"))}"`);
+    expect((await bodyOf(bucket, "dst/1")).toString()).toBe("copy me");
+    expect((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "dst/1" }))).Metadata).toEqual({
+      k: "v",
+    });
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: "src" }));
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: "never-existed" }));
+    for (const k of ["b1", "b2", "b3"])
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: k, Body: k }));
+    const deleted = await s3.send(
+      new DeleteObjectsCommand({
+        Bucket: bucket,
+        Delete: { Objects: [{ Key: "b1" }, { Key: "b2" }, { Key: "zz" }] },
+      }),
+    );
+    expect(deleted.Deleted?.map((d) => d.Key).sort()).toEqual(["b1", "b2", "zz"]);
+    const left = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+    expect(left.Contents?.map((c) => c.Key)).toEqual(["b3", "dst/1"]);
+  });
+});
+
+describe("ListObjectsV2", () => {
+  it("pages with max-keys and continuation tokens, rolls up common prefixes, honours StartAfter", async () => {
+    const bucket = await newBucket();
+    const keys = ["a/1", "a/2", "b", "c/x/1", "c/y", "d", "e"];
+    for (const k of keys) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: k, Body: k }));
+    const seen: string[] = [];
+    let pages = 0;
+    for await (const page of paginateListObjectsV2({ client: s3, pageSize: 2 }, { Bucket: bucket })) {
+      pages++;
+      expect(page.KeyCount).toBeLessThanOrEqual(2);
+      seen.push(...(page.Contents ?? []).map((c) => c.Key as string));
+    }
+    expect(seen).toEqual(keys);
+    expect(pages).toBe(4);
+
+    const rolled = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Delimiter: "/" }));
+    expect(rolled.Contents?.map((c) => c.Key)).toEqual(["b", "d", "e"]);
+    expect(rolled.CommonPrefixes?.map((p) => p.Prefix)).toEqual(["a/", "c/"]);
+
+    const first = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Delimiter: "/", MaxKeys: 1 }));
+    expect(first.CommonPrefixes?.map((p) => p.Prefix)).toEqual(["a/"]);
+    expect(first.IsTruncated).toBe(true);
+    const second = await s3.send(
+      new ListObjectsV2Command({
+        Bucket: bucket,
+        Delimiter: "/",
+        MaxKeys: 2,
+        ContinuationToken: first.NextContinuationToken,
+      }),
+    );
+    expect(second.Contents?.map((c) => c.Key)).toEqual(["b"]);
+    expect(second.CommonPrefixes?.map((p) => p.Prefix)).toEqual(["c/"]);
+
+    const nested = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "c/", Delimiter: "/" }));
+    expect(nested.Contents?.map((c) => c.Key)).toEqual(["c/y"]);
+    expect(nested.CommonPrefixes?.map((p) => p.Prefix)).toEqual(["c/x/"]);
+
+    const after = await s3.send(new ListObjectsV2Command({ Bucket: bucket, StartAfter: "c/y" }));
+    expect(after.Contents?.map((c) => c.Key)).toEqual(["d", "e"]);
+    expect(after.IsTruncated).toBe(false);
+  });
+});
+
+describe("multipart", () => {
+  it("uploads > 5 MB with lib-storage (streamed parts, default CRC32 checksums)", async () => {
+    const bucket = await newBucket();
+    const data = randomBytes(12 * 1024 * 1024 + 123);
+    const upload = new Upload({
+      client: s3,
+      params: {
+        Bucket: bucket,
+        Key: "big.bin",
+        Body: Readable.from([data]),
+        ContentType: "application/x-test",
+      },
+      partSize: 5 * 1024 * 1024,
+      queueSize: 2,
+    });
+    const done = await upload.done();
+    expect(done.ETag).toMatch(/^"[0-9a-f]{32}-3"$/);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "big.bin" }));
+    expect(head.ContentLength).toBe(data.length);
+    expect(head.ContentType).toBe("application/x-test");
+    expect((await bodyOf(bucket, "big.bin")).equals(data)).toBe(true);
+    const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+    expect(uploads.Uploads ?? []).toEqual([]);
+  });
+
+  it("drives the multipart calls one by one: list parts, EntityTooSmall, abort leaves nothing", async () => {
+    const bucket = await newBucket();
+    const created = await s3.send(
+      new CreateMultipartUploadCommand({ Bucket: bucket, Key: "parts", ChecksumAlgorithm: "CRC32" }),
+    );
+    const uploadId = created.UploadId as string;
+    const p1 = await s3.send(
+      new UploadPartCommand({
+        Bucket: bucket,
+        Key: "parts",
+        UploadId: uploadId,
+        PartNumber: 1,
+        Body: "small-1",
+      }),
+    );
+    const p2 = await s3.send(
+      new UploadPartCommand({
+        Bucket: bucket,
+        Key: "parts",
+        UploadId: uploadId,
+        PartNumber: 2,
+        Body: "small-2",
+      }),
+    );
+    const parts = await s3.send(new ListPartsCommand({ Bucket: bucket, Key: "parts", UploadId: uploadId }));
+    expect(parts.Parts?.map((p) => [p.PartNumber, p.Size, p.ETag])).toEqual([
+      [1, 7, p1.ETag],
+      [2, 7, p2.ETag],
+    ]);
+    const tooSmall = await s3Error(
+      s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: bucket,
+          Key: "parts",
+          UploadId: uploadId,
+          MultipartUpload: {
+            Parts: [
+              { PartNumber: 1, ETag: p1.ETag, ChecksumCRC32: p1.ChecksumCRC32 },
+              { PartNumber: 2, ETag: p2.ETag, ChecksumCRC32: p2.ChecksumCRC32 },
+            ],
+          },
+        }),
+      ),
+    );
+    expect(tooSmall.name).toBe("EntityTooSmall");
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: "parts", UploadId: uploadId }));
+    const gone = await s3Error(
+      s3.send(new ListPartsCommand({ Bucket: bucket, Key: "parts", UploadId: uploadId })),
+    );
+    expect(gone.name).toBe("NoSuchUpload");
+    expect((await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? []).toEqual([]);
+    expect((await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).KeyCount).toBe(0);
+    // Nothing left behind: the bucket can be deleted.
+    await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+  });
+
+  it("completes a single small part (allowed as the last part)", async () => {
+    const bucket = await newBucket();
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: "one" }));
+    const p1 = await s3.send(
+      new UploadPartCommand({ Bucket: bucket, Key: "one", UploadId, PartNumber: 1, Body: "only part" }),
+    );
+    const done = await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: bucket,
+        Key: "one",
+        UploadId,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p1.ETag }] },
+      }),
+    );
+    expect(done.ETag).toMatch(/-1"$/);
+    expect((await bodyOf(bucket, "one")).toString()).toBe("only part");
+  });
+});
+
+describe("presigned URLs", () => {
+  it("GET and PUT through plain fetch", async () => {
+    const bucket = await newBucket();
+    const putUrl = await getSignedUrl(s3, new PutObjectCommand({ Bucket: bucket, Key: "pre/signed.txt" }), {
+      expiresIn: 300,
+    });
+    const put = await fetch(putUrl, { method: "PUT", body: "via presigned put" });
+    expect(put.status).toBe(200);
+    const getUrl = await getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: "pre/signed.txt" }), {
+      expiresIn: 300,
+    });
+    const got = await fetch(getUrl);
+    expect(got.status).toBe(200);
+    expect(await got.text()).toBe("via presigned put");
+  });
+
+  it("refuses an expired URL with AccessDenied", async () => {
+    const bucket = await newBucket();
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "k", Body: "x" }));
+    const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: "k" }), {
+      expiresIn: 1,
+      signingDate: new Date(Date.now() - 60_000),
+    });
+    const res = await fetch(url);
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain("<Code>AccessDenied</Code>");
+  });
+});
+
+describe("objectStore port", () => {
+  it("uploads a file and downloads it, and a prefix, straight from the store", async () => {
+    const bucket = await newBucket();
+    const dir = await mkdtemp(join(tmpdir(), "emu-os-"));
+    try {
+      await writeFile(join(dir, "model.tar.gz"), "model bytes");
+      await emulator.objectStore.upload(join(dir, "model.tar.gz"), `s3://${bucket}/job/output/model.tar.gz`);
+      await s3.send(
+        new PutObjectCommand({ Bucket: bucket, Key: "job/data/train/part-1.csv", Body: "1,2\n" }),
+      );
+      await s3.send(
+        new PutObjectCommand({ Bucket: bucket, Key: "job/data/train/sub/part-2.csv", Body: "3,4\n" }),
+      );
+      expect((await bodyOf(bucket, "job/output/model.tar.gz")).toString()).toBe("model bytes");
+      const one = await emulator.objectStore.download(
+        `s3://${bucket}/job/output/model.tar.gz`,
+        join(dir, "one"),
+      );
+      expect(one).toEqual([join(dir, "one", "model.tar.gz")]);
+      const many = await emulator.objectStore.download(`s3://${bucket}/job/data/train/`, join(dir, "many"));
+      expect(many.sort()).toEqual([join(dir, "many", "part-1.csv"), join(dir, "many", "sub", "part-2.csv")]);
+      expect(await readFile(join(dir, "many", "sub", "part-2.csv"), "utf8")).toBe("3,4\n");
+      await expect(emulator.objectStore.download(`s3://${bucket}/missing`, dir)).rejects.toMatchObject({
+        code: "E_NOT_FOUND",
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
