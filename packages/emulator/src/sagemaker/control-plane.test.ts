@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import type { OperationContext } from "@mlship/core";
 import { tempDir } from "@mlship/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { AwsApiError } from "../aws-error.js";
@@ -375,7 +376,7 @@ describe("persistence", () => {
     // A runtime whose job never ends: the job is still InProgress when the service closes.
     const hanging = async () =>
       ({
-        runTrainingJob: (_options, ctx) =>
+        runTrainingJob: (_options: unknown, ctx?: OperationContext) =>
           new Promise((_resolve, reject) =>
             ctx?.signal?.addEventListener("abort", () => reject(new Error("aborted"))),
           ),

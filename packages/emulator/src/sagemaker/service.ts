@@ -38,6 +38,8 @@ export interface SageMakerService {
   restore(): Promise<void>;
   /** Stops running jobs and serving processes. */
   close(): Promise<void>;
+  /** Process ids serving an endpoint (diagnostics and tests: a deleted endpoint has none). */
+  processes(endpointName: string): number[];
   /** Resolves when background work on a resource has finished (tests). */
   settled(kind: "training-job" | "endpoint", name: string): Promise<void>;
 }
@@ -177,6 +179,7 @@ export function createSageMakerService(
     async close() {
       await Promise.all([trainingJobs.close(), endpoints.close()]);
     },
+    processes: (name) => endpoints.lookup(name)?.variants.flatMap((v) => v.server.pids()) ?? [],
     settled: (kind, name) => (kind === "training-job" ? trainingJobs.settled(name) : endpoints.settled(name)),
   };
 }
