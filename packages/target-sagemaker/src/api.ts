@@ -9,11 +9,11 @@ import {
 } from "@aws-sdk/client-cloudwatch-logs";
 import {
   CreateEndpointCommand,
+  type CreateEndpointCommandInput,
+  type CreateEndpointCommandOutput,
   CreateEndpointConfigCommand,
   type CreateEndpointConfigCommandInput,
   type CreateEndpointConfigCommandOutput,
-  type CreateEndpointCommandInput,
-  type CreateEndpointCommandOutput,
   CreateModelCommand,
   type CreateModelCommandInput,
   type CreateModelCommandOutput,
@@ -21,17 +21,17 @@ import {
   type CreateTrainingJobCommandInput,
   type CreateTrainingJobCommandOutput,
   DeleteEndpointCommand,
+  type DeleteEndpointCommandInput,
   DeleteEndpointConfigCommand,
   type DeleteEndpointConfigCommandInput,
-  type DeleteEndpointCommandInput,
   DeleteModelCommand,
   type DeleteModelCommandInput,
   DescribeEndpointCommand,
+  type DescribeEndpointCommandInput,
+  type DescribeEndpointCommandOutput,
   DescribeEndpointConfigCommand,
   type DescribeEndpointConfigCommandInput,
   type DescribeEndpointConfigCommandOutput,
-  type DescribeEndpointCommandInput,
-  type DescribeEndpointCommandOutput,
   DescribeModelCommand,
   type DescribeModelCommandInput,
   type DescribeModelCommandOutput,
@@ -57,14 +57,21 @@ import {
   type InvokeEndpointCommandOutput,
   type SageMakerRuntimeClient,
 } from "@aws-sdk/client-sagemaker-runtime";
-import { GetCallerIdentityCommand, type GetCallerIdentityCommandOutput, type STSClient } from "@aws-sdk/client-sts";
+import {
+  GetCallerIdentityCommand,
+  type GetCallerIdentityCommandOutput,
+  type STSClient,
+} from "@aws-sdk/client-sts";
 
 type Opts = { abortSignal?: AbortSignal };
 
 /** The SageMaker calls this target makes, and nothing else: a fake of it is fully type-checked. */
 export interface SageMakerApi {
   createTrainingJob(i: CreateTrainingJobCommandInput): Promise<CreateTrainingJobCommandOutput>;
-  describeTrainingJob(i: DescribeTrainingJobCommandInput, o?: Opts): Promise<DescribeTrainingJobCommandOutput>;
+  describeTrainingJob(
+    i: DescribeTrainingJobCommandInput,
+    o?: Opts,
+  ): Promise<DescribeTrainingJobCommandOutput>;
   listTrainingJobs(i: ListTrainingJobsCommandInput): Promise<ListTrainingJobsCommandOutput>;
   stopTrainingJob(i: StopTrainingJobCommandInput): Promise<unknown>;
   createModel(i: CreateModelCommandInput): Promise<CreateModelCommandOutput>;

@@ -1,6 +1,10 @@
 import { isMlshipError } from "@mlship/core";
 import { describe, expect, it } from "vitest";
-import { buildCreateEndpointConfigRequest, buildCreateEndpointRequest, buildCreateModelRequest } from "./hosting-requests.js";
+import {
+  buildCreateEndpointConfigRequest,
+  buildCreateEndpointRequest,
+  buildCreateModelRequest,
+} from "./hosting-requests.js";
 import { decodeHyperparameters, encodeHyperparameters } from "./hyperparameters.js";
 import { buildCreateTrainingJobRequest, resolveRole } from "./training-request.js";
 
@@ -10,7 +14,12 @@ describe("encodeHyperparameters", () => {
   it("JSON-encodes every value and adds the sagemaker_* keys", () => {
     const wire = encodeHyperparameters(
       { n_estimators: 100, kernel: "rbf", verbose: true, layers: [1, 2], none: null },
-      { program: "train.py", submitDirectory: "s3://b/j/source/sourcedir.tar.gz", jobName: "j", region: "eu-west-1" },
+      {
+        program: "train.py",
+        submitDirectory: "s3://b/j/source/sourcedir.tar.gz",
+        jobName: "j",
+        region: "eu-west-1",
+      },
     );
     expect(wire).toEqual({
       n_estimators: "100",
@@ -65,7 +74,11 @@ describe("buildCreateTrainingJobRequest", () => {
         {
           ChannelName: "train",
           DataSource: {
-            S3DataSource: { S3DataType: "S3Prefix", S3Uri: "s3://b/data/train/", S3DataDistributionType: "FullyReplicated" },
+            S3DataSource: {
+              S3DataType: "S3Prefix",
+              S3Uri: "s3://b/data/train/",
+              S3DataDistributionType: "FullyReplicated",
+            },
           },
           ContentType: "text/csv",
         },
@@ -100,18 +113,24 @@ describe("buildCreateTrainingJobRequest", () => {
   });
 
   it("defaults the spot max wait to the max runtime and refuses a shorter one", () => {
-    expect(buildCreateTrainingJobRequest({ ...base, maxRuntimeSeconds: 600, spot: true }).StoppingCondition).toEqual({
+    expect(
+      buildCreateTrainingJobRequest({ ...base, maxRuntimeSeconds: 600, spot: true }).StoppingCondition,
+    ).toEqual({
       MaxRuntimeInSeconds: 600,
       MaxWaitTimeInSeconds: 600,
     });
-    expect(() => buildCreateTrainingJobRequest({ ...base, maxRuntimeSeconds: 600, spot: { maxWaitSeconds: 60 } })).toThrow(
-      /at least the max runtime/,
-    );
+    expect(() =>
+      buildCreateTrainingJobRequest({ ...base, maxRuntimeSeconds: 600, spot: { maxWaitSeconds: 60 } }),
+    ).toThrow(/at least the max runtime/);
   });
 
   it("refuses duplicate channels and non-S3 channel URIs", () => {
-    expect(() => buildCreateTrainingJobRequest({ ...base, channels: [...base.channels, ...base.channels] })).toThrow(/duplicate/);
-    expect(() => buildCreateTrainingJobRequest({ ...base, channels: [{ name: "x", uri: "/tmp/x" }] })).toThrow(/s3:\/\//);
+    expect(() =>
+      buildCreateTrainingJobRequest({ ...base, channels: [...base.channels, ...base.channels] }),
+    ).toThrow(/duplicate/);
+    expect(() =>
+      buildCreateTrainingJobRequest({ ...base, channels: [{ name: "x", uri: "/tmp/x" }] }),
+    ).toThrow(/s3:\/\//);
   });
 });
 
@@ -146,19 +165,46 @@ describe("hosting builders", () => {
   });
 
   it("builds an AllTraffic instance variant, or a serverless one", () => {
-    expect(buildCreateEndpointConfigRequest({ configName: "c", modelName: "m", instanceType: "ml.c5.xlarge", instanceCount: 2 })).toEqual({
+    expect(
+      buildCreateEndpointConfigRequest({
+        configName: "c",
+        modelName: "m",
+        instanceType: "ml.c5.xlarge",
+        instanceCount: 2,
+      }),
+    ).toEqual({
       EndpointConfigName: "c",
       ProductionVariants: [
-        { VariantName: "AllTraffic", ModelName: "m", InitialInstanceCount: 2, InstanceType: "ml.c5.xlarge", InitialVariantWeight: 1 },
+        {
+          VariantName: "AllTraffic",
+          ModelName: "m",
+          InitialInstanceCount: 2,
+          InstanceType: "ml.c5.xlarge",
+          InitialVariantWeight: 1,
+        },
       ],
       Tags: undefined,
     });
-    expect(buildCreateEndpointConfigRequest({ configName: "c", modelName: "m", serverless: { memorySizeMb: 3072 } }).ProductionVariants).toEqual([
-      { VariantName: "AllTraffic", ModelName: "m", ServerlessConfig: { MemorySizeInMB: 3072, MaxConcurrency: 5 } },
+    expect(
+      buildCreateEndpointConfigRequest({
+        configName: "c",
+        modelName: "m",
+        serverless: { memorySizeMb: 3072 },
+      }).ProductionVariants,
+    ).toEqual([
+      {
+        VariantName: "AllTraffic",
+        ModelName: "m",
+        ServerlessConfig: { MemorySizeInMB: 3072, MaxConcurrency: 5 },
+      },
     ]);
-    expect(() => buildCreateEndpointConfigRequest({ configName: "c", modelName: "m", serverless: { memorySizeMb: 1000 } })).toThrow(
-      /1024-6144/,
-    );
+    expect(() =>
+      buildCreateEndpointConfigRequest({
+        configName: "c",
+        modelName: "m",
+        serverless: { memorySizeMb: 1000 },
+      }),
+    ).toThrow(/1024-6144/);
   });
 
   it("adds data capture when asked", () => {

@@ -12,7 +12,8 @@ const asAws = (e: unknown): AwsLikeError => (typeof e === "object" && e !== null
 /** SageMaker answers "does not exist" with ValidationException plus a message, not a 404. */
 export function isNotFound(e: unknown): boolean {
   const { name = "", message = "" } = asAws(e);
-  if (name === "ResourceNotFound" || name === "ResourceNotFoundException" || name === "NoSuchKey") return true;
+  if (name === "ResourceNotFound" || name === "ResourceNotFoundException" || name === "NoSuchKey")
+    return true;
   return name === "ValidationException" && /could not find|not found|does not exist/i.test(message);
 }
 
@@ -20,14 +21,18 @@ function codeFor(e: AwsLikeError): MlshipErrorCode {
   const name = e.name ?? "";
   const status = e.$metadata?.httpStatusCode;
   if (isNotFound(e)) return "E_NOT_FOUND";
-  if (name === "CredentialsProviderError" || /ExpiredToken|InvalidClientTokenId|UnrecognizedClient|SignatureDoesNotMatch/.test(name))
+  if (
+    name === "CredentialsProviderError" ||
+    /ExpiredToken|InvalidClientTokenId|UnrecognizedClient|SignatureDoesNotMatch/.test(name)
+  )
     return "E_CREDENTIALS";
   if (/AccessDenied|NotAuthorized/.test(name) || status === 403) return "E_PERMISSION";
   if (/Throttl|TooManyRequests|SlowDown|LimitExceeded/.test(name) || status === 429) return "E_THROTTLED";
   if (name === "ResourceInUse" && /already exist/i.test(e.message ?? "")) return "E_ALREADY_EXISTS";
   if (name === "AbortError") return "E_ABORTED";
   if (name === "TimeoutError") return "E_TIMEOUT";
-  if (/ECONNREFUSED|ECONNRESET|ENOTFOUND|EPIPE|socket hang up/i.test(`${name} ${e.message ?? ""}`)) return "E_NETWORK";
+  if (/ECONNREFUSED|ECONNRESET|ENOTFOUND|EPIPE|socket hang up/i.test(`${name} ${e.message ?? ""}`))
+    return "E_NETWORK";
   if (name === "ValidationException") return "E_INVALID_INPUT";
   return "E_INTERNAL";
 }
@@ -44,7 +49,11 @@ const HINTS: Partial<Record<MlshipErrorCode, string>> = {
  * Wraps an AWS SDK error in an MlshipError that keeps it as `cause`. MlshipErrors pass through unchanged.
  * `code` forces a code for the "everything else" case (e.g. E_DEPLOY_FAILED while deploying).
  */
-export function wrapAwsError(e: unknown, what: string, options: { code?: MlshipErrorCode; where?: string } = {}): MlshipError {
+export function wrapAwsError(
+  e: unknown,
+  what: string,
+  options: { code?: MlshipErrorCode; where?: string } = {},
+): MlshipError {
   if (isMlshipError(e)) return e;
   const aws = asAws(e);
   const mapped = codeFor(aws);
@@ -63,7 +72,11 @@ export function wrapAwsError(e: unknown, what: string, options: { code?: MlshipE
 }
 
 /** Runs an SDK call and wraps whatever it throws. */
-export async function aws<T>(what: string, call: () => Promise<T>, options?: { code?: MlshipErrorCode; where?: string }): Promise<T> {
+export async function aws<T>(
+  what: string,
+  call: () => Promise<T>,
+  options?: { code?: MlshipErrorCode; where?: string },
+): Promise<T> {
   try {
     return await call();
   } catch (e) {

@@ -40,7 +40,9 @@ export function buildCreateModelRequest(input: ModelRequestInput): CreateModelCo
     ModelName: input.modelName,
     ExecutionRoleArn: input.role,
     PrimaryContainer: { Image: input.image, ModelDataUrl: input.modelDataUrl, Environment: env },
-    ...(input.vpc ? { VpcConfig: { Subnets: input.vpc.subnets, SecurityGroupIds: input.vpc.securityGroupIds } } : {}),
+    ...(input.vpc
+      ? { VpcConfig: { Subnets: input.vpc.subnets, SecurityGroupIds: input.vpc.securityGroupIds } }
+      : {}),
     Tags: toTags(input.tags),
   };
 }
@@ -64,7 +66,9 @@ export interface EndpointConfigRequestInput {
 }
 
 /** One `AllTraffic` production variant, as the SDK's `production_variant()` builds it. Pure. */
-export function buildCreateEndpointConfigRequest(input: EndpointConfigRequestInput): CreateEndpointConfigCommandInput {
+export function buildCreateEndpointConfigRequest(
+  input: EndpointConfigRequestInput,
+): CreateEndpointConfigCommandInput {
   let variant: ProductionVariant;
   if (input.serverless) {
     if (input.instanceType) {
@@ -74,9 +78,13 @@ export function buildCreateEndpointConfigRequest(input: EndpointConfigRequestInp
     }
     const memory = input.serverless.memorySizeMb ?? 2048;
     if (![1024, 2048, 3072, 4096, 5120, 6144].includes(memory)) {
-      throw new MlshipError("E_INVALID_INPUT", `Serverless memory must be 1024-6144 MB in 1 GB steps (got ${memory})`, {
-        where: "serverless.memorySizeMb",
-      });
+      throw new MlshipError(
+        "E_INVALID_INPUT",
+        `Serverless memory must be 1024-6144 MB in 1 GB steps (got ${memory})`,
+        {
+          where: "serverless.memorySizeMb",
+        },
+      );
     }
     variant = {
       VariantName: DEFAULT_VARIANT_NAME,

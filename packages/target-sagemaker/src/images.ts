@@ -83,7 +83,10 @@ function ecrDomain(region: string): string {
 }
 
 /** Resolves an alias and checks the version against the table; E_INVALID_INPUT lists the valid ones. */
-export function resolveSklearnVersion(version: string = DEFAULT_SKLEARN_VERSION, scope?: SklearnImageScope): string {
+export function resolveSklearnVersion(
+  version: string = DEFAULT_SKLEARN_VERSION,
+  scope?: SklearnImageScope,
+): string {
   const resolved = SKLEARN_VERSION_ALIASES[version] ?? version;
   const valid = scope ? SKLEARN_SCOPE_VERSIONS[scope] : SKLEARN_VERSIONS;
   if (!valid.includes(resolved)) {
@@ -126,9 +129,13 @@ export function sklearnImageUri(
   }
   const processor = options.processor ?? "cpu";
   if (processor !== "cpu") {
-    throw new MlshipError("E_INVALID_INPUT", `SageMaker scikit-learn images are CPU-only (got "${processor}")`, {
-      where: "processor",
-    });
+    throw new MlshipError(
+      "E_INVALID_INPUT",
+      `SageMaker scikit-learn images are CPU-only (got "${processor}")`,
+      {
+        where: "processor",
+      },
+    );
   }
   const resolved = resolveSklearnVersion(version, options.scope);
   return `${account}.dkr.ecr.${region}.${ecrDomain(region)}/${SKLEARN_REPOSITORY}:${resolved}-${processor}-py3`;

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { baseNameFromEntryPoint, baseNameFromImage, isValidName, nameFromBase, sagemakerTimestamp } from "./naming.js";
+import {
+  baseNameFromEntryPoint,
+  baseNameFromImage,
+  isValidName,
+  nameFromBase,
+  sagemakerTimestamp,
+} from "./naming.js";
 
 const at = new Date(Date.UTC(2024, 0, 2, 3, 4, 5, 67));
 
@@ -27,8 +33,8 @@ describe("job names", () => {
   it("derives bases from entry points and images", () => {
     expect(baseNameFromEntryPoint("src/train_model.py")).toBe("train-model");
     expect(baseNameFromEntryPoint("train.mjs")).toBe("train");
-    expect(baseNameFromImage("683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3")).toBe(
-      "sagemaker-scikit-learn",
-    );
+    expect(
+      baseNameFromImage("683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"),
+    ).toBe("sagemaker-scikit-learn");
   });
 });

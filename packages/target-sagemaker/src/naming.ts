@@ -25,7 +25,9 @@ export function sagemakerTimestamp(date: Date = new Date()): string {
  */
 export function nameFromBase(base: string, date: Date = new Date(), maxLength = MAX_NAME_LENGTH): string {
   const timestamp = sagemakerTimestamp(date);
-  const trimmed = sanitizeName(base).slice(0, Math.max(0, maxLength - timestamp.length - 1)).replace(/-+$/, "");
+  const trimmed = sanitizeName(base)
+    .slice(0, Math.max(0, maxLength - timestamp.length - 1))
+    .replace(/-+$/, "");
   return trimmed ? `${trimmed}-${timestamp}` : timestamp;
 }
 

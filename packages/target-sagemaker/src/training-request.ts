@@ -51,10 +51,14 @@ const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 export function resolveRole(option: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   const role = option ?? env.MLSHIP_SAGEMAKER_ROLE;
   if (!role) {
-    throw new MlshipError("E_CONFIG", "No SageMaker execution role: SageMaker needs an IAM role ARN to run jobs and models", {
-      hint: "Pass `role` (e.g. arn:aws:iam::123456789012:role/SageMakerExecution) or set MLSHIP_SAGEMAKER_ROLE.",
-      where: "role",
-    });
+    throw new MlshipError(
+      "E_CONFIG",
+      "No SageMaker execution role: SageMaker needs an IAM role ARN to run jobs and models",
+      {
+        hint: "Pass `role` (e.g. arn:aws:iam::123456789012:role/SageMakerExecution) or set MLSHIP_SAGEMAKER_ROLE.",
+        where: "role",
+      },
+    );
   }
   if (!ROLE_ARN.test(role)) {
     throw new MlshipError("E_CONFIG", `"${role}" is not an IAM role ARN`, {
@@ -65,12 +69,15 @@ export function resolveRole(option: string | undefined, env: NodeJS.ProcessEnv =
   return role;
 }
 
-export function toTags(tags: Record<string, string> | undefined): { Key: string; Value: string }[] | undefined {
+export function toTags(
+  tags: Record<string, string> | undefined,
+): { Key: string; Value: string }[] | undefined {
   const entries = Object.entries(tags ?? {});
   return entries.length ? entries.map(([Key, Value]) => ({ Key, Value })) : undefined;
 }
 
-const nonEmpty = <T extends object>(o: T | undefined): T | undefined => (o && Object.keys(o).length ? o : undefined);
+const nonEmpty = <T extends object>(o: T | undefined): T | undefined =>
+  o && Object.keys(o).length ? o : undefined;
 
 function positiveInt(value: number, where: string): number {
   if (!Number.isInteger(value) || value <= 0) {
@@ -97,13 +104,19 @@ export function buildCreateTrainingJobRequest(input: TrainingJobRequestInput): C
   const names = new Set<string>();
   for (const ch of input.channels) {
     if (!/^[A-Za-z0-9.\-_]{1,64}$/.test(ch.name) || names.has(ch.name)) {
-      throw new MlshipError("E_INVALID_INPUT", `Invalid or duplicate channel name "${ch.name}"`, { where: `channels.${ch.name}` });
+      throw new MlshipError("E_INVALID_INPUT", `Invalid or duplicate channel name "${ch.name}"`, {
+        where: `channels.${ch.name}`,
+      });
     }
     names.add(ch.name);
     if (!ch.uri.startsWith("s3://")) {
-      throw new MlshipError("E_INVALID_INPUT", `Channel "${ch.name}" must be an s3:// URI by now (got ${ch.uri})`, {
-        where: `channels.${ch.name}`,
-      });
+      throw new MlshipError(
+        "E_INVALID_INPUT",
+        `Channel "${ch.name}" must be an s3:// URI by now (got ${ch.uri})`,
+        {
+          where: `channels.${ch.name}`,
+        },
+      );
     }
   }
   return {
@@ -134,7 +147,10 @@ export function buildCreateTrainingJobRequest(input: TrainingJobRequestInput): C
       VolumeSizeInGB: positiveInt(input.volumeSizeGb ?? DEFAULT_VOLUME_SIZE_GB, "volumeSizeGb"),
       ...(input.volumeKmsKeyId ? { VolumeKmsKeyId: input.volumeKmsKeyId } : {}),
     },
-    StoppingCondition: { MaxRuntimeInSeconds: maxRuntime, ...(maxWait ? { MaxWaitTimeInSeconds: maxWait } : {}) },
+    StoppingCondition: {
+      MaxRuntimeInSeconds: maxRuntime,
+      ...(maxWait ? { MaxWaitTimeInSeconds: maxWait } : {}),
+    },
     ...(spot ? { EnableManagedSpotTraining: true } : {}),
     ...(input.checkpointS3Uri
       ? {
@@ -144,7 +160,9 @@ export function buildCreateTrainingJobRequest(input: TrainingJobRequestInput): C
           },
         }
       : {}),
-    ...(input.vpc ? { VpcConfig: { Subnets: input.vpc.subnets, SecurityGroupIds: input.vpc.securityGroupIds } } : {}),
+    ...(input.vpc
+      ? { VpcConfig: { Subnets: input.vpc.subnets, SecurityGroupIds: input.vpc.securityGroupIds } }
+      : {}),
     ...(input.enableNetworkIsolation ? { EnableNetworkIsolation: true } : {}),
     Environment: nonEmpty(input.environment),
     Tags: toTags(input.tags),

@@ -1,0 +1,103 @@
+import type { S3Client } from "@aws-sdk/client-s3";
+import { type DataStager, MlshipError } from "@mlship/core";
+import { defaultBucketName, ensureBucket, S3DataStager } from "@mlship/data-s3";
+import type { LogsApi, RuntimeApi, SageMakerApi, StsApi } from "./api.js";
+import { wrapAwsError } from "./errors.js";
+import { resolveRole } from "./training-request.js";
+import { DEFAULT_POLL, type PollOptions } from "./wait.js";
+
+/** Everything the target talks to: narrow ports for SageMaker/Logs/Runtime/STS, the caller's S3 client. */
+export interface SageMakerDeps {
+  api: SageMakerApi;
+  logs: LogsApi;
+  runtime: RuntimeApi;
+  sts: StsApi;
+  s3: S3Client;
+  /** The region, fixed or resolved from the SDK chain. */
+  region: string | (() => Promise<string>);
+  /** Execution role ARN; default `MLSHIP_SAGEMAKER_ROLE`. */
+  role?: string;
+  /** Bucket for code, output and staged data; default `sagemaker-<region>-<account>` (created if missing). */
+  bucket?: string;
+  /** Key prefix for staged training data (the seed's `prefix`, default `model-data`). */
+  prefix?: string;
+  /** Stages local files handed as channels; default an S3DataStager on the same bucket. */
+  stager?: DataStager;
+  poll?: Partial<PollOptions>;
+  /** Runtime base URL shown in Deployment.url (the endpoint override, or the public runtime host). */
+  runtimeUrl?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export const DEFAULT_DATA_PREFIX = "model-data";
+
+/** Lazily resolved, memoised facts shared by train and deploy. */
+export class Session {
+  readonly deps: SageMakerDeps;
+  readonly poll: PollOptions;
+  #region?: Promise<string>;
+  #bucket?: Promise<string>;
+  #stager?: DataStager;
+
+  constructor(deps: SageMakerDeps) {
+    this.deps = deps;
+    this.poll = { ...DEFAULT_POLL, ...deps.poll };
+  }
+
+  region(): Promise<string> {
+    const { region } = this.deps;
+    this.#region ??= (typeof region === "string" ? Promise.resolve(region) : region()).then((r) => {
+      if (!r)
+        throw new MlshipError("E_CONFIG", "No AWS region configured", {
+          hint: "Pass `region` or set AWS_REGION.",
+        });
+      return r;
+    });
+    this.#region.catch(() => {
+      this.#region = undefined;
+    });
+    return this.#region;
+  }
+
+  role(): string {
+    return resolveRole(this.deps.role, this.deps.env ?? process.env);
+  }
+
+  /** The bucket, created on first use when it is the SageMaker default one. */
+  bucket(): Promise<string> {
+    this.#bucket ??= (async () => {
+      const region = await this.region();
+      if (this.deps.bucket) return this.deps.bucket;
+      let account: string | undefined;
+      try {
+        account = (await this.deps.sts.getCallerIdentity()).Account;
+      } catch (e) {
+        throw wrapAwsError(e, "Looking up the AWS account for the default bucket");
+      }
+      if (!account) throw new MlshipError("E_CREDENTIALS", "STS did not return an account id");
+      const bucket = defaultBucketName(region, account);
+      await ensureBucket(this.deps.s3, bucket, region);
+      return bucket;
+    })();
+    this.#bucket.catch(() => {
+      this.#bucket = undefined;
+    });
+    return this.#bucket;
+  }
+
+  async stager(): Promise<DataStager> {
+    if (this.deps.stager) return this.deps.stager;
+    this.#stager ??= new S3DataStager({
+      client: this.deps.s3,
+      region: await this.region(),
+      bucket: await this.bucket(),
+      prefix: this.deps.prefix ?? DEFAULT_DATA_PREFIX,
+    });
+    return this.#stager as DataStager;
+  }
+
+  async runtimeUrl(endpointName: string): Promise<string> {
+    const base = this.deps.runtimeUrl ?? `https://runtime.sagemaker.${await this.region()}.amazonaws.com`;
+    return `${base.replace(/\/$/, "")}/endpoints/${encodeURIComponent(endpointName)}/invocations`;
+  }
+}

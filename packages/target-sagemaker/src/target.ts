@@ -1,0 +1,167 @@
+import type { S3Client } from "@aws-sdk/client-s3";
+import type {
+  DataStager,
+  Deployment,
+  DeploySpec,
+  DeployTarget,
+  ListOptions,
+  LogEvent,
+  LogOptions,
+  OperationContext,
+  TrainingRun,
+  TrainSpec,
+  TrainTarget,
+} from "@mlship/core";
+import { MlshipError } from "@mlship/core";
+import {
+  type LogsApi,
+  logsApi,
+  type RuntimeApi,
+  runtimeApi,
+  type SageMakerApi,
+  type StsApi,
+  sageMakerApi,
+  stsApi,
+} from "./api.js";
+import { type AwsConnectionOptions, createAwsClients } from "./clients.js";
+import {
+  deleteDeployment,
+  deploy,
+  getDeployment,
+  listDeployments,
+  type SageMakerDeploySpec,
+  updateDeployment,
+} from "./deploy.js";
+import { createSageMakerInvoker, type SageMakerInvoker } from "./invoker.js";
+import { Session } from "./session.js";
+import {
+  describeTraining,
+  downloadArtifacts,
+  downloadModel,
+  downloadOutput,
+  listTraining,
+  type SageMakerTrainSpec,
+  stopTraining,
+  train,
+  trainingLogs,
+} from "./training.js";
+import { TARGET_NAME } from "./training-job.js";
+import type { PollOptions } from "./wait.js";
+
+export interface SageMakerTargetOptions extends AwsConnectionOptions {
+  /** Execution role ARN; default MLSHIP_SAGEMAKER_ROLE. */
+  role?: string;
+  /** Bucket for code, artifacts and staged data; default `sagemaker-<region>-<account>` (created if missing). */
+  bucket?: string;
+  /** Key prefix for staged training data; default `model-data` (the seed's default). */
+  prefix?: string;
+  /** Status polling backoff (ms). */
+  poll?: Partial<PollOptions>;
+  /** Injected ports (tests, custom transports); built from the connection options otherwise. */
+  api?: SageMakerApi;
+  logs?: LogsApi;
+  runtime?: RuntimeApi;
+  sts?: StsApi;
+  s3?: S3Client;
+  stager?: DataStager;
+}
+
+/**
+ * The SageMaker target. TrainTarget and DeployTarget both declare `list` with different results, so one object
+ * cannot be both: `training` and `deployment` are the two contract views (what `registerSageMakerTarget`
+ * registers); the combined object offers everything else plus `listTrainingJobs` / `listDeployments`.
+ */
+export interface SageMakerTarget extends Omit<TrainTarget, "list">, Omit<DeployTarget, "list"> {
+  readonly training: TrainTarget;
+  readonly deployment: DeployTarget;
+  listTrainingJobs(options?: ListOptions, ctx?: OperationContext): Promise<TrainingRun[]>;
+  listDeployments(options?: ListOptions, ctx?: OperationContext): Promise<Deployment[]>;
+  train(spec: SageMakerTrainSpec | TrainSpec, ctx?: OperationContext): Promise<TrainingRun>;
+  deploy(spec: SageMakerDeploySpec | DeploySpec, ctx?: OperationContext): Promise<Deployment>;
+  downloadArtifacts(jobName: string, dir: string, ctx?: OperationContext): Promise<string[]>;
+  downloadModel(jobName: string, dir: string, ctx?: OperationContext): Promise<string[]>;
+  downloadOutput(jobName: string, dir: string, ctx?: OperationContext): Promise<string[]>;
+  invoker(name: string, ctx?: OperationContext): Promise<SageMakerInvoker>;
+  /** The region in use (resolved from the SDK chain when not given). */
+  region(): Promise<string>;
+  /** Releases the SDK clients this target created. */
+  close(): Promise<void>;
+}
+
+export function createSageMakerTarget(options: SageMakerTargetOptions = {}): SageMakerTarget {
+  const needClients = !(options.api && options.logs && options.runtime && options.sts && options.s3);
+  const clients = needClients ? createAwsClients(options) : undefined;
+  const region =
+    options.region ??
+    (clients
+      ? async () => {
+          try {
+            return await clients.sagemaker.config.region();
+          } catch (e) {
+            throw new MlshipError("E_CONFIG", "No AWS region configured", {
+              cause: e,
+              hint: "Pass `region`, set AWS_REGION, or give the profile a region.",
+            });
+          }
+        }
+      : "us-east-1");
+  const session = new Session({
+    api: options.api ?? sageMakerApi((clients as NonNullable<typeof clients>).sagemaker),
+    logs: options.logs ?? logsApi((clients as NonNullable<typeof clients>).logs),
+    runtime: options.runtime ?? runtimeApi((clients as NonNullable<typeof clients>).runtime),
+    sts: options.sts ?? stsApi((clients as NonNullable<typeof clients>).sts),
+    s3: options.s3 ?? (clients as NonNullable<typeof clients>).s3,
+    region,
+    role: options.role,
+    bucket: options.bucket,
+    prefix: options.prefix,
+    stager: options.stager,
+    poll: options.poll,
+    runtimeUrl: options.endpoint,
+  });
+
+  const target: Omit<SageMakerTarget, "training" | "deployment"> = {
+    name: TARGET_NAME,
+    region: () => session.region(),
+    train: (spec, ctx) => train(session, spec, ctx),
+    describe: (jobName, ctx) => describeTraining(session, jobName, ctx),
+    listTrainingJobs: (listOptions) => listTraining(session, listOptions),
+    stop: (jobName) => stopTraining(session, jobName),
+    logs: (jobName: string, logOptions?: LogOptions): AsyncIterable<LogEvent> =>
+      trainingLogs(session, jobName, logOptions),
+    downloadArtifacts: (jobName, dir, ctx) => downloadArtifacts(session, jobName, dir, ctx),
+    downloadModel: (jobName, dir, ctx) => downloadModel(session, jobName, dir, ctx),
+    downloadOutput: (jobName, dir, ctx) => downloadOutput(session, jobName, dir, ctx),
+    deploy: (spec, ctx) => deploy(session, spec, ctx),
+    get: (name, ctx) => getDeployment(session, name, ctx),
+    listDeployments: (listOptions) => listDeployments(session, listOptions),
+    update: (name, spec, ctx) => updateDeployment(session, name, spec, ctx),
+    delete: (name, ctx) => deleteDeployment(session, name, ctx),
+    async invoker(name, ctx) {
+      await getDeployment(session, name, ctx);
+      return createSageMakerInvoker(session.deps.runtime, name);
+    },
+    async close() {
+      clients?.destroy();
+    },
+  };
+  const training: TrainTarget = {
+    name: TARGET_NAME,
+    train: target.train,
+    describe: target.describe,
+    list: target.listTrainingJobs,
+    stop: target.stop,
+    logs: target.logs,
+    downloadArtifacts: target.downloadArtifacts,
+  };
+  const deployment: DeployTarget = {
+    name: TARGET_NAME,
+    deploy: target.deploy,
+    get: target.get,
+    list: target.listDeployments,
+    update: target.update,
+    delete: target.delete,
+    invoker: target.invoker,
+  };
+  return { ...target, training, deployment };
+}

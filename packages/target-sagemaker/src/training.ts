@@ -1,0 +1,422 @@
+import { stat } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
+import {
+  abortError,
+  type DataRef,
+  emit,
+  isMlshipError,
+  type ListOptions,
+  type LogEvent,
+  type LogOptions,
+  MlshipError,
+  NODE_RUNTIME_IMAGE,
+  type OperationContext,
+  type TrainingRun,
+  type TrainingStatus,
+  type TrainSpec,
+} from "@mlship/core";
+import { downloadAndExtract, parseS3Uri, uploadSourceDir } from "@mlship/data-s3";
+import { aws, wrapAwsError } from "./errors.js";
+import { encodeHyperparameters } from "./hyperparameters.js";
+import { sklearnImageUri } from "./images.js";
+import { LogTail } from "./logs.js";
+import { baseNameFromEntryPoint, isValidName, nameFromBase } from "./naming.js";
+import type { Session } from "./session.js";
+import {
+  artifactUri,
+  describeTrainingJob,
+  trainingRunFromDescription,
+  trainingRunFromSummary,
+} from "./training-job.js";
+import { buildCreateTrainingJobRequest, type TrainingChannel, type VpcConfig } from "./training-request.js";
+import { backoff, sleep } from "./wait.js";
+
+/** TrainSpec plus the SageMaker-only knobs of the SDK's Estimator. */
+export interface SageMakerTrainSpec extends TrainSpec {
+  /** Execution role ARN (overrides the target's `role` / MLSHIP_SAGEMAKER_ROLE). */
+  role?: string;
+  volumeSizeGb?: number;
+  /** Managed spot training; `maxWaitSeconds` >= maxRuntimeSeconds (default: equal). */
+  spot?: boolean | { maxWaitSeconds?: number };
+  vpc?: VpcConfig;
+  checkpointS3Uri?: string;
+  checkpointLocalPath?: string;
+  /** Stream CloudWatch logs as `training.log` events while waiting (default true; the seed's `logs`). */
+  logs?: boolean;
+  enableNetworkIsolation?: boolean;
+  outputKmsKeyId?: string;
+}
+
+const TERMINAL = new Set(["Completed", "Failed", "Stopped"]);
+const LOG_TAIL_LINES = 20;
+const STOP_TIMEOUT_MS = 10 * 60_000;
+
+const isScriptRuntime = (entryPoint: string) => /\.(m?js|cjs)$/.test(entryPoint);
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+interface PreparedJob {
+  jobName: string;
+  image: string;
+  program: string;
+  bucket: string;
+  outputPath: string;
+  staged: DataRef[];
+}
+
+async function resolveChannels(
+  session: Session,
+  spec: TrainSpec,
+  jobName: string,
+  ctx: OperationContext | undefined,
+): Promise<{ channels: TrainingChannel[]; staged: DataRef[] }> {
+  const channels: TrainingChannel[] = [];
+  const staged: DataRef[] = [];
+  for (const [name, value] of Object.entries(spec.channels ?? {})) {
+    if (typeof value === "object" && value !== null) {
+      channels.push({ name, uri: value.uri, contentType: value.contentType });
+      continue;
+    }
+    if (typeof value !== "string" || !value) {
+      throw new MlshipError(
+        "E_INVALID_INPUT",
+        `Channel "${name}" needs a DataRef, an s3:// URI or a local path`,
+        {
+          where: `channels.${name}`,
+        },
+      );
+    }
+    if (value.startsWith("s3://")) {
+      parseS3Uri(value);
+      channels.push({ name, uri: value });
+      continue;
+    }
+    const path = resolve(value.replace(/^file:\/\//, ""));
+    if (!(await exists(path))) {
+      throw new MlshipError("E_INVALID_INPUT", `Channel "${name}": no such file or directory: ${path}`, {
+        where: `channels.${name}`,
+      });
+    }
+    const stager = await session.stager();
+    const ref = await stager.stage({ path }, { channel: name, run: jobName }, ctx);
+    staged.push(ref);
+    channels.push({ name, uri: ref.uri, contentType: ref.contentType });
+  }
+  return { channels, staged };
+}
+
+function resolveImage(spec: TrainSpec, region: string): string {
+  if (spec.image) return spec.image;
+  const framework = spec.framework ?? (isScriptRuntime(spec.entryPoint) ? "node" : "sklearn");
+  if (framework === "node") return NODE_RUNTIME_IMAGE;
+  return sklearnImageUri(region, spec.frameworkVersion, { scope: "training" });
+}
+
+/** Starts a script-mode job: upload code, stage local data, CreateTrainingJob; waits unless `wait: false`. */
+export async function train(
+  session: Session,
+  spec: SageMakerTrainSpec,
+  ctx?: OperationContext,
+): Promise<TrainingRun> {
+  if (!spec.entryPoint)
+    throw new MlshipError("E_INVALID_INPUT", "entryPoint is required", { where: "entryPoint" });
+  const region = await session.region();
+  const role = spec.role ?? session.role();
+  const image = resolveImage(spec, region);
+  const jobName = spec.jobName ?? nameFromBase(spec.baseJobName ?? baseNameFromEntryPoint(spec.entryPoint));
+  if (!isValidName(jobName)) {
+    throw new MlshipError("E_INVALID_INPUT", `Invalid training job name "${jobName}"`, {
+      hint: "Use 1-63 letters, digits and hyphens, starting with a letter or digit.",
+      where: "jobName",
+    });
+  }
+
+  // Code and output share one bucket: the output path's (like the SDK's code_location default).
+  const outputPath = spec.outputPath ?? `s3://${await session.bucket()}/`;
+  if (!outputPath.startsWith("s3://")) {
+    throw new MlshipError("E_INVALID_INPUT", `outputPath must be an s3:// URI (got ${outputPath})`, {
+      where: "outputPath",
+    });
+  }
+  const bucket = parseS3Uri(outputPath).bucket;
+
+  let program: string;
+  let submitDirectory: string;
+  if (spec.sourceDir?.startsWith("s3://")) {
+    program = spec.entryPoint;
+    submitDirectory = spec.sourceDir;
+  } else {
+    const sourceDir = resolve(spec.sourceDir ?? dirname(spec.entryPoint));
+    program = spec.sourceDir ? spec.entryPoint : basename(spec.entryPoint);
+    if (!(await exists(join(sourceDir, program)))) {
+      throw new MlshipError("E_INVALID_INPUT", `Entry point ${program} not found in ${sourceDir}`, {
+        where: "entryPoint",
+        hint: "entryPoint is relative to sourceDir (or a path to the script when sourceDir is not given).",
+      });
+    }
+    submitDirectory = await uploadSourceDir(
+      session.deps.s3,
+      sourceDir,
+      `s3://${bucket}/${jobName}/source/sourcedir.tar.gz`,
+      ctx,
+    );
+  }
+
+  const { channels, staged } = await resolveChannels(session, spec, jobName, ctx);
+  const request = buildCreateTrainingJobRequest({
+    jobName,
+    image,
+    role,
+    hyperparameters: encodeHyperparameters(spec.hyperparameters, {
+      program,
+      submitDirectory,
+      jobName,
+      region,
+    }),
+    channels,
+    outputPath,
+    instanceType: spec.instanceType,
+    instanceCount: spec.instanceCount,
+    volumeSizeGb: spec.volumeSizeGb,
+    maxRuntimeSeconds: spec.maxRuntimeSeconds,
+    spot: spec.spot,
+    checkpointS3Uri: spec.checkpointS3Uri,
+    checkpointLocalPath: spec.checkpointLocalPath,
+    vpc: spec.vpc,
+    tags: spec.tags,
+    environment: spec.environment,
+    enableNetworkIsolation: spec.enableNetworkIsolation,
+    outputKmsKeyId: spec.outputKmsKeyId,
+  });
+  await aws(`Creating training job ${jobName}`, () => session.deps.api.createTrainingJob(request), {
+    where: jobName,
+  });
+  emit(ctx, { type: "training.status", job: jobName, status: "InProgress", secondaryStatus: "Starting" });
+  const prepared: PreparedJob = { jobName, image, program, bucket, outputPath, staged };
+
+  if (spec.wait === false)
+    return withStaged(
+      trainingRunFromDescription(await describeTrainingJob(session.deps.api, jobName)),
+      prepared,
+    );
+  const run = await waitForTrainingJob(session, jobName, ctx, { logs: spec.logs !== false });
+  return withStaged(run, prepared);
+}
+
+function withStaged(run: TrainingRun, job: PreparedJob): TrainingRun {
+  if (!job.staged.length) return run;
+  // Staged data stays put (never deleted as a side effect); report it so the caller can clean it up.
+  return { ...run, details: { ...run.details, staged: job.staged.map((r) => ({ ...r })) as never } };
+}
+
+/**
+ * Polls DescribeTrainingJob with backoff, emitting each status/secondary-status transition and (optionally) the
+ * job's CloudWatch logs. Failed -> E_TRAINING_FAILED with the reason and last log lines. An aborted signal stops
+ * the job, waits for Stopped, then rejects with E_ABORTED.
+ */
+export async function waitForTrainingJob(
+  session: Session,
+  jobName: string,
+  ctx?: OperationContext,
+  options: { logs?: boolean } = {},
+): Promise<TrainingRun> {
+  const tail = new LogTail(session.deps.logs, { prefix: `${jobName}/` });
+  const lastLines: string[] = [];
+  const pollLogs = async (signal?: AbortSignal) => {
+    for (const ev of await tail.poll(signal)) {
+      if (options.logs !== false) emit(ctx, { type: "training.log", job: jobName, ...ev });
+      lastLines.push(ev.message);
+      if (lastLines.length > LOG_TAIL_LINES) lastLines.shift();
+    }
+  };
+  const signal = ctx?.signal;
+  const delays = backoff(session.poll);
+  let lastKey = "";
+  try {
+    for (;;) {
+      if (signal?.aborted) throw abortError(signal, `Training job ${jobName}`);
+      const d = await describeTrainingJob(session.deps.api, jobName, signal);
+      const key = `${d.TrainingJobStatus}/${d.SecondaryStatus}`;
+      if (key !== lastKey) {
+        lastKey = key;
+        const transitions = d.SecondaryStatusTransitions ?? [];
+        emit(ctx, {
+          type: "training.status",
+          job: jobName,
+          status: (d.TrainingJobStatus ?? "InProgress") as TrainingStatus,
+          secondaryStatus: d.SecondaryStatus,
+          message: transitions[transitions.length - 1]?.StatusMessage,
+        });
+      }
+      await pollLogs(signal);
+      if (TERMINAL.has(d.TrainingJobStatus ?? "")) {
+        // One more pass: CloudWatch may publish the last lines after the status flips (the SDK does the same).
+        await pollLogs(signal);
+        const run = trainingRunFromDescription(d);
+        if (d.TrainingJobStatus === "Failed") {
+          throw new MlshipError(
+            "E_TRAINING_FAILED",
+            `Training job ${jobName} failed: ${d.FailureReason ?? "no reason given"}${
+              lastLines.length ? `\nLast log lines:\n${lastLines.join("\n")}` : ""
+            }`,
+            {
+              where: jobName,
+              hint: "Read the full log with `logs` (CloudWatch group /aws/sagemaker/TrainingJobs).",
+              details: { jobName, failureReason: d.FailureReason, lastLogLines: [...lastLines], run },
+            },
+          );
+        }
+        return run;
+      }
+      await sleep(delays.next().value, signal, `Training job ${jobName}`);
+    }
+  } catch (e) {
+    if (!signal?.aborted || (isMlshipError(e) && e.code === "E_TRAINING_FAILED")) throw e;
+    await stopAndWait(session, jobName, ctx);
+    throw abortError(signal, `Training job ${jobName}`);
+  }
+}
+
+async function stopAndWait(session: Session, jobName: string, ctx?: OperationContext): Promise<void> {
+  await stopTraining(session, jobName);
+  const deadline = Date.now() + STOP_TIMEOUT_MS;
+  const delays = backoff(session.poll);
+  let last = "";
+  while (Date.now() < deadline) {
+    const d = await describeTrainingJob(session.deps.api, jobName);
+    if (d.TrainingJobStatus !== last) {
+      last = d.TrainingJobStatus ?? "";
+      emit(ctx, {
+        type: "training.status",
+        job: jobName,
+        status: (d.TrainingJobStatus ?? "Stopping") as TrainingStatus,
+        secondaryStatus: d.SecondaryStatus,
+      });
+    }
+    if (TERMINAL.has(last)) return;
+    await sleep(delays.next().value);
+  }
+}
+
+/** StopTrainingJob; a job that already ended is not an error. */
+export async function stopTraining(session: Session, jobName: string): Promise<void> {
+  try {
+    await session.deps.api.stopTrainingJob({ TrainingJobName: jobName });
+  } catch (e) {
+    const err = wrapAwsError(e, `Stopping training job ${jobName}`, { where: jobName });
+    // SageMaker answers ValidationException when the job is no longer in progress.
+    if (err.code === "E_INVALID_INPUT") {
+      const d = await describeTrainingJob(session.deps.api, jobName);
+      if (TERMINAL.has(d.TrainingJobStatus ?? "") || d.TrainingJobStatus === "Stopping") return;
+    }
+    throw err;
+  }
+}
+
+export async function describeTraining(
+  session: Session,
+  jobName: string,
+  ctx?: OperationContext,
+): Promise<TrainingRun> {
+  return trainingRunFromDescription(await describeTrainingJob(session.deps.api, jobName, ctx?.signal));
+}
+
+export async function listTraining(session: Session, options: ListOptions = {}): Promise<TrainingRun[]> {
+  const out: TrainingRun[] = [];
+  let NextToken: string | undefined;
+  const max = options.maxResults ?? 50;
+  do {
+    const page = await aws("Listing training jobs", () =>
+      session.deps.api.listTrainingJobs({
+        SortBy: "CreationTime",
+        SortOrder: "Descending",
+        MaxResults: Math.min(100, max - out.length),
+        ...(options.nameContains ? { NameContains: options.nameContains } : {}),
+        NextToken,
+      }),
+    );
+    for (const s of page.TrainingJobSummaries ?? []) out.push(trainingRunFromSummary(s));
+    NextToken = page.NextToken;
+  } while (NextToken && out.length < max);
+  return out.slice(0, max);
+}
+
+/** The job's log lines across hosts, in time order; with `follow`, until the job ends. */
+export async function* trainingLogs(
+  session: Session,
+  jobName: string,
+  options: LogOptions = {},
+): AsyncGenerator<LogEvent> {
+  const tail = new LogTail(session.deps.logs, { prefix: `${jobName}/` });
+  const delays = backoff(session.poll);
+  // Fail fast on an unknown job rather than waiting for logs that never come.
+  await describeTrainingJob(session.deps.api, jobName, options.signal);
+  for (;;) {
+    yield* await tail.poll(options.signal);
+    if (!options.follow) return;
+    const d = await describeTrainingJob(session.deps.api, jobName, options.signal);
+    if (TERMINAL.has(d.TrainingJobStatus ?? "")) {
+      yield* await tail.poll(options.signal);
+      return;
+    }
+    await sleep(delays.next().value, options.signal, `Following logs of ${jobName}`);
+  }
+}
+
+/** Downloads and safely extracts the job's model.tar.gz into `dir`. */
+export async function downloadModel(
+  session: Session,
+  jobName: string,
+  dir: string,
+  ctx?: OperationContext,
+): Promise<string[]> {
+  const run = await describeTraining(session, jobName, ctx);
+  if (!run.modelArtifact) {
+    throw new MlshipError(
+      "E_NOT_FOUND",
+      `Training job ${jobName} has no model artifact (status ${run.status})`,
+      { where: jobName },
+    );
+  }
+  return downloadAndExtract(session.deps.s3, run.modelArtifact, dir, ctx);
+}
+
+/** Downloads and extracts output.tar.gz (what the script wrote to /opt/ml/output/data) into `dir`. */
+export async function downloadOutput(
+  session: Session,
+  jobName: string,
+  dir: string,
+  ctx?: OperationContext,
+): Promise<string[]> {
+  const d = await describeTrainingJob(session.deps.api, jobName, ctx?.signal);
+  const outputPath = d.OutputDataConfig?.S3OutputPath;
+  if (!outputPath || d.TrainingJobStatus !== "Completed") {
+    throw new MlshipError(
+      "E_NOT_FOUND",
+      `Training job ${jobName} has no output (status ${d.TrainingJobStatus})`,
+      { where: jobName },
+    );
+  }
+  return downloadAndExtract(session.deps.s3, artifactUri(outputPath, jobName, "output.tar.gz"), dir, ctx);
+}
+
+/** model.tar.gz into `dir`, output.tar.gz (when the job wrote one) into `dir/output`. */
+export async function downloadArtifacts(
+  session: Session,
+  jobName: string,
+  dir: string,
+  ctx?: OperationContext,
+): Promise<string[]> {
+  const files = await downloadModel(session, jobName, dir, ctx);
+  try {
+    files.push(...(await downloadOutput(session, jobName, join(dir, "output"), ctx)));
+  } catch (e) {
+    if (!(isMlshipError(e) && e.code === "E_NOT_FOUND")) throw e;
+  }
+  return files;
+}
