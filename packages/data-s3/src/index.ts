@@ -1,1 +1,12 @@
-export {};
+export { createS3ObjectStore, downloadAndExtract, presignGetUrl, uploadSourceDir } from "./artifacts.js";
+export { callerAccountId, defaultBucketName, ensureBucket } from "./bucket.js";
+export type { AwsClientOptions } from "./client.js";
+export { createS3Client } from "./client.js";
+export type { ExtractOptions } from "./extract.js";
+export { extractTarGz } from "./extract.js";
+export type { S3Location } from "./s3-uri.js";
+export { formatS3Uri, parseS3Uri } from "./s3-uri.js";
+export type { PackedBundle } from "./source-bundle.js";
+export { packSourceDir } from "./source-bundle.js";
+export type { UploadFileOptions } from "./transfer.js";
+export { downloadUri, uploadFile } from "./transfer.js";
