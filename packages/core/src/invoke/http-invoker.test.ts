@@ -226,7 +226,8 @@ describe("createHttpInvoker", () => {
       events: sink,
     });
     const pending = rejection(inv2.invoke({ ...csv, signal: controller.signal }));
-    while (sink.of("invoke.retry").length === 0) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 1000 && sink.of("invoke.retry").length === 0; i++)
+      await new Promise((r) => setTimeout(r, 5));
     controller.abort();
     expect((await pending).code).toBe("E_ABORTED");
     const aborted = AbortSignal.abort();

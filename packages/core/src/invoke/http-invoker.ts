@@ -9,6 +9,7 @@ import {
   RETRYABLE_STATUS,
   sleep,
 } from "./backoff.js";
+import { dispatch } from "./dispatch.js";
 
 export interface HttpInvokerOptions {
   /** Base URL of a server speaking the SageMaker container contract, e.g. `http://127.0.0.1:8080` or `https://host/prefix`. */
@@ -45,7 +46,6 @@ export interface HttpInvoker extends Invoker {
 const EXCERPT = 1000;
 const TIMEOUT_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "UND_ERR_CONNECT_TIMEOUT"]);
 
-const first = (h: string | string[] | undefined): string | undefined => (Array.isArray(h) ? h[0] : h);
 const errorCode = (e: unknown): string | undefined => {
   const code = (e as { code?: unknown } | null)?.code;
   return typeof code === "string" ? code : undefined;
@@ -128,28 +128,24 @@ export function createHttpInvoker(options: HttpInvokerOptions): HttpInvoker {
     headers: Record<string, string>,
     n: number,
   ): Promise<InvokeResponse | { retry: string; retryAfterMs?: number }> {
-    const res = await pool.request({
-      method: "POST",
-      path: invocationsPath,
-      headers,
-      body: request.body,
-      signal: request.signal,
-    });
+    const res = await dispatch(
+      pool,
+      { method: "POST", path: invocationsPath, headers, body: request.body },
+      request.signal,
+    );
     if (res.statusCode >= 200 && res.statusCode < 300) {
-      const body = new Uint8Array(await res.body.arrayBuffer());
       const response: InvokeResponse = {
-        body,
-        contentType: first(res.headers["content-type"]) ?? request.accept ?? "application/octet-stream",
+        body: res.body,
+        contentType: res.headers["content-type"] ?? request.accept ?? "application/octet-stream",
       };
-      const attrs = first(res.headers["x-amzn-sagemaker-custom-attributes"]);
+      const attrs = res.headers["x-amzn-sagemaker-custom-attributes"];
       if (attrs !== undefined) response.customAttributes = attrs;
       return response;
     }
     if (RETRYABLE_STATUS.has(res.statusCode) && n <= retries) {
-      await res.body.dump();
       return { retry: `HTTP ${res.statusCode}`, retryAfterMs: parseRetryAfter(res.headers["retry-after"]) };
     }
-    throw statusError(res.statusCode, await res.body.text(), where, n);
+    throw statusError(res.statusCode, new TextDecoder().decode(res.body), where, n);
   }
 
   function failure(error: unknown, request: InvokeRequest, n: number): MlshipError {
@@ -211,8 +207,7 @@ export function createHttpInvoker(options: HttpInvokerOptions): HttpInvoker {
 
     async ping(signal) {
       try {
-        const res = await pool.request({ method: "GET", path: pingPath, headers: fixedHeaders, signal });
-        await res.body.dump();
+        const res = await dispatch(pool, { method: "GET", path: pingPath, headers: fixedHeaders }, signal);
         return res.statusCode >= 200 && res.statusCode < 300;
       } catch {
         return false;
