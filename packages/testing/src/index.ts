@@ -14,4 +14,17 @@ export {
   fakeProbabilities,
   fakeTrainTarget,
 } from "./fakes.js";
+export type {
+  KubeApiServer,
+  KubeApiServerOptions,
+  KubeConfigObject,
+  KubeFieldCause,
+  KubeObject,
+  KubeObjectMeta,
+  KubeRequestRecord,
+  KubeResourceType,
+  KubeTypeRef,
+  KubeWriteEvent,
+} from "./kube-api-server.js";
+export { DEFAULT_KUBE_RESOURCE_TYPES, startKubeApiServer, validateApiRuleV2 } from "./kube-api-server.js";
 export { tempDir } from "./temp.js";
