@@ -85,21 +85,20 @@ export class Faults {
   }
 }
 
-/** The error a service answers for a fault: S3 speaks `SlowDown`/`InternalError`, JSON services `ThrottlingException`/`InternalFailure`. */
+/** The error a service answers for a fault: S3 speaks `SlowDown`/`InternalError`, the others `ThrottlingException`/`InternalFailure`. */
 function faultError(service: string, rule: FaultRule): AwsApiError {
   const s3 = service === "s3";
   if (rule.kind === "throttle") {
-    return s3
-      ? new AwsApiError(
-          rule.code ?? "SlowDown",
-          rule.message ?? "Please reduce your request rate.",
-          rule.status ?? 503,
-        )
-      : new AwsApiError(
-          rule.code ?? "ThrottlingException",
-          rule.message ?? "Rate exceeded",
-          rule.status ?? 400,
-        );
+    if (s3) {
+      return new AwsApiError(
+        rule.code ?? "SlowDown",
+        rule.message ?? "Please reduce your request rate.",
+        rule.status ?? 503,
+      );
+    }
+    // The query-protocol STS calls it `Throttling`; the JSON services `ThrottlingException`.
+    const code = rule.code ?? (service === "sts" ? "Throttling" : "ThrottlingException");
+    return new AwsApiError(code, rule.message ?? "Rate exceeded", rule.status ?? 400);
   }
   const status = rule.status ?? 500;
   const unavailable = status === 503;

@@ -41,7 +41,7 @@ export async function route(services: Services, req: IncomingMessage, res: Serve
   const target = req.headers["x-amz-target"];
   const targetService =
     typeof target === "string" ? TARGET_SERVICES[target.split(".", 1)[0] ?? ""] : undefined;
-  const service = scope?.service ?? targetService ?? "s3";
+  const service = scope?.service ?? (typeof target === "string" ? (targetService ?? "") : "s3");
   if (service === "s3") {
     await handleS3(services.s3, req, res, url, scope?.region);
     return;
