@@ -69,6 +69,10 @@ describe("decodeCsv", () => {
     ]);
   });
 
+  it("reads padded numbers as numbers", () => {
+    expect(decodeCsv("1, 2.5 ,x \n")).toEqual([[1, 2.5, "x "]]);
+  });
+
   it("reads sklearn-style prediction output", () => {
     expect(decodeCsv("0.1\n0.9\n")).toEqual([[0.1], [0.9]]);
     expect(decodeCsv("1.0,2.0\n3.0,4.0")).toEqual([

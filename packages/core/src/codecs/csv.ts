@@ -18,7 +18,10 @@ const BOOLEANS: Record<string, boolean> = { true: true, false: false };
 function parseField(text: string): Cell {
   if (text === "") return null;
   if (NUMBER.test(text)) return Number(text);
-  const lower = text.toLowerCase();
+  // Some writers pad numbers ("1, 2.5"); padding around a number is not part of it.
+  const trimmed = text.trim();
+  if (trimmed !== text && NUMBER.test(trimmed)) return Number(trimmed);
+  const lower = trimmed.toLowerCase();
   const special = SPECIAL_NUMBERS[lower];
   if (special !== undefined) return special;
   const bool = BOOLEANS[lower];
