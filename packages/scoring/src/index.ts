@@ -1,1 +1,23 @@
-export {};
+export type { CheckpointState, Reason } from "./checkpoint.js";
+export { checkpointPaths } from "./checkpoint.js";
+export type {
+  BinaryMetrics,
+  ConfusionMatrix2,
+  CurvePoint,
+  LatencySummary,
+  MulticlassMetrics,
+} from "./metrics.js";
+export {
+  binaryMetrics,
+  latencySummary,
+  MulticlassAccumulator,
+  multiclassMetrics,
+  percentile,
+} from "./metrics.js";
+export type { ModelSource, ModelSourceOptions, Row, ScoreUnitsOptions } from "./model-source.js";
+export { createModelSource } from "./model-source.js";
+export type { OutputFormat } from "./output.js";
+export type { OutputParser, RowResult, Task } from "./parse-scores.js";
+export type { RowCodec, Unit } from "./row-codec.js";
+export type { BatchModel, InputFormat, ScoreOptions, ScoreSummary } from "./score.js";
+export { score } from "./score.js";

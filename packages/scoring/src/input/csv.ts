@@ -1,0 +1,197 @@
+import { stat } from "node:fs/promises";
+import { type Cell, decodeCsv, MlshipError } from "@mlship/core";
+import type { Row } from "../model-source.js";
+import { BatchBuilder, type InputBatch } from "./batch.js";
+import { asRowError, castField, csvText } from "./encode.js";
+import { readRecords } from "./lines.js";
+import { type InputOptions, type InputSource, indexColumns, resolveColumns } from "./source.js";
+
+async function readHeader(path: string): Promise<{ columns: string[]; end: number }> {
+  let header: { text: string; end: number } | undefined;
+  for await (const _ of readRecords(
+    path,
+    (text, end) => {
+      header ??= { text, end };
+    },
+    { quotes: true, highWaterMark: 64 * 1024 },
+  )) {
+    if (header) break;
+  }
+  if (!header) {
+    throw new MlshipError("E_INVALID_INPUT", `${path} is empty: a CSV input needs a header row`, {
+      where: path,
+    });
+  }
+  const columns = (decodeCsv(header.text)[0] ?? []).map((c) => String(c ?? ""));
+  return { columns, end: header.end };
+}
+
+/**
+ * CSV with a header row, streamed. Lines without quotes are cut at commas by hand — for a CSV model the
+ * feature text is sliced out of the line as is, nothing is converted; lines with quotes go through
+ * csv-parse. A line with the wrong number of fields becomes that row's error.
+ */
+export async function openCsvInput(options: InputOptions): Promise<InputSource> {
+  const { columns, end: headerEnd } = await readHeader(options.path);
+  const { features, kept } = resolveColumns(columns, options);
+  const size = (await stat(options.path)).size;
+  const width = columns.length;
+  const featureIdx = indexColumns(columns, features, "feature");
+  const labelIdx = options.label === undefined ? -1 : columns.indexOf(options.label);
+  const keepIdx = indexColumns(columns, kept, "kept");
+  const keepAll = options.keep === "all";
+  const first = featureIdx[0] ?? 0;
+  const contiguous = featureIdx.every((c, i) => c === first + i);
+  const last = first + featureIdx.length - 1;
+  const { encoding } = options;
+  let position = options.resume?.offset ?? headerEnd;
+  // commas[i] = index of the comma before field i (-1 for field 0); commas[width] = line length.
+  const commas = new Int32Array(width + 1);
+
+  function fieldsOf(line: string): number {
+    commas[0] = -1;
+    let n = 1;
+    for (let p = line.indexOf(","); p !== -1; p = line.indexOf(",", p + 1)) {
+      if (n >= width) return n + 1;
+      commas[n++] = p;
+    }
+    commas[n] = line.length;
+    return n;
+  }
+  const field = (line: string, i: number) => line.slice((commas[i] as number) + 1, commas[i + 1]);
+
+  function raggedError(got: number): MlshipError {
+    return new MlshipError(
+      "E_INVALID_INPUT",
+      `The line has ${got === width + 1 ? "more than" : got} field(s); the header has ${width}`,
+      { details: { fields: got, expected: width } },
+    );
+  }
+
+  function keepFromCells(cells: readonly Cell[]): unknown {
+    if (options.keepAs === "csv") return csvText(keepIdx.map((i) => cells[i] ?? null));
+    const out: Record<string, Cell> = {};
+    for (let k = 0; k < kept.length; k++) out[kept[k] as string] = cells[keepIdx[k] as number] ?? null;
+    return out;
+  }
+
+  return {
+    columns,
+    features,
+    kept,
+    size,
+    totalRows: undefined,
+    position: () => position,
+    async *batches(): AsyncGenerator<InputBatch> {
+      const builder = new BatchBuilder({
+        maxRows: options.maxRows,
+        maxBytes: options.maxBytes,
+        overheadBytes: options.overheadBytes,
+        startRow: options.resume?.row ?? 0,
+        labels: labelIdx !== -1,
+        keep: kept.length > 0,
+      });
+      const tooBig = (bytes: number) =>
+        new MlshipError("E_PAYLOAD_TOO_LARGE", `The row alone is ${bytes} bytes, over the payload limit`, {
+          details: { bytes, maxBytes: options.maxBytes },
+        });
+
+      /** A line with quotes (or for non-CSV models): full parse, then encode. */
+      function slowRow(line: string, end: number, cellsKnown?: Cell[]): void {
+        let cells: Cell[];
+        try {
+          cells = cellsKnown ?? (decodeCsv(line)[0] as Cell[]);
+        } catch (error) {
+          builder.addError(asRowError(error), undefined, undefined, end);
+          return;
+        }
+        const label = labelIdx === -1 ? undefined : cells[labelIdx];
+        if (cells.length !== width) {
+          builder.addError(
+            raggedError(cells.length),
+            label,
+            kept.length ? keepFromCells(cells) : undefined,
+            end,
+          );
+          return;
+        }
+        const keep = kept.length ? keepFromCells(cells) : undefined;
+        try {
+          let unit: unknown;
+          let bytes: number;
+          if (encoding.kind === "row") {
+            const row: Record<string, Cell> = {};
+            for (let i = 0; i < width; i++) row[columns[i] as string] = cells[i] as Cell;
+            unit = encoding.encode(row as Row);
+            bytes = encoding.bytes(unit);
+          } else {
+            const values = featureIdx.map((i) => cells[i] as Cell);
+            if (encoding.kind === "csv-slice") {
+              unit = csvText(values);
+              bytes = Buffer.byteLength(unit as string) + 1;
+            } else {
+              unit = encoding.codec.encode(values);
+              bytes = encoding.codec.unitBytes(unit as string);
+            }
+          }
+          if (options.overheadBytes + bytes > options.maxBytes)
+            builder.addError(tooBig(bytes), label, keep, end);
+          else builder.add(unit as string, bytes, label, keep, end);
+        } catch (error) {
+          builder.addError(asRowError(error), label, keep, end);
+        }
+      }
+
+      const slice = encoding.kind === "csv-slice";
+      const onRecord = (line: string, end: number) => {
+        position = end;
+        if (!slice || line.includes('"')) {
+          if (line.includes('"')) return slowRow(line, end);
+          // No quotes: split by hand, cast each field (JSON/NPY models, preprocess hooks).
+          const n = fieldsOf(line);
+          if (n !== width) return slowRow(line, end, line.split(",").map(castField));
+          const cells = new Array<Cell>(width);
+          for (let i = 0; i < width; i++) cells[i] = castField(field(line, i));
+          return slowRow(line, end, cells);
+        }
+        const n = fieldsOf(line);
+        const label = labelIdx === -1 ? undefined : n > labelIdx ? field(line, labelIdx) : undefined;
+        let keep: unknown;
+        if (kept.length) {
+          if (keepAll && options.keepAs === "csv") keep = line;
+          else if (n === width) {
+            keep =
+              options.keepAs === "csv"
+                ? keepIdx.map((i) => field(line, i)).join(",")
+                : keepFromCells(Array.from({ length: width }, (_, i) => castField(field(line, i))));
+          }
+        }
+        if (n !== width) return builder.addError(raggedError(n), label, keep, end);
+        let unit: string;
+        if (contiguous) {
+          unit =
+            first === 0 && last === width - 1
+              ? line
+              : line.slice((commas[first] as number) + 1, commas[last + 1]);
+        } else {
+          unit = field(line, featureIdx[0] as number);
+          for (let k = 1; k < featureIdx.length; k++) unit += `,${field(line, featureIdx[k] as number)}`;
+        }
+        const bytes = Buffer.byteLength(unit) + 1;
+        if (options.overheadBytes + bytes > options.maxBytes)
+          return builder.addError(tooBig(bytes), label, keep, end);
+        builder.add(unit, bytes, label, keep, end);
+      };
+
+      for await (const _ of readRecords(options.path, onRecord, {
+        start: position,
+        quotes: true,
+        signal: options.signal,
+      })) {
+        while (builder.ready.length) yield builder.ready.shift() as InputBatch;
+      }
+      builder.end();
+      while (builder.ready.length) yield builder.ready.shift() as InputBatch;
+    },
+  };
+}

@@ -1,0 +1,79 @@
+import { stat } from "node:fs/promises";
+import { MlshipError } from "@mlship/core";
+import { BatchBuilder, type InputBatch } from "./batch.js";
+import { readRecords } from "./lines.js";
+import { recordAdder } from "./records.js";
+import type { InputOptions, InputSource } from "./source.js";
+import { resolveColumns } from "./source.js";
+
+const parseLine = (line: string): unknown => {
+  try {
+    return JSON.parse(line);
+  } catch (error) {
+    return new MlshipError("E_INVALID_INPUT", `Invalid JSON line: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+};
+
+async function firstObject(path: string): Promise<Record<string, unknown>> {
+  let found: unknown;
+  for await (const _ of readRecords(
+    path,
+    (line) => {
+      if (found === undefined) found = parseLine(line);
+    },
+    { highWaterMark: 64 * 1024 },
+  )) {
+    if (found !== undefined) break;
+  }
+  if (found === undefined || found === null || typeof found !== "object" || Array.isArray(found)) {
+    throw new MlshipError(
+      "E_INVALID_INPUT",
+      `${path}: the first JSON line must be an object of feature values`,
+      found instanceof Error ? { where: path, cause: found } : { where: path },
+    );
+  }
+  return found as Record<string, unknown>;
+}
+
+/** JSON Lines, one object per line; columns are the first object's keys. */
+export async function openJsonlInput(options: InputOptions): Promise<InputSource> {
+  const columns = Object.keys(await firstObject(options.path));
+  const { features, kept } = resolveColumns(columns, options);
+  const size = (await stat(options.path)).size;
+  let position = options.resume?.offset ?? 0;
+  return {
+    columns,
+    features,
+    kept,
+    size,
+    totalRows: undefined,
+    position: () => position,
+    async *batches(): AsyncGenerator<InputBatch> {
+      const builder = new BatchBuilder({
+        maxRows: options.maxRows,
+        maxBytes: options.maxBytes,
+        overheadBytes: options.overheadBytes,
+        startRow: options.resume?.row ?? 0,
+        labels: options.label !== undefined,
+        keep: kept.length > 0,
+      });
+      const add = recordAdder(options, features, kept, builder);
+      const onRecord = (line: string, end: number) => {
+        position = end;
+        const value = parseLine(line);
+        if (value instanceof MlshipError) builder.addError(value, undefined, undefined, end);
+        else add(value, end);
+      };
+      for await (const _ of readRecords(options.path, onRecord, {
+        start: position,
+        signal: options.signal,
+      })) {
+        while (builder.ready.length) yield builder.ready.shift() as InputBatch;
+      }
+      builder.end();
+      while (builder.ready.length) yield builder.ready.shift() as InputBatch;
+    },
+  };
+}

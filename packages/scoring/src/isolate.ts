@@ -1,0 +1,161 @@
+import { abortError, type EventSink, emit, isMlshipError, MlshipError } from "@mlship/core";
+import type { RowResult } from "./parse-scores.js";
+
+/** Sends some rows as one request; rejects when the request (or its whole response) fails. */
+export type Attempt<U, S> = (units: readonly U[], signal: AbortSignal | undefined) => Promise<RowResult<S>[]>;
+
+export interface IsolationOptions {
+  /** Extra attempts for a request that failed for a transient reason (network, throttling, 502/503/504). */
+  retries: number;
+  /** First backoff delay; doubles per attempt, with jitter. */
+  retryBaseDelayMs: number;
+  maxRetryDelayMs: number;
+  /** Rows that failed one by one, in a row, with no scored row between them, before the run gives up. */
+  maxConsecutiveFailures: number;
+  signal?: AbortSignal | undefined;
+  events?: EventSink | undefined;
+}
+
+type Kind = "fatal" | "transient" | "content";
+
+const TRANSIENT_STATUS = new Set([429, 502, 503, 504]);
+const FATAL_CODES = new Set([
+  "E_ABORTED",
+  "E_CREDENTIALS",
+  "E_PERMISSION",
+  "E_CONFIG",
+  "E_UNSUPPORTED_MEDIA_TYPE",
+]);
+const TRANSIENT_CODES = new Set(["E_NETWORK", "E_THROTTLED", "E_TIMEOUT"]);
+
+/**
+ * Endpoint trouble (transient) is retried and then ends the run — a resume continues later; content
+ * trouble (a row the model rejects, a response that does not line up) is narrowed down by splitting.
+ */
+export function classify(error: unknown): Kind {
+  if (!isMlshipError(error)) return "content";
+  if (FATAL_CODES.has(error.code)) return "fatal";
+  if (TRANSIENT_CODES.has(error.code)) return "transient";
+  const status = error.details?.status;
+  if (typeof status === "number" && TRANSIENT_STATUS.has(status)) return "transient";
+  return "content";
+}
+
+export function asMlshipError(error: unknown): MlshipError {
+  if (isMlshipError(error)) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new MlshipError("E_INVOKE_FAILED", message, { cause: error });
+}
+
+/** The error as this row's: `Row i: …`, `where: "row i"`, the original kept as the cause. */
+export function atRow(error: MlshipError, row: number): MlshipError {
+  return new MlshipError(error.code, `Row ${row}: ${error.message}`, {
+    cause: error,
+    hint: error.hint,
+    where: `row ${row}`,
+    details: { ...error.details, row },
+  });
+}
+
+/** Exponential backoff with equal jitter: never zero, spread across concurrent callers. */
+export function backoff(attempt: number, baseMs: number, maxMs: number): number {
+  const exp = Math.min(maxMs, baseMs * 2 ** (attempt - 1));
+  return Math.round(exp / 2 + Math.random() * (exp / 2));
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortError(signal, "Scoring"));
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortError(signal as AbortSignal, "Scoring"));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** Shared by every batch of one model source or one run: counts rows failing one after another. */
+export class FailureGuard {
+  #consecutive = 0;
+  #first: MlshipError | undefined;
+  readonly #limit: number;
+
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+
+  succeeded(): void {
+    this.#consecutive = 0;
+    this.#first = undefined;
+  }
+
+  failed(error: MlshipError): void {
+    this.#first ??= error;
+    if (++this.#consecutive >= this.#limit) {
+      const first = this.#first;
+      this.#consecutive = 0;
+      this.#first = undefined;
+      throw new MlshipError(
+        "E_INVOKE_FAILED",
+        `${this.#limit} rows in a row failed on their own; giving up. First error: ${first.message}`,
+        {
+          cause: first,
+          details: { code: first.code, consecutiveFailures: this.#limit },
+          hint: "The endpoint rejects every row: check the feature order, the content type and the model's logs.",
+        },
+      );
+    }
+  }
+}
+
+/**
+ * Scores rows, retrying transient failures with backoff and splitting a failing request in halves until
+ * the rows that fail are alone. Resolves one result per unit, in order; rejects only for fatal trouble.
+ */
+export async function scoreIsolated<U, S>(
+  units: readonly U[],
+  attempt: Attempt<U, S>,
+  options: IsolationOptions,
+  guard: FailureGuard,
+): Promise<RowResult<S>[]> {
+  const { signal } = options;
+  for (let n = 1; ; n++) {
+    if (signal?.aborted) throw abortError(signal, "Scoring");
+    try {
+      const results = await attempt(units, signal);
+      if (results.some((r) => !isMlshipError(r))) guard.succeeded();
+      return results;
+    } catch (error) {
+      if (signal?.aborted) throw abortError(signal, "Scoring");
+      const kind = classify(error);
+      if (kind === "fatal") throw error;
+      if (kind === "transient") {
+        if (n > options.retries) throw error;
+        const delayMs = backoff(n, options.retryBaseDelayMs, options.maxRetryDelayMs);
+        emit(options, {
+          type: "invoke.retry",
+          attempt: n,
+          delayMs,
+          reason: isMlshipError(error) ? error.code : String(error),
+        });
+        await sleep(delayMs, signal);
+        continue;
+      }
+      if (units.length === 1) {
+        const rowError = asMlshipError(error);
+        guard.failed(rowError);
+        return [rowError];
+      }
+      const mid = units.length >>> 1;
+      const [left, right] = await Promise.all([
+        scoreIsolated(units.slice(0, mid), attempt, options, guard),
+        scoreIsolated(units.slice(mid), attempt, options, guard),
+      ]);
+      return left.concat(right);
+    }
+  }
+}

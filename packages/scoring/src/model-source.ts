@@ -1,0 +1,318 @@
+import {
+  type Cell,
+  CONTENT_TYPES,
+  type EventSink,
+  type Invoker,
+  isMlshipError,
+  MlshipError,
+} from "@mlship/core";
+import { Coalescer } from "./coalescer.js";
+import { atRow, FailureGuard, type IsolationOptions, scoreIsolated } from "./isolate.js";
+import { Limiter } from "./limiter.js";
+import {
+  alignRows,
+  decodeResponse,
+  type OutputParser,
+  type RowResult,
+  type ScoreShapeOptions,
+  type Task,
+  toScores,
+} from "./parse-scores.js";
+import { type RowCodec, rowCodec, type Unit } from "./row-codec.js";
+
+/** A row as a mapping from feature name to value (the RIME template's `x: dict`). */
+export type Row = Readonly<Record<string, unknown>>;
+
+export interface ModelSourceOptions {
+  /** Where requests go: any deployment's invoker (`target.invoker(name)`, `createHttpInvoker`). */
+  invoker: Invoker;
+  /** Column order the model expects. Without it, a row's own key order is used. */
+  features?: readonly string[];
+  /** Request body format: `text/csv` (default), `application/json`, `application/x-npy`. */
+  contentType?: string;
+  /** Response format asked for; unset = the endpoint's default. */
+  accept?: string;
+  /** JSON requests as `[[…]]` (default) or `{"instances": [[…]]}`. */
+  jsonShape?: "array" | "instances";
+  /** `binary` (default): one probability per row. `multiclass`: per-class probabilities summing to 1. */
+  task?: Task;
+  /** Which column of a probability row is the positive class (binary). Default 1 for `[p0, p1]` pairs. */
+  positiveIndex?: number;
+  /** The positive class by label, looked up in `classes`. */
+  positiveLabel?: Cell;
+  /** Class labels in the model's column order (sklearn's `classes_`). */
+  classes?: readonly Cell[];
+  /** Custom response parser: return one entry per row (a number, an array, or an Error). */
+  parse?: OutputParser;
+  /** Turns a row into what the model expects: a new row, or the feature values in order. */
+  preprocess?: (row: Row) => Row | readonly Cell[];
+  /** Rows per request (default 1000). */
+  maxBatchRows?: number;
+  /** Request body limit in bytes (default 5 MB; SageMaker rejects bodies over 6 MB). */
+  maxBatchBytes?: number;
+  /** Collect concurrent `predictDict` calls into batches (default true). */
+  coalesce?: boolean;
+  /** Requests in flight at once for this source (default 4). */
+  maxConcurrency?: number;
+  /** Extra attempts for transient failures, on top of the invoker's own (default 3). */
+  retries?: number;
+  /** First retry delay in ms (default 200); doubles per attempt with jitter. */
+  retryBaseDelayMs?: number;
+  /** Longest retry delay in ms (default 5000). */
+  maxRetryDelayMs?: number;
+  /** Give up after this many rows failed one after another with no success between (default 100). */
+  maxConsecutiveFailures?: number;
+  /** How far a multi-class row's sum may be from 1 (default 1e-4). */
+  sumTolerance?: number;
+  /** Receives `invoke.retry` events. */
+  events?: EventSink;
+}
+
+export interface ScoreUnitsOptions {
+  signal?: AbortSignal | undefined;
+  /** Called once per HTTP request that answered, with its duration. */
+  onRequest?: ((ms: number, rows: number) => void) | undefined;
+  /** Shares the consecutive-failure count across calls (the scorer passes one per run). */
+  guard?: FailureGuard | undefined;
+  events?: EventSink | undefined;
+}
+
+export interface ModelSource<S extends number | number[] = number> {
+  readonly task: Task;
+  readonly features: readonly string[] | undefined;
+  readonly contentType: string;
+  readonly codec: RowCodec;
+  readonly maxBatchRows: number;
+  readonly maxBatchBytes: number;
+  /** True when rows pass through a `preprocess` hook (the scorer then cannot slice CSV lines). */
+  readonly preprocesses: boolean;
+  /** One row's score. Concurrent calls are coalesced into batches. Rejects with that row's error. */
+  predictDict(row: Row): Promise<S>;
+  /** Scores in row order; rejects with the first row's error if any row failed. */
+  predictBatch(rows: readonly Row[]): Promise<S[]>;
+  /** One entry per row, in order: the score or that row's error. Rejects only when the endpoint is unusable. */
+  predictBatchSettled(rows: readonly Row[]): Promise<Array<RowResult<S>>>;
+  /** A row's request unit (feature order applied, preprocess run). Throws E_INVALID_INPUT. */
+  encodeRow(row: Row): Unit;
+  /** Low level: scores already-encoded units that fit in one request, with retries and bad-row isolation. */
+  scoreUnits(units: readonly Unit[], options?: ScoreUnitsOptions): Promise<Array<RowResult<S>>>;
+  /** Closes the invoker if it can be closed. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_MAX_BYTES = 5 * 1024 * 1024;
+
+function resolvePositiveIndex(options: ModelSourceOptions): number | undefined {
+  if (options.positiveLabel === undefined) return options.positiveIndex;
+  const index = options.classes?.indexOf(options.positiveLabel) ?? -1;
+  if (index < 0) {
+    throw new MlshipError(
+      "E_CONFIG",
+      `positiveLabel ${JSON.stringify(options.positiveLabel)} is not one of classes ${JSON.stringify(options.classes ?? null)}`,
+      { hint: "Pass `classes` in the model's column order (sklearn's classes_), or use positiveIndex." },
+    );
+  }
+  return index;
+}
+
+function toCell(value: unknown, name: string): Cell {
+  if (
+    value === null ||
+    typeof value === "number" ||
+    typeof value === "string" ||
+    typeof value === "boolean"
+  ) {
+    return value;
+  }
+  if (typeof value === "bigint") return Number(value);
+  if (value === undefined) {
+    throw new MlshipError("E_INVALID_INPUT", `The row has no value for feature '${name}'`, {
+      where: `feature ${name}`,
+      details: { feature: name },
+    });
+  }
+  throw new MlshipError("E_INVALID_INPUT", `Feature '${name}' is a ${typeof value}, not a number or string`, {
+    where: `feature ${name}`,
+    details: { feature: name },
+  });
+}
+
+export function createModelSource(
+  options: ModelSourceOptions & { task: "multiclass" },
+): ModelSource<number[]>;
+export function createModelSource(options: ModelSourceOptions & { task?: "binary" }): ModelSource<number>;
+export function createModelSource(options: ModelSourceOptions): ModelSource<number> | ModelSource<number[]>;
+/**
+ * A RIME-style model source over any deployment: `predictDict(row)` -> probability, `predictBatch(rows)`.
+ * Rows are encoded once per row in `features` order; concurrent `predictDict` calls share requests.
+ */
+export function createModelSource(options: ModelSourceOptions): ModelSource<number | number[]> {
+  const task = options.task ?? "binary";
+  const contentType = options.contentType ?? CONTENT_TYPES.csv;
+  const codec = rowCodec(contentType, { jsonShape: options.jsonShape ?? "array" });
+  const features = options.features ? [...options.features] : undefined;
+  const maxBatchRows = Math.max(1, options.maxBatchRows ?? 1000);
+  const maxBatchBytes = Math.max(1, options.maxBatchBytes ?? DEFAULT_MAX_BYTES);
+  const shape: ScoreShapeOptions = {
+    task,
+    positiveIndex: resolvePositiveIndex(options),
+    sumTolerance: options.sumTolerance ?? 1e-4,
+  };
+  const isolation: Omit<IsolationOptions, "signal"> = {
+    retries: Math.max(0, options.retries ?? 3),
+    retryBaseDelayMs: options.retryBaseDelayMs ?? 200,
+    maxRetryDelayMs: options.maxRetryDelayMs ?? 5000,
+    maxConsecutiveFailures: options.maxConsecutiveFailures ?? 100,
+    events: options.events,
+  };
+  const sourceGuard = new FailureGuard(isolation.maxConsecutiveFailures);
+  const limiter = new Limiter(options.maxConcurrency ?? 4);
+  const { invoker, accept, parse, preprocess } = options;
+
+  function encodeRow(row: Row): Unit {
+    const prepared = preprocess ? preprocess(row) : row;
+    if (Array.isArray(prepared)) return codec.encode(prepared.map((v, i) => toCell(v, String(i))));
+    const dict = prepared as Row;
+    const names = features ?? Object.keys(dict);
+    const values = new Array<Cell>(names.length);
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i] as string;
+      values[i] = toCell(dict[name], name);
+    }
+    return codec.encode(values);
+  }
+
+  async function attempt(
+    units: readonly Unit[],
+    signal: AbortSignal | undefined,
+    onRequest: ScoreUnitsOptions["onRequest"],
+  ): Promise<Array<RowResult<number | number[]>>> {
+    const started = performance.now();
+    const response = await invoker.invoke({
+      body: codec.body(units),
+      contentType,
+      ...(accept === undefined ? {} : { accept }),
+      ...(signal === undefined ? {} : { signal }),
+    });
+    onRequest?.(performance.now() - started, units.length);
+    const raw = parse
+      ? parse(response, units.length)
+      : decodeResponse(response, accept ?? CONTENT_TYPES.json);
+    const aligned = alignRows(raw, units.length);
+    // A response that does not line up is a whole-request failure: splitting may find the culprit.
+    if (isMlshipError(aligned)) throw aligned;
+    return toScores(aligned, shape);
+  }
+
+  function scoreUnits(
+    units: readonly Unit[],
+    o: ScoreUnitsOptions = {},
+  ): Promise<Array<RowResult<number | number[]>>> {
+    return scoreIsolated(
+      units,
+      (u, signal) => attempt(u, signal, o.onRequest),
+      { ...isolation, signal: o.signal, events: o.events ?? isolation.events },
+      o.guard ?? sourceGuard,
+    );
+  }
+
+  const coalescer = new Coalescer<Unit, number | number[]>({
+    maxRows: maxBatchRows,
+    maxBytes: maxBatchBytes,
+    overheadBytes: codec.overheadBytes,
+    bytesOf: (u) => codec.unitBytes(u),
+    flush: (units) => limiter.run(() => scoreUnits(units)),
+  });
+
+  async function predictBatchSettled(rows: readonly Row[]): Promise<Array<RowResult<number | number[]>>> {
+    const out = new Array<RowResult<number | number[]>>(rows.length);
+    const jobs: Promise<void>[] = [];
+    let units: Unit[] = [];
+    let positions: number[] = [];
+    let bytes = codec.overheadBytes;
+    const send = () => {
+      const u = units;
+      const p = positions;
+      units = [];
+      positions = [];
+      bytes = codec.overheadBytes;
+      jobs.push(
+        limiter
+          .run(() => scoreUnits(u))
+          .then((results) => {
+            for (let i = 0; i < p.length; i++)
+              out[p[i] as number] = results[i] as RowResult<number | number[]>;
+          }),
+      );
+    };
+    for (let i = 0; i < rows.length; i++) {
+      let unit: Unit;
+      try {
+        unit = encodeRow(rows[i] as Row);
+      } catch (error) {
+        out[i] = isMlshipError(error)
+          ? error
+          : new MlshipError("E_INVALID_INPUT", String(error), { cause: error });
+        continue;
+      }
+      const b = codec.unitBytes(unit);
+      if (codec.overheadBytes + b > maxBatchBytes) {
+        out[i] = new MlshipError("E_PAYLOAD_TOO_LARGE", `Row ${i} alone is ${b} bytes, over maxBatchBytes`, {
+          where: `row ${i}`,
+          details: { row: i, bytes: b, maxBatchBytes },
+        });
+        continue;
+      }
+      if (units.length > 0 && (units.length >= maxBatchRows || bytes + b > maxBatchBytes)) send();
+      units.push(unit);
+      positions.push(i);
+      bytes += b;
+    }
+    if (units.length > 0) send();
+    await Promise.all(jobs);
+    for (let i = 0; i < out.length; i++) {
+      const r = out[i];
+      if (isMlshipError(r)) out[i] = atRow(r, i);
+    }
+    return out;
+  }
+
+  return {
+    task,
+    features,
+    contentType,
+    codec,
+    maxBatchRows,
+    maxBatchBytes,
+    preprocesses: preprocess !== undefined,
+    encodeRow,
+    scoreUnits,
+    predictBatchSettled,
+    async predictBatch(rows) {
+      const results = await predictBatchSettled(rows);
+      const failed = results.find(isMlshipError);
+      if (failed) throw failed;
+      return results as Array<number | number[]>;
+    },
+    predictDict(row) {
+      let unit: Unit;
+      try {
+        unit = encodeRow(row);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      if (options.coalesce === false) {
+        return limiter
+          .run(() => scoreUnits([unit]))
+          .then(([r]) => {
+            if (isMlshipError(r)) throw r;
+            return r as number | number[];
+          });
+      }
+      return coalescer.add(unit);
+    },
+    async close() {
+      await invoker.close?.();
+    },
+  };
+}
