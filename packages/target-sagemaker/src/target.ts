@@ -1,5 +1,6 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import type {
+  DataRef,
   DataStager,
   Deployment,
   DeploySpec,
@@ -82,6 +83,8 @@ export interface SageMakerTarget extends Omit<TrainTarget, "list">, Omit<DeployT
   downloadModel(jobName: string, dir: string, ctx?: OperationContext): Promise<string[]>;
   downloadOutput(jobName: string, dir: string, ctx?: OperationContext): Promise<string[]>;
   invoker(name: string, ctx?: OperationContext): Promise<SageMakerInvoker>;
+  /** Removes staged training data (the DataRefs in `run.details.staged`); never called implicitly. */
+  cleanupStagedData(refs: readonly DataRef[], ctx?: OperationContext): Promise<void>;
   /** The region in use (resolved from the SDK chain when not given). */
   region(): Promise<string>;
   /** Releases the SDK clients this target created. */
@@ -140,6 +143,10 @@ export function createSageMakerTarget(options: SageMakerTargetOptions = {}): Sag
     async invoker(name, ctx) {
       await getDeployment(session, name, ctx);
       return createSageMakerInvoker(session.deps.runtime, name);
+    },
+    async cleanupStagedData(refs, ctx) {
+      const stager = await session.stager();
+      for (const ref of refs) await stager.cleanup(ref, ctx);
     },
     async close() {
       clients?.destroy();

@@ -1,0 +1,392 @@
+// End to end: the production SageMaker code path (real AWS SDK v3 clients over HTTP) against the emulator.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import {
+  DescribeEndpointConfigCommand,
+  DescribeModelCommand,
+  DescribeTrainingJobCommand,
+  SageMakerClient,
+} from "@aws-sdk/client-sagemaker";
+import { collectingSink, encodeNpy, isMlshipError, type MlshipError, type Values } from "@mlship/core";
+import { createS3Client } from "@mlship/data-s3";
+import { type Emulator, emulatorClientConfig, startEmulator } from "@mlship/emulator";
+import { tempDir } from "@mlship/testing";
+import { create as createTar } from "tar";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createSageMakerTarget, type SageMakerTarget } from "./index.js";
+
+const ROLE = "arn:aws:iam::000000000000:role/SageMakerRole";
+const EXAMPLES = resolve(fileURLToPath(new URL("../../../examples", import.meta.url)));
+const NODE_EXAMPLE = join(EXAMPLES, "node-breast-cancer");
+const SKLEARN_EXAMPLE = join(EXAMPLES, "sklearn-breast-cancer");
+const DATA = join(SKLEARN_EXAMPLE, "data");
+// Label first: target,<30 features>.
+const TEST_ROWS = readFileSync(join(DATA, "test.csv"), "utf8").trim().split("\n").slice(1);
+const FEATURES: number[][] = TEST_ROWS.map((r) => r.split(",").slice(1).map(Number));
+const LABELS = TEST_ROWS.map((r) => Number(r.split(",")[0]));
+
+let emulator: Emulator;
+let target: SageMakerTarget;
+let sm: SageMakerClient;
+let nodeJob: string;
+
+const accuracy = (probabilities: number[], labels: number[]) =>
+  probabilities.filter((p, i) => (p >= 0.5 ? 1 : 0) === labels[i]).length / labels.length;
+
+async function rejection(promise: Promise<unknown>): Promise<MlshipError> {
+  try {
+    await promise;
+  } catch (e) {
+    if (isMlshipError(e)) return e;
+    throw e;
+  }
+  throw new Error("expected a rejection");
+}
+
+async function addFault(rule: Record<string, unknown>): Promise<void> {
+  const res = await fetch(`${emulator.endpoint}/_mlship/faults`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(rule),
+  });
+  expect(res.status).toBe(201);
+}
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  const config = emulatorClientConfig(emulator);
+  target = createSageMakerTarget({
+    endpoint: config.endpoint,
+    region: config.region,
+    credentials: config.credentials,
+    role: ROLE,
+    poll: { intervalMs: 100, maxIntervalMs: 500 },
+  });
+  sm = new SageMakerClient(config);
+}, 60_000);
+
+afterAll(async () => {
+  sm?.destroy();
+  await target?.close();
+  await emulator?.stop();
+}, 60_000);
+
+describe("training", () => {
+  it("trains the Node example from an s3:// channel: uploads code, streams status and logs", async () => {
+    const s3 = createS3Client(emulatorClientConfig(emulator));
+    await s3.send(new CreateBucketCommand({ Bucket: "e2e-data" }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: "e2e-data",
+        Key: "bc/train/train.csv",
+        Body: readFileSync(join(DATA, "train.csv")),
+      }),
+    );
+    s3.destroy();
+    const events = collectingSink();
+    const run = await target.train(
+      {
+        entryPoint: "train.mjs",
+        sourceDir: NODE_EXAMPLE,
+        channels: { train: "s3://e2e-data/bc/train/" },
+        hyperparameters: { epochs: 200 },
+      },
+      { events },
+    );
+    nodeJob = run.jobName;
+    expect(run.status).toBe("Completed");
+    expect(run.jobName).toMatch(/^train-\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-\d{3}$/);
+    const bucket = `sagemaker-${emulator.region}-${emulator.accountId}`;
+    expect(run.modelArtifact).toBe(`s3://${bucket}/${run.jobName}/output/model.tar.gz`);
+    expect(run.sourceBundle).toBe(`s3://${bucket}/${run.jobName}/source/sourcedir.tar.gz`);
+    expect(run.framework).toBe("node");
+
+    // The wire the SDK convention prescribes.
+    const d = await sm.send(new DescribeTrainingJobCommand({ TrainingJobName: run.jobName }));
+    expect(d.HyperParameters).toMatchObject({
+      epochs: "200",
+      sagemaker_program: '"train.mjs"',
+      sagemaker_submit_directory: JSON.stringify(run.sourceBundle),
+      sagemaker_container_log_level: "20",
+      sagemaker_job_name: JSON.stringify(run.jobName),
+      sagemaker_region: JSON.stringify(emulator.region),
+    });
+    expect(d.OutputDataConfig?.S3OutputPath).toBe(`s3://${bucket}/`);
+    expect(d.InputDataConfig?.[0]).toEqual({
+      ChannelName: "train",
+      DataSource: {
+        S3DataSource: {
+          S3DataType: "S3Prefix",
+          S3Uri: "s3://e2e-data/bc/train/",
+          S3DataDistributionType: "FullyReplicated",
+        },
+      },
+    });
+
+    const statuses = events.of("training.status");
+    expect(statuses.at(-1)).toMatchObject({ status: "Completed" });
+    expect(new Set(statuses.map((s) => s.secondaryStatus)).size).toBeGreaterThan(1);
+    const logs = events.of("training.log");
+    expect(logs.length).toBeGreaterThan(0);
+    expect(logs.every((l) => l.stream?.startsWith(`${run.jobName}/algo-1`))).toBe(true);
+    const times = logs.map((l) => l.timestamp);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+  }, 90_000);
+
+  it("describes, lists, reads logs and downloads the artifacts of a finished job", async () => {
+    const described = await target.describe(nodeJob);
+    expect(described).toMatchObject({ jobName: nodeJob, status: "Completed", entryPoint: "train.mjs" });
+    expect(described.hyperparameters).toEqual({ epochs: "200" });
+    const listed = await target.listTrainingJobs({ nameContains: nodeJob });
+    expect(listed.map((r) => r.jobName)).toEqual([nodeJob]);
+    const lines = [];
+    for await (const line of target.logs(nodeJob)) lines.push(line);
+    expect(lines.length).toBeGreaterThan(0);
+    const dir = tempDir();
+    const files = await target.downloadArtifacts(nodeJob, dir);
+    expect(files.length).toBeGreaterThan(0);
+    expect(JSON.parse(readFileSync(join(dir, "model.json"), "utf8")).weights).toHaveLength(30);
+    await expect(target.describe("no-such-job")).rejects.toMatchObject({ code: "E_NOT_FOUND" });
+  }, 30_000);
+
+  it("rejects a failing job with E_TRAINING_FAILED, the reason and the last log lines", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "fail.mjs"), 'console.log("about to fail: bad input");\nprocess.exit(3);\n');
+    const err = await rejection(target.train({ entryPoint: "fail.mjs", sourceDir: dir }));
+    expect(err.code).toBe("E_TRAINING_FAILED");
+    expect(err.details?.failureReason).toBeTruthy();
+    expect(err.message).toContain("about to fail: bad input");
+    expect(err.details?.lastLogLines).toContain("about to fail: bad input");
+  }, 60_000);
+
+  it("stops the job when aborted during training and rejects with E_ABORTED", async () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, "slow.mjs"),
+      'console.log("training slowly");\nawait new Promise((r) => setTimeout(r, 120_000));\n',
+    );
+    const controller = new AbortController();
+    const events = collectingSink();
+    const sink = (e: Parameters<typeof events>[0]) => {
+      events(e);
+      if (e.type === "training.log" && e.message.includes("training slowly")) controller.abort();
+    };
+    const err = await rejection(
+      target.train(
+        { entryPoint: "slow.mjs", sourceDir: dir, baseJobName: "slow" },
+        { events: sink, signal: controller.signal },
+      ),
+    );
+    expect(err.code).toBe("E_ABORTED");
+    const job = events.of("training.status")[0]?.job as string;
+    expect((await target.describe(job)).status).toBe("Stopped");
+  }, 60_000);
+
+  it("refuses to start without a role", async () => {
+    const config = emulatorClientConfig(emulator);
+    const noRole = createSageMakerTarget({
+      endpoint: config.endpoint,
+      region: config.region,
+      credentials: config.credentials,
+    });
+    const saved = process.env.MLSHIP_SAGEMAKER_ROLE;
+    delete process.env.MLSHIP_SAGEMAKER_ROLE;
+    try {
+      const err = await rejection(noRole.train({ entryPoint: "train.mjs", sourceDir: NODE_EXAMPLE }));
+      expect(err.code).toBe("E_CONFIG");
+    } finally {
+      if (saved !== undefined) process.env.MLSHIP_SAGEMAKER_ROLE = saved;
+      await noRole.close();
+    }
+  });
+});
+
+describe("hosting", () => {
+  const name = "e2e-node";
+
+  it("deploys the Node model from its training job and invokes it with csv, json and npy", async () => {
+    const events = collectingSink();
+    const dep = await target.deploy(
+      { name, model: { trainingJob: nodeJob }, instanceType: "ml.m5.large" },
+      { events },
+    );
+    expect(dep).toMatchObject({
+      name,
+      status: "InService",
+      target: "sagemaker",
+      instanceType: "ml.m5.large",
+    });
+    expect(events.of("deploy.status").at(-1)?.status).toBe("InService");
+
+    const model = await sm.send(new DescribeModelCommand({ ModelName: dep.details?.modelName as string }));
+    expect(model.PrimaryContainer?.Environment).toMatchObject({
+      SAGEMAKER_PROGRAM: "train.mjs",
+      SAGEMAKER_CONTAINER_LOG_LEVEL: "20",
+      SAGEMAKER_REGION: emulator.region,
+    });
+    const config = await sm.send(
+      new DescribeEndpointConfigCommand({ EndpointConfigName: dep.details?.endpointConfigName as string }),
+    );
+    expect(config.ProductionVariants?.[0]).toMatchObject({
+      VariantName: "AllTraffic",
+      InitialInstanceCount: 1,
+    });
+  }, 60_000);
+
+  it("redeploys in place with new inference code, then removes the old config and model", async () => {
+    const before = await target.get(name);
+    const dep = await target.deploy({
+      name,
+      model: { trainingJob: nodeJob, sourceDir: NODE_EXAMPLE, entryPoint: "inference.mjs" },
+    });
+    expect(dep.status).toBe("InService");
+    expect(dep.details?.endpointConfigName).not.toBe(before.details?.endpointConfigName);
+    expect(dep.details?.program).toBe("inference.mjs");
+    await expect(
+      sm.send(
+        new DescribeEndpointConfigCommand({
+          EndpointConfigName: before.details?.endpointConfigName as string,
+        }),
+      ),
+    ).rejects.toThrow();
+    await expect(
+      sm.send(new DescribeModelCommand({ ModelName: before.details?.modelName as string })),
+    ).rejects.toThrow();
+    expect((await target.listDeployments({ nameContains: name })).map((d) => d.name)).toEqual([name]);
+  }, 60_000);
+
+  it("invokes with csv, json and npy and gets sensible probabilities", async () => {
+    const invoker = await target.invoker(name);
+    const csv = (await invoker.predict(FEATURES, { contentType: "text/csv" })) as number[];
+    expect(csv).toHaveLength(FEATURES.length);
+    expect(csv.every((p) => p >= 0 && p <= 1)).toBe(true);
+    expect(accuracy(csv, LABELS)).toBeGreaterThan(0.9);
+    const json = (await invoker.predict(FEATURES.slice(0, 5), {
+      contentType: "application/json",
+      accept: "text/csv",
+    })) as Values;
+    expect((json as number[][]).flat()).toHaveLength(5);
+    const npy = await invoker.invoke({
+      body: encodeNpy(FEATURES.slice(0, 3)),
+      contentType: "application/x-npy",
+      accept: "application/json",
+    });
+    expect(JSON.parse(new TextDecoder().decode(npy.body))).toHaveLength(3);
+  }, 30_000);
+
+  it("maps a model's 4xx to E_MODEL_ERROR and refuses bodies over 6 MB up front", async () => {
+    const invoker = await target.invoker(name);
+    const err = await rejection(invoker.invoke({ body: "1,2,3\n", contentType: "text/csv" }));
+    expect(err.code).toBe("E_MODEL_ERROR");
+    expect(err.details?.originalStatusCode).toBeGreaterThanOrEqual(400);
+    const big = await rejection(
+      invoker.invoke({ body: new Uint8Array(6 * 1024 * 1024 + 1), contentType: "text/csv" }),
+    );
+    expect(big.code).toBe("E_PAYLOAD_TOO_LARGE");
+    expect(big.hint).toMatch(/batch/);
+  }, 30_000);
+
+  it("retries throttled invocations through the SDK's retry strategy", async () => {
+    const invoker = await target.invoker(name);
+    await addFault({ service: "runtime.sagemaker", operation: "InvokeEndpoint", kind: "throttle", count: 2 });
+    const ok = (await invoker.predict(FEATURES.slice(0, 2))) as number[];
+    expect(ok).toHaveLength(2);
+    await addFault({ service: "runtime.sagemaker", operation: "InvokeEndpoint", kind: "throttle", count: 3 });
+    const err = await rejection(invoker.predict(FEATURES.slice(0, 2)));
+    expect(err.code).toBe("E_THROTTLED");
+  }, 30_000);
+
+  it("deletes endpoint, config and model; delete is idempotent", async () => {
+    const dep = await target.get(name);
+    await target.delete(name);
+    await expect(target.get(name)).rejects.toMatchObject({ code: "E_NOT_FOUND" });
+    await expect(
+      sm.send(
+        new DescribeEndpointConfigCommand({ EndpointConfigName: dep.details?.endpointConfigName as string }),
+      ),
+    ).rejects.toThrow();
+    await expect(
+      sm.send(new DescribeModelCommand({ ModelName: dep.details?.modelName as string })),
+    ).rejects.toThrow();
+    await target.delete(name);
+    // The training data and code are untouched.
+    const run = await target.describe(nodeJob);
+    const { Bucket, Key } =
+      /^s3:\/\/(?<Bucket>[^/]+)\/(?<Key>.+)$/.exec(run.sourceBundle as string)?.groups ?? {};
+    const s3 = createS3Client(emulatorClientConfig(emulator));
+    await s3.send(new HeadObjectCommand({ Bucket, Key }));
+    s3.destroy();
+  }, 60_000);
+
+  it("fails a deployment whose model cannot load with E_DEPLOY_FAILED", async () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, "broken.mjs"),
+      'export async function modelFn() { throw new Error("cannot load model: corrupt"); }\n',
+    );
+    const modelDir = tempDir();
+    writeFileSync(join(modelDir, "model.json"), "{}");
+    const tarball = join(tempDir(), "model.tar.gz");
+    await createTar({ gzip: true, file: tarball, cwd: modelDir }, ["model.json"]);
+    const run = await target.describe(nodeJob);
+    const modelData = (run.modelArtifact as string).replace(/model\.tar\.gz$/, "broken-model.tar.gz");
+    await emulator.objectStore.upload(tarball, modelData);
+    const err = await rejection(
+      target.deploy({
+        name: "e2e-broken",
+        model: { modelData, sourceDir: dir, entryPoint: "broken.mjs" },
+        framework: "node",
+      }),
+    );
+    expect(err.code).toBe("E_DEPLOY_FAILED");
+    expect(err.message).toMatch(/cannot load model|Failed/);
+    await target.delete("e2e-broken");
+    await expect(target.get("e2e-broken")).rejects.toMatchObject({ code: "E_NOT_FOUND" });
+  }, 60_000);
+});
+
+describe("scikit-learn", () => {
+  it("trains the scikit-learn example, deploys it and scores the test set", async () => {
+    const events = collectingSink();
+    const run = await target.train(
+      {
+        entryPoint: "train.py",
+        sourceDir: SKLEARN_EXAMPLE,
+        framework: "sklearn",
+        frameworkVersion: "1.2-1",
+        channels: { train: join(DATA, "train.csv"), test: join(DATA, "test.csv") },
+        hyperparameters: { C: 1.0 },
+        baseJobName: "sklearn-bc",
+      },
+      { events },
+    );
+    expect(run.status).toBe("Completed");
+    // Local files were staged under the data prefix and stay there (reported, never deleted as a side effect).
+    const staged = run.details?.staged as { uri: string; channel: string }[];
+    expect(staged.map((r) => r.channel).sort()).toEqual(["test", "train"]);
+    const bucket = `sagemaker-${emulator.region}-${emulator.accountId}`;
+    expect(staged.every((r) => r.uri.startsWith(`s3://${bucket}/model-data/`))).toBe(true);
+    expect(run.image).toBe(
+      "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3",
+    );
+    expect(events.of("training.log").some((l) => l.message.includes("test_auc"))).toBe(true);
+    const dep = await target.deploy({
+      name: "e2e-sklearn",
+      model: { trainingJob: run.jobName, sourceDir: SKLEARN_EXAMPLE, entryPoint: "inference.py" },
+    });
+    expect(dep.status).toBe("InService");
+    const invoker = await target.invoker("e2e-sklearn");
+    const probabilities = (await invoker.predict(FEATURES, { contentType: "text/csv" })) as number[];
+    expect(probabilities.flat()).toHaveLength(FEATURES.length);
+    expect(accuracy(probabilities.flat() as number[], LABELS)).toBeGreaterThan(0.9);
+    const npy = (await invoker.predict(FEATURES.slice(0, 4), {
+      contentType: "application/x-npy",
+      accept: "application/x-npy",
+    })) as number[];
+    expect(npy.flat()).toHaveLength(4);
+    await target.delete("e2e-sklearn");
+    expect(existsSync(SKLEARN_EXAMPLE)).toBe(true);
+  }, 120_000);
+});
