@@ -159,6 +159,37 @@ describe("objects", () => {
     await get.Body?.transformToByteArray();
   });
 
+  it("verifies and returns CRC32C, SHA1 and SHA256 checksums the SDK computes; stores empty objects", async () => {
+    const bucket = await newBucket();
+    const data = randomBytes(70_000);
+    for (const algorithm of ["CRC32C", "SHA1", "SHA256"] as const) {
+      const put = await s3.send(
+        new PutObjectCommand({ Bucket: bucket, Key: algorithm, Body: data, ChecksumAlgorithm: algorithm }),
+      );
+      const member = `Checksum${algorithm}` as const;
+      expect(put[member]).toBeTruthy();
+      const get = await s3.send(
+        new GetObjectCommand({ Bucket: bucket, Key: algorithm, ChecksumMode: "ENABLED" }),
+      );
+      expect(get[member]).toBe(put[member]);
+      expect(
+        Buffer.from(
+          await (get.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+        ).equals(data),
+      ).toBe(true);
+    }
+    const sha256 = createHash("sha256").update(data).digest("base64");
+    expect(
+      (await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "SHA256", ChecksumMode: "ENABLED" })))
+        .ChecksumSHA256,
+    ).toBe(sha256);
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: "empty", Body: Readable.from([]), ContentLength: 0 }),
+    );
+    expect((await bodyOf(bucket, "empty")).length).toBe(0);
+    expect((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "empty" }))).ContentLength).toBe(0);
+  });
+
   it("rejects a body whose checksum does not match", async () => {
     const bucket = await newBucket();
     const error = await s3Error(
