@@ -34,6 +34,8 @@ export interface HttpInvokerOptions {
   retryBaseDelayMs?: number;
   /** Cap on one backoff delay, including a server's Retry-After. Default 10 000. */
   maxRetryDelayMs?: number;
+  /** TLS settings for https URLs: a private CA, or (tests only) accepting self-signed certificates. */
+  tls?: { ca?: string | Uint8Array; rejectUnauthorized?: boolean; servername?: string };
 }
 
 export interface HttpInvoker extends Invoker {
@@ -114,11 +116,17 @@ export function createHttpInvoker(options: HttpInvokerOptions): HttpInvoker {
   const retries = Math.max(0, options.retries ?? 3);
   const backoff = { baseMs: options.retryBaseDelayMs ?? 100, maxMs: options.maxRetryDelayMs ?? 10_000 };
   const ctx = { events: options.events };
+  const ca = options.tls?.ca;
+  const connect = options.tls && {
+    ...options.tls,
+    ca: ca === undefined || typeof ca === "string" ? ca : Buffer.from(ca),
+  };
   const pool = new Pool(base.origin, {
     connections: options.connections ?? 32,
     keepAliveTimeout: 30_000,
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
+    ...(connect ? { connect } : {}),
   });
   const fixedHeaders: Record<string, string> = { ...options.headers };
   if (options.bearerToken) fixedHeaders.authorization = `Bearer ${options.bearerToken}`;
