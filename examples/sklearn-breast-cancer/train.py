@@ -39,8 +39,8 @@ def read_channel(path, label):
 
 def parse_args():
     parser = argparse.ArgumentParser()
-    # Hyperparameters (sent by the SDK as --name value).
-    parser.add_argument("--C", type=float, default=1.0)
+    # Hyperparameters: the toolkit passes `--name value`, and `-X value` for one-letter names.
+    parser.add_argument("-C", "--C", dest="C", type=float, default=1.0)
     parser.add_argument("--max-iter", type=int, default=1000)
     parser.add_argument("--target", type=str, default="target")
     # SageMaker's environment.
