@@ -7,7 +7,6 @@ export const RETRYABLE_NETWORK_CODES: ReadonlySet<string> = new Set([
   "EPIPE",
   "ECONNREFUSED",
   "UND_ERR_SOCKET",
-  "UND_ERR_CLOSED",
 ]);
 
 /**

@@ -267,6 +267,8 @@ describe("createHttpInvoker", () => {
     const inv = invoker({ url: server.url });
     await inv.invoke(csv);
     await inv.close();
-    expect((await rejection(inv.invoke(csv))).code).toBe("E_NETWORK");
+    const e = await rejection(inv.invoke(csv));
+    expect(e.code).toBe("E_NETWORK");
+    expect(e.details).toMatchObject({ attempts: 1 });
   });
 });
