@@ -17,8 +17,18 @@ export async function createMultipartUpload(r: S3Request): Promise<void> {
       `Checksum algorithm ${rawAlgorithm} is not supported by this emulator.`,
     );
   }
+  const requestedType = header(r.req, "x-amz-checksum-type")?.toUpperCase();
+  // CRC64NVME only exists as a full-object checksum; the others default to COMPOSITE as in S3.
   const type =
-    header(r.req, "x-amz-checksum-type")?.toUpperCase() === "FULL_OBJECT" ? "FULL_OBJECT" : "COMPOSITE";
+    requestedType === "FULL_OBJECT" || (algorithm === "CRC64NVME" && !requestedType)
+      ? "FULL_OBJECT"
+      : "COMPOSITE";
+  if (type === "COMPOSITE" && algorithm === "CRC64NVME") {
+    throw new AwsApiError(
+      "InvalidRequest",
+      "The COMPOSITE checksum type cannot be used with the crc64nvme checksum algorithm.",
+    );
+  }
   const info = await r.store.createUpload(
     r.bucket,
     r.key,
