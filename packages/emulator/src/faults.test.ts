@@ -7,7 +7,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
-import { ListModelsCommand, SageMakerClient } from "@aws-sdk/client-sagemaker";
+import { ListModelsCommand, ListNotebookInstancesCommand, SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -166,6 +166,12 @@ describe("unsupported operations", () => {
     expect(repos.name).toBe("UnknownOperationException");
     expect(repos.message).toContain("DescribeRepositories");
     ecr.destroy();
+
+    const sagemaker = new SageMakerClient({ ...emulatorClientConfig(emulator), maxAttempts: 1 });
+    const notebooks = await rejection(sagemaker.send(new ListNotebookInstancesCommand({})));
+    expect(notebooks.name).toBe("UnknownOperationException");
+    expect(notebooks.$metadata.httpStatusCode).toBe(400);
+    sagemaker.destroy();
 
     const sts = new STSClient({ ...emulatorClientConfig(emulator), maxAttempts: 1 });
     const assume = await rejection(
