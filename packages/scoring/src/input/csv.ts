@@ -61,11 +61,9 @@ export async function openCsvInput(options: InputOptions): Promise<InputSource> 
   const field = (line: string, i: number) => line.slice((commas[i] as number) + 1, commas[i + 1]);
 
   function raggedError(got: number): MlshipError {
-    return new MlshipError(
-      "E_INVALID_INPUT",
-      `The line has ${got === width + 1 ? "more than" : got} field(s); the header has ${width}`,
-      { details: { fields: got, expected: width } },
-    );
+    return new MlshipError("E_INVALID_INPUT", `The line has ${got} field(s); the header has ${width}`, {
+      details: { fields: got, expected: width },
+    });
   }
 
   function keepFromCells(cells: readonly Cell[]): unknown {
@@ -157,16 +155,25 @@ export async function openCsvInput(options: InputOptions): Promise<InputSource> 
         const n = fieldsOf(line);
         const label = labelIdx === -1 ? undefined : n > labelIdx ? field(line, labelIdx) : undefined;
         let keep: unknown;
+        if (n !== width) {
+          // The output stays rectangular: missing fields are empty, extra ones are dropped.
+          const parts = line.split(",");
+          if (kept.length) {
+            keep =
+              options.keepAs === "csv"
+                ? keepIdx.map((i) => parts[i] ?? "").join(",")
+                : keepFromCells(Array.from({ length: width }, (_, i) => castField(parts[i] ?? "")));
+          }
+          return builder.addError(raggedError(parts.length), label, keep, end);
+        }
         if (kept.length) {
           if (keepAll && options.keepAs === "csv") keep = line;
-          else if (n === width) {
+          else
             keep =
               options.keepAs === "csv"
                 ? keepIdx.map((i) => field(line, i)).join(",")
                 : keepFromCells(Array.from({ length: width }, (_, i) => castField(field(line, i))));
-          }
         }
-        if (n !== width) return builder.addError(raggedError(n), label, keep, end);
         let unit: string;
         if (contiguous) {
           unit =

@@ -1,0 +1,467 @@
+import { readFile, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { collectingSink, createHttpInvoker, decodeCsv } from "@mlship/core";
+import { parquetWriteFile } from "hyparquet-writer";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { checkpointPaths } from "./checkpoint.js";
+import type { BinaryMetrics, MulticlassMetrics } from "./metrics.js";
+import { createModelSource } from "./model-source.js";
+import { score } from "./score.js";
+import { BINARY, type Dataset, dataset, MULTI, tempDir, writeCsv } from "./test/data.js";
+import { type ResponseShape, startTestServer, type TestModel, type TestServer } from "./test/model-server.js";
+import { runPython } from "./test/python.js";
+
+let dir: string;
+const cleanup: Array<() => Promise<void>> = [];
+beforeEach(async () => {
+  const t = await tempDir();
+  dir = t.dir;
+  cleanup.push(t.cleanup);
+});
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c();
+});
+
+async function endpoint(model: TestModel = BINARY, shape: ResponseShape = "list") {
+  const server = await startTestServer(model, shape);
+  const invoker = createHttpInvoker({ url: server.url, retries: 0 });
+  cleanup.push(
+    () => server.close(),
+    () => invoker.close(),
+  );
+  return { server, invoker };
+}
+
+/** Output CSV as header + rows of raw text fields. */
+async function readOut(path: string): Promise<{ header: string[]; rows: string[][] }> {
+  const text = await readFile(path, "utf8");
+  const [header, ...rows] = decodeCsv(text).map((r) => r.map((c) => (c === null ? "" : String(c))));
+  return { header: header as string[], rows };
+}
+
+const SKLEARN_FROM_FILES = `
+import json, sys
+import numpy as np, pandas as pd
+from sklearn import metrics as m
+d = json.load(sys.stdin)
+data = pd.read_csv(d["data"], float_precision="round_trip"); out = pd.read_csv(d["out"], float_precision="round_trip")
+y = data["target"].to_numpy(); s = out["score"].to_numpy()
+pred = (s >= 0.5).astype(int)
+print(json.dumps({"rocAuc": m.roc_auc_score(y, s), "prAuc": m.average_precision_score(y, s),
+  "logLoss": m.log_loss(y, s), "brier": m.brier_score_loss(y, s), "accuracy": m.accuracy_score(y, pred),
+  "precision": m.precision_score(y, pred), "recall": m.recall_score(y, pred), "f1": m.f1_score(y, pred),
+  "cm": m.confusion_matrix(y, pred).tolist(), "n": int(len(out))}))
+`;
+
+describe("score: CSV", () => {
+  it("scores every row in order, keeps columns, and reports metrics that match scikit-learn", async () => {
+    const d = dataset(BINARY, 2500, 21);
+    const data = join(dir, "data.csv");
+    const out = join(dir, "scores.csv");
+    await writeCsv(data, d);
+    const { server, invoker } = await endpoint();
+    const events = collectingSink();
+    const model = createModelSource({ invoker, features: d.features });
+    const summary = await score({
+      model,
+      data,
+      label: "target",
+      keep: ["id"],
+      out,
+      batchSize: 300,
+      progressIntervalMs: 1,
+      events,
+    });
+    expect(summary).toMatchObject({ rows: 2500, scored: 2500, failed: 0, resumedAt: 0 });
+    expect(summary.columns).toEqual(["id", "score", "error"]);
+    expect(server.requests).toBe(9);
+    const { header, rows } = await readOut(out);
+    expect(header).toEqual(["id", "score", "error"]);
+    expect(rows).toHaveLength(2500);
+    rows.forEach((r, i) => {
+      expect(r[0]).toBe(`r${i}`);
+      expect(Number(r[1])).toBeCloseTo((d.expected[i] as number[])[0] as number, 12);
+      expect(r[2]).toBe("");
+    });
+    const ref = runPython(SKLEARN_FROM_FILES, { data, out }) as Record<string, number & number[][]>;
+    const m = summary.metrics as BinaryMetrics;
+    expect(ref.n).toBe(2500);
+    for (const k of [
+      "rocAuc",
+      "prAuc",
+      "logLoss",
+      "brier",
+      "accuracy",
+      "precision",
+      "recall",
+      "f1",
+    ] as const) {
+      expect(m[k]).toBeCloseTo(ref[k], 10);
+    }
+    expect(m.confusionMatrix).toEqual(ref.cm);
+    expect(summary.latency.requests).toBe(9);
+    expect(summary.latency.p99Ms).toBeGreaterThanOrEqual(summary.latency.p50Ms);
+    const progress = events.of("score.progress");
+    expect(progress.at(-1)).toMatchObject({ rowsDone: 2500, rowsFailed: 0, etaSeconds: 0 });
+    await expect(stat(checkpointPaths(out).json)).rejects.toThrow();
+  });
+
+  it("sends features in the model's order, whatever the file's column order", async () => {
+    const d = dataset(BINARY, 50, 22);
+    const data = join(dir, "data.csv");
+    // Columns shuffled: f2,target,f0,id,f3,f1.
+    const lines = d.rows.map((r, i) => [r[2], d.labels[i], r[0], `r${i}`, r[3], r[1]].join(","));
+    await writeFile(data, `f2,target,f0,id,f3,f1\n${lines.join("\n")}\n`);
+    const { invoker } = await endpoint();
+    const summary = await score({ model: createModelSource({ invoker, features: d.features }), data });
+    (summary.results as number[]).forEach((s, i) =>
+      expect(s).toBeCloseTo((d.expected[i] as number[])[0] as number, 12),
+    );
+  });
+
+  it("keeps going past bad rows: each gets an error, the rest are scored, nothing dropped", async () => {
+    const d = dataset(BINARY, 400, 23);
+    const data = join(dir, "data.csv");
+    const out = join(dir, "scores.csv");
+    const lines = d.rows.map((r, i) => [`r${i}`, ...r, d.labels[i]].join(","));
+    lines[10] = `r10,${-7},1,2,3,0`; // the model rejects f0 = -7 (HTTP 500)
+    lines[200] = "r200,1,2,0"; // ragged
+    lines[300] = `"r300, quoted",${(d.rows[300] as number[]).join(",")},${d.labels[300]}`;
+    lines[350] = `r350,9,1,1,1,1`; // out of range answer
+    await writeFile(data, `id,f0,f1,f2,f3,target\r\n${lines.join("\r\n")}\r\n`);
+    const { server, invoker } = await endpoint();
+    server.faults.poisonValue = -7;
+    server.faults.outOfRangeValue = 9;
+    const summary = await score({
+      model: createModelSource({ invoker, features: d.features }),
+      data,
+      out,
+      keep: "all",
+      label: "target",
+      batchSize: 100,
+    });
+    expect(summary).toMatchObject({ rows: 400, failed: 3 });
+    expect(Object.fromEntries(summary.reasons.map((r) => [r.code, [r.rows, r.firstRow]]))).toEqual({
+      E_MODEL_ERROR: [1, 10],
+      E_INVALID_INPUT: [1, 200],
+      E_SCORE_OUT_OF_RANGE: [1, 350],
+    });
+    const { header, rows } = await readOut(out);
+    expect(header).toEqual(["id", "f0", "f1", "f2", "f3", "target", "score", "error"]);
+    expect(rows).toHaveLength(400);
+    expect(rows[10]?.[7]).toMatch(/^E_MODEL_ERROR: .*500/);
+    expect(rows[200]?.[0]).toBe("r200");
+    expect(rows[200]?.[7]).toMatch(/^E_INVALID_INPUT: /);
+    expect(rows[300]?.[0]).toBe("r300, quoted");
+    expect(rows[350]?.[7]).toMatch(/^E_SCORE_OUT_OF_RANGE/);
+    rows.forEach((r, i) => {
+      if (![10, 200, 350].includes(i)) {
+        expect(Number(r[6])).toBeCloseTo((d.expected[i] as number[])[0] as number, 12);
+        expect(r[7]).toBe("");
+      } else expect(r[6]).toBe("");
+    });
+    expect((summary.metrics as BinaryMetrics).count).toBe(397);
+  });
+
+  it("keeps every request under the payload limit", async () => {
+    const d = dataset(BINARY, 1000, 24);
+    const data = join(dir, "data.csv");
+    await writeCsv(data, d);
+    const { server, invoker } = await endpoint();
+    const summary = await score({
+      model: createModelSource({ invoker, features: d.features }),
+      data,
+      maxPayloadBytes: 2000,
+    });
+    expect(summary.failed).toBe(0);
+    expect(server.maxBody).toBeLessThanOrEqual(2000);
+    expect(server.requests).toBeGreaterThan(10);
+  });
+
+  for (const contentType of ["application/json", "application/x-npy"]) {
+    it(`encodes CSV rows for ${contentType} models`, async () => {
+      const d = dataset(BINARY, 300, 25);
+      const data = join(dir, "data.csv");
+      await writeCsv(data, d);
+      const { invoker } = await endpoint(BINARY, "pairs");
+      const summary = await score({
+        model: createModelSource({ invoker, features: d.features, contentType }),
+        data,
+        batchSize: 64,
+      });
+      (summary.results as number[]).forEach((s, i) =>
+        expect(s).toBeCloseTo((d.expected[i] as number[])[0] as number, 12),
+      );
+    });
+  }
+});
+
+describe("score: other formats and multi-class", () => {
+  it("reads JSON Lines and writes JSON Lines", async () => {
+    const d = dataset(BINARY, 300, 31);
+    const data = join(dir, "data.jsonl");
+    const out = join(dir, "scores.jsonl");
+    await writeFile(
+      data,
+      d.rows
+        .map((r, i) =>
+          JSON.stringify({
+            id: i,
+            ...Object.fromEntries(d.features.map((f, k) => [f, r[k]])),
+            y: d.labels[i],
+          }),
+        )
+        .join("\n"),
+    );
+    const { invoker } = await endpoint(BINARY, "csv");
+    const summary = await score({
+      model: createModelSource({ invoker, features: d.features, contentType: "application/json" }),
+      data,
+      out,
+      label: "y",
+      keep: ["id"],
+    });
+    const lines = (await readFile(out, "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(300);
+    lines.forEach((l, i) => {
+      expect(l.id).toBe(i);
+      expect(l.score).toBeCloseTo((d.expected[i] as number[])[0] as number, 12);
+    });
+    expect(summary.metrics?.count).toBe(300);
+  });
+
+  it("reads Parquet", async () => {
+    const d = dataset(BINARY, 700, 32);
+    const data = join(dir, "data.parquet");
+    parquetWriteFile({
+      filename: data,
+      columnData: [
+        ...d.features.map((f, k) => ({
+          name: f,
+          data: d.rows.map((r) => r[k] as number),
+          type: "DOUBLE" as const,
+        })),
+        { name: "target", data: d.labels, type: "INT32" as const },
+      ],
+    });
+    const { invoker } = await endpoint();
+    const out = join(dir, "scores.csv");
+    const summary = await score({
+      model: createModelSource({ invoker, features: d.features }),
+      data,
+      out,
+      label: "target",
+      batchSize: 100,
+    });
+    expect(summary.rows).toBe(700);
+    const { rows } = await readOut(out);
+    rows.forEach((r, i) => expect(Number(r[0])).toBeCloseTo((d.expected[i] as number[])[0] as number, 12));
+  });
+
+  it("writes per-class columns for a multi-class model, with metrics matching scikit-learn", async () => {
+    const d: Dataset = dataset(MULTI, 900, 33);
+    const data = join(dir, "data.csv");
+    const out = join(dir, "scores.csv");
+    await writeCsv(data, d, { labelFirst: true });
+    const { invoker } = await endpoint(MULTI, "csv");
+    const summary = await score({
+      model: createModelSource({ invoker, features: d.features, task: "multiclass" }),
+      data,
+      out,
+      label: "target",
+      batchSize: 200,
+    });
+    const { header, rows } = await readOut(out);
+    expect(header).toEqual(["score_0", "score_1", "score_2", "error"]);
+    rows.forEach((r, i) =>
+      [0, 1, 2].forEach((k) =>
+        expect(Number(r[k])).toBeCloseTo((d.expected[i] as number[])[k] as number, 12),
+      ),
+    );
+    const ref = runPython(
+      `
+import json, sys
+import numpy as np, pandas as pd
+from sklearn import metrics as m
+d = json.load(sys.stdin)
+y = pd.read_csv(d["data"])["target"].to_numpy()
+p = pd.read_csv(d["out"], float_precision="round_trip")[["score_0","score_1","score_2"]].to_numpy()
+pred = p.argmax(axis=1)
+print(json.dumps({"accuracy": m.accuracy_score(y, pred), "macroF1": m.f1_score(y, pred, average="macro"),
+  "logLoss": m.log_loss(y, p, labels=[0, 1, 2]), "cm": m.confusion_matrix(y, pred).tolist()}))`,
+      { data, out },
+    ) as Record<string, number & number[][]>;
+    const m = summary.metrics as MulticlassMetrics;
+    expect(m.accuracy).toBeCloseTo(ref.accuracy, 12);
+    expect(m.macroF1).toBeCloseTo(ref.macroF1, 12);
+    expect(m.logLoss).toBeCloseTo(ref.logLoss, 10);
+    expect(m.confusionMatrix).toEqual(ref.cm);
+  });
+
+  it("scores with any object that has predictBatch", async () => {
+    const d = dataset(BINARY, 120, 34);
+    const data = join(dir, "data.csv");
+    await writeCsv(data, d);
+    const summary = await score({
+      model: { predictBatch: async (rows) => rows.map((r) => (Number(r.f0) > 0 ? 0.9 : 0.1)) },
+      data,
+      batchSize: 50,
+    });
+    (summary.results as number[]).forEach((s, i) =>
+      expect(s).toBe(((d.rows[i] as number[])[0] as number) > 0 ? 0.9 : 0.1),
+    );
+  });
+});
+
+describe("score: interruption and resume", () => {
+  async function reference(d: Dataset, data: string): Promise<Buffer> {
+    const { invoker } = await endpoint();
+    const out = join(dir, "reference.csv");
+    await score({
+      model: createModelSource({ invoker, features: d.features }),
+      data,
+      out,
+      keep: ["id"],
+      label: "target",
+    });
+    return readFile(out);
+  }
+
+  it("continues after an abort and produces the same file as an uninterrupted run", async () => {
+    const d = dataset(BINARY, 6000, 41);
+    const data = join(dir, "data.csv");
+    await writeCsv(data, d);
+    const expected = await reference(d, data);
+    const { server, invoker } = await endpoint();
+    const model = createModelSource({ invoker, features: d.features });
+    const out = join(dir, "scores.csv");
+    const controller = new AbortController();
+    const events = collectingSink();
+    const first = score({
+      model,
+      data,
+      out,
+      keep: ["id"],
+      label: "target",
+      batchSize: 100,
+      concurrency: 2,
+      checkpointIntervalMs: 0,
+      signal: controller.signal,
+      events: (e) => {
+        events(e);
+        if (e.type === "score.progress" && e.rowsDone >= 2000) controller.abort(new Error("Ctrl-C"));
+      },
+      progressIntervalMs: 1,
+    });
+    await expect(first).rejects.toMatchObject({ code: "E_ABORTED" });
+    const checkpoint = JSON.parse(await readFile(checkpointPaths(out).json, "utf8"));
+    expect(checkpoint.rows).toBeGreaterThanOrEqual(2000);
+    expect(checkpoint.rows).toBeLessThan(6000);
+    const before = server.rows;
+    const second = await score({
+      model,
+      data,
+      out,
+      keep: ["id"],
+      label: "target",
+      batchSize: 100,
+      resume: true,
+    });
+    expect(second.resumedAt).toBe(checkpoint.rows);
+    expect(second.rows).toBe(6000);
+    expect(server.rows - before).toBe(6000 - checkpoint.rows);
+    expect((await readFile(out)).equals(expected)).toBe(true);
+    expect((second.metrics as BinaryMetrics).count).toBe(6000);
+  });
+
+  it("stops when the endpoint dies, and a resume after it comes back completes the identical file", async () => {
+    const d = dataset(BINARY, 5000, 42);
+    const data = join(dir, "data.csv");
+    await writeCsv(data, d);
+    const expected = await reference(d, data);
+    const { server, invoker } = await endpoint();
+    const model = createModelSource({ invoker, features: d.features, retries: 2, retryBaseDelayMs: 5 });
+    const out = join(dir, "scores.csv");
+    const run = score({
+      model,
+      data,
+      out,
+      keep: ["id"],
+      label: "target",
+      batchSize: 100,
+      retries: 2,
+      retryBaseDelayMs: 5,
+      checkpointIntervalMs: 0,
+      progressIntervalMs: 1,
+      events: (e) => {
+        if (e.type === "score.progress" && e.rowsDone >= 1500) void server.kill();
+      },
+    });
+    await expect(run).rejects.toMatchObject({ code: "E_NETWORK" });
+    const checkpoint = JSON.parse(await readFile(checkpointPaths(out).json, "utf8"));
+    expect(checkpoint.rows).toBeGreaterThanOrEqual(1500);
+    await server.revive();
+    const second = await score({
+      model,
+      data,
+      out,
+      keep: ["id"],
+      label: "target",
+      batchSize: 100,
+      resume: true,
+    });
+    expect(second).toMatchObject({ rows: 5000, failed: 0, resumedAt: checkpoint.rows });
+    expect((await readFile(out)).equals(expected)).toBe(true);
+  });
+
+  it("rides out an endpoint that is down briefly, without losing or failing rows", async () => {
+    const d = dataset(BINARY, 3000, 43);
+    const data = join(dir, "data.csv");
+    await writeCsv(data, d);
+    const expected = await reference(d, data);
+    const { server, invoker } = await endpoint();
+    const out = join(dir, "scores.csv");
+    let killed = false;
+    const summary = await score({
+      model: createModelSource({ invoker, features: d.features }),
+      data,
+      out,
+      keep: ["id"],
+      label: "target",
+      batchSize: 100,
+      retries: 6,
+      retryBaseDelayMs: 50,
+      progressIntervalMs: 1,
+      events: (e) => {
+        if (!killed && e.type === "score.progress" && e.rowsDone >= 1000) {
+          killed = true;
+          void server.kill().then(() => setTimeout(() => void server.revive(), 300));
+        }
+      },
+    });
+    expect(killed).toBe(true);
+    expect(summary).toMatchObject({ rows: 3000, failed: 0 });
+    expect((await readFile(out)).equals(expected)).toBe(true);
+  });
+
+  it("refuses a checkpoint from a different input", async () => {
+    const d = dataset(BINARY, 500, 44);
+    const data = join(dir, "data.csv");
+    await writeCsv(data, d);
+    const out = join(dir, "scores.csv");
+    await writeFile(
+      checkpointPaths(out).json,
+      JSON.stringify({
+        version: 1,
+        fingerprint: { input: "/elsewhere.csv", size: 1, mtimeMs: 1, settings: "{}" },
+      }),
+    );
+    const { invoker } = await endpoint();
+    await expect(
+      score({ model: createModelSource({ invoker, features: d.features }), data, out, resume: true }),
+    ).rejects.toMatchObject({ code: "E_CONFIG" });
+  });
+});
