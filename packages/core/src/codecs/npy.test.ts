@@ -55,6 +55,15 @@ describe("decodeNpy on files written by numpy", () => {
     expect(values).toEqual(expected.shape.length === 0 ? [want] : want);
   });
 
+  it("decodes from an unaligned view into a larger buffer", () => {
+    for (const name of ["f8_2d", "f8_2d_big_endian", "bool_1d"]) {
+      const bytes = readFileSync(join(FIXTURES, `${name}.npy`));
+      const host = new Uint8Array(bytes.length + 7);
+      host.set(bytes, 3);
+      expect(decodeNpy(host.subarray(3, 3 + bytes.length)), name).toEqual(decodeNpy(bytes));
+    }
+  });
+
   it("keeps negative zero and int64 as exact typed data", () => {
     const special8 = decodeNpy(readFileSync(join(FIXTURES, "f8_special.npy")));
     expect(Object.is((special8.data as Float64Array)[3], -0)).toBe(true);
