@@ -21,3 +21,5 @@ export type { OutputParser, RowResult, Task } from "./parse-scores.js";
 export type { RowCodec, Unit } from "./row-codec.js";
 export type { BatchModel, InputFormat, ScoreOptions, ScoreSummary } from "./score.js";
 export { score } from "./score.js";
+export type { ReportOptions } from "./report-html.js";
+export { renderScoreReport } from "./report-html.js";
