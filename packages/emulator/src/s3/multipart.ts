@@ -4,6 +4,7 @@ import { attributesFromRequest, checksumHeaders } from "./attributes.js";
 import { header, ingestBody } from "./body.js";
 import { checksumHeader, checksumMember, parseChecksumAlgorithm } from "./checksum.js";
 import { type S3Request, s3Headers } from "./context.js";
+import { checkWriteCondition } from "./objects.js";
 import { malformedXml, parseXml, xmlDocument } from "./xml.js";
 
 const XML = { "content-type": "application/xml" };
@@ -71,6 +72,7 @@ export async function uploadPart(r: S3Request, uploadId: string): Promise<void> 
 
 export async function completeMultipartUpload(r: S3Request, uploadId: string): Promise<void> {
   const { info } = r.store.upload(r.bucket, r.key, uploadId);
+  checkWriteCondition(r);
   const doc = parseXml(await readBody(r.req, 4 * 1024 * 1024), ["Part"]);
   const complete = doc.CompleteMultipartUpload as { Part?: Array<Record<string, unknown>> } | undefined;
   if (!complete) throw malformedXml();

@@ -4,7 +4,7 @@ import { readBody, send } from "../http/io.js";
 import { attributesFromRequest, checksumHeaders, objectHeaders, parseTagging } from "./attributes.js";
 import { header, ingestBody } from "./body.js";
 import { type S3Request, s3Headers } from "./context.js";
-import type { ObjectMeta } from "./store.js";
+import { attributesOf, type ObjectMeta } from "./store.js";
 import { parseXml, xmlDocument } from "./xml.js";
 
 const XML = { "content-type": "application/xml" };
@@ -12,6 +12,7 @@ const XML = { "content-type": "application/xml" };
 export async function putObject(r: S3Request): Promise<void> {
   const attributes = attributesFromRequest(r.req);
   r.store.bucket(r.bucket);
+  checkWriteCondition(r);
   const ingested = await ingestBody(r.req, r.store);
   const meta = await r.store.putObject(
     r.bucket,
@@ -41,7 +42,7 @@ export async function getObject(r: S3Request, method: "GET" | "HEAD"): Promise<v
     headers["content-length"] = String(meta.size);
   }
   r.res.writeHead(range ? 206 : 200, headers);
-  if (method === "HEAD" || meta.size === 0 || (range && range.end < range.start)) {
+  if (method === "HEAD" || meta.size === 0) {
     r.res.end();
     return;
   }
@@ -55,34 +56,18 @@ export async function deleteObject(r: S3Request): Promise<void> {
 
 export async function copyObject(r: S3Request): Promise<void> {
   const source = parseCopySource(header(r.req, "x-amz-copy-source") ?? "");
-  const replace = header(r.req, "x-amz-metadata-directive")?.toUpperCase() === "REPLACE";
+  const replaceMetadata = header(r.req, "x-amz-metadata-directive")?.toUpperCase() === "REPLACE";
+  const replaceTags = header(r.req, "x-amz-tagging-directive")?.toUpperCase() === "REPLACE";
   const sourceMeta = r.store.head(source.bucket, source.key);
-  if (source.bucket === r.bucket && source.key === r.key && !replace) {
+  if (source.bucket === r.bucket && source.key === r.key && !replaceMetadata) {
     throw new AwsApiError(
       "InvalidRequest",
       "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
       400,
     );
   }
-  const attributes = replace ? attributesFromRequest(r.req) : undefined;
-  if (attributes && header(r.req, "x-amz-tagging-directive")?.toUpperCase() !== "REPLACE") {
-    attributes.tags = sourceMeta.tags;
-  } else if (!attributes && header(r.req, "x-amz-tagging-directive")?.toUpperCase() === "REPLACE") {
-    const {
-      key: _k,
-      size: _s,
-      etag: _e,
-      lastModified: _l,
-      file: _f,
-      checksum: _c,
-      partsCount: _p,
-      ...rest
-    } = sourceMeta;
-    const tags = parseTagging(header(r.req, "x-amz-tagging"));
-    const meta = await r.store.copyObject(source, { bucket: r.bucket, key: r.key }, { ...rest, tags });
-    sendCopyResult(r, meta);
-    return;
-  }
+  const attributes = replaceMetadata ? attributesFromRequest(r.req) : attributesOf(sourceMeta);
+  attributes.tags = replaceTags ? parseTagging(header(r.req, "x-amz-tagging")) : { ...sourceMeta.tags };
   const meta = await r.store.copyObject(source, { bucket: r.bucket, key: r.key }, attributes);
   sendCopyResult(r, meta);
 }
@@ -119,6 +104,19 @@ export async function putObjectTagging(r: S3Request): Promise<void> {
 export async function deleteObjectTagging(r: S3Request): Promise<void> {
   await r.store.setTags(r.bucket, r.key, {});
   send(r.res, 204, s3Headers(r));
+}
+
+/** Conditional writes: `If-None-Match: *` refuses to overwrite an existing key, as S3 does (412). */
+export function checkWriteCondition(r: S3Request): void {
+  if (header(r.req, "if-none-match")?.trim() !== "*" || !r.store.exists(r.bucket, r.key)) return;
+  throw new AwsApiError(
+    "PreconditionFailed",
+    "At least one of the pre-conditions you specified did not hold",
+    412,
+    {
+      Condition: "If-None-Match",
+    },
+  );
 }
 
 /** `x-amz-copy-source: [/]bucket/key[?versionId=…]`, URL-encoded. */

@@ -230,6 +230,40 @@ describe("objects", () => {
     expect(missing.$metadata.httpStatusCode).toBe(404);
   });
 
+  it("refuses to overwrite with If-None-Match: * (412) and copies with REPLACE directives", async () => {
+    const bucket = await newBucket();
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "once", Body: "first", IfNoneMatch: "*" }));
+    const again = await s3Error(
+      s3.send(new PutObjectCommand({ Bucket: bucket, Key: "once", Body: "second", IfNoneMatch: "*" })),
+    );
+    expect(again.name).toBe("PreconditionFailed");
+    expect(again.$metadata.httpStatusCode).toBe(412);
+    expect((await bodyOf(bucket, "once")).toString()).toBe("first");
+
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: "src", Body: "x", Metadata: { a: "1" }, Tagging: "t=1" }),
+    );
+    const self = await s3Error(
+      s3.send(new CopyObjectCommand({ Bucket: bucket, Key: "src", CopySource: `${bucket}/src` })),
+    );
+    expect(self.name).toBe("InvalidRequest");
+    await s3.send(
+      new CopyObjectCommand({
+        Bucket: bucket,
+        Key: "dst",
+        CopySource: `${bucket}/src`,
+        MetadataDirective: "REPLACE",
+        Metadata: { b: "2" },
+        ContentType: "text/plain",
+      }),
+    );
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "dst" }));
+    expect(head.Metadata).toEqual({ b: "2" });
+    expect(head.ContentType).toBe("text/plain");
+    const tags = await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: "dst" }));
+    expect(tags.TagSet).toEqual([{ Key: "t", Value: "1" }]);
+  });
+
   it("serves byte ranges", async () => {
     const bucket = await newBucket();
     const data = Buffer.from("0123456789abcdefghij");

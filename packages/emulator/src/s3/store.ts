@@ -154,6 +154,10 @@ export class S3Store {
     return [...this.bucketState(bucket).objects.values()].sort((a, b) => compareKeys(a.key, b.key));
   }
 
+  exists(bucket: string, key: string): boolean {
+    return this.bucketState(bucket).objects.has(key);
+  }
+
   head(bucket: string, key: string): ObjectMeta {
     const meta = this.bucketState(bucket).objects.get(key);
     if (!meta) throw new AwsApiError("NoSuchKey", "The specified key does not exist.", 404, { Key: key });
@@ -232,11 +236,17 @@ export class S3Store {
     this.bucketState(target.bucket);
     const tmp = join(this.root, "tmp", `${randomUUID()}.part`);
     await copyFile(join(this.bucketDir(source.bucket), "objects", meta.file), tmp);
-    const { key: _k, size, etag, lastModified: _l, file: _f, checksum, partsCount, ...attrs } = meta;
-    return this.putObject(target.bucket, target.key, { file: tmp, size, etag }, attributes ?? attrs, {
-      ...(checksum ? { checksum } : {}),
-      ...(partsCount ? { partsCount } : {}),
-    });
+    const { size, etag, checksum, partsCount } = meta;
+    return this.putObject(
+      target.bucket,
+      target.key,
+      { file: tmp, size, etag },
+      attributes ?? attributesOf(meta),
+      {
+        ...(checksum ? { checksum } : {}),
+        ...(partsCount ? { partsCount } : {}),
+      },
+    );
   }
 
   async setTags(bucket: string, key: string, tags: Record<string, string>): Promise<void> {
@@ -476,6 +486,25 @@ export class S3Store {
     await rm(join(this.root, "tmp"), { recursive: true, force: true });
     await mkdir(join(this.root, "tmp"), { recursive: true });
   }
+}
+
+/** The stored headers of an object, as a fresh copy. */
+export function attributesOf(meta: ObjectMeta): ObjectAttributes {
+  const attrs: ObjectAttributes = {
+    contentType: meta.contentType,
+    metadata: { ...meta.metadata },
+    tags: { ...meta.tags },
+  };
+  for (const k of [
+    "contentEncoding",
+    "contentDisposition",
+    "contentLanguage",
+    "cacheControl",
+    "expires",
+  ] as const) {
+    if (meta[k] !== undefined) attrs[k] = meta[k];
+  }
+  return attrs;
 }
 
 /** Counts, MD5s and checksums bytes on their way to disk. */
