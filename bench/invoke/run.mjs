@@ -4,9 +4,11 @@
 //   node bench/invoke/run.mjs                                             (after building core)
 // Options (env): BENCH_SECONDS (1-second rounds per tool and point, default 4), BENCH_CONNECTIONS (default 10), BENCH_ROWS (default 1,10,100,1000).
 import { fork } from "node:child_process";
+import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { createHttpInvoker, encodeCsv } from "@mlship/core";
 import autocannon from "autocannon";
+import { Pool } from "undici";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 4);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -67,6 +69,33 @@ async function runInvoker(url, payload, duration) {
   return done * (duration / elapsed);
 }
 
+// undici's dispatcher with a do-nothing handler: the floor any undici-based client can reach.
+async function runRawUndici(url, payload, duration) {
+  const pool = new Pool(url, { connections });
+  const headers = { "content-type": "text/csv", accept: "text/csv" };
+  const once = () =>
+    new Promise((resolve, reject) =>
+      pool.dispatch(
+        { method: "POST", path: "/invocations", headers, body: payload },
+        { onConnect() {}, onHeaders: () => true, onData: () => true, onComplete: resolve, onError: reject },
+      ),
+    );
+  let done = 0;
+  const start = performance.now();
+  const end = start + duration * 1000;
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (performance.now() < end) {
+        await once();
+        done++;
+      }
+    }),
+  );
+  const elapsed = (performance.now() - start) / 1000;
+  await pool.close();
+  return done * (duration / elapsed);
+}
+
 const server = await startServer();
 const results = [];
 try {
@@ -79,6 +108,7 @@ try {
     // throughput when other work shares the cores.
     const raw = { requests: 0, cpu: 0 };
     const ours = { requests: 0, cpu: 0 };
+    const floor = { requests: 0, cpu: 0 };
     const measure = async (into, run) => {
       const cpu = process.cpuUsage();
       into.requests += await run(server.url, payload, 1);
@@ -89,7 +119,9 @@ try {
       if (round % 2 === 0) {
         await measure(raw, runAutocannon);
         await measure(ours, runInvoker);
+        await measure(floor, runRawUndici);
       } else {
+        await measure(floor, runRawUndici);
         await measure(ours, runInvoker);
         await measure(raw, runAutocannon);
       }
@@ -102,6 +134,8 @@ try {
       ratio: ours.requests / raw.requests,
       rawCpu: raw.cpu / raw.requests,
       oursCpu: ours.cpu / ours.requests,
+      floor: (floor.requests / seconds) * rows,
+      floorCpu: floor.cpu / floor.requests,
     });
     process.stderr.write(`${rows} rows done\n`);
   }
@@ -110,7 +144,10 @@ try {
 }
 
 const fmt = (n) => Math.round(n).toLocaleString("en-US");
-console.log(`\ninvoke bench: ${connections} connections, ${seconds}s per point, node ${process.version}\n`);
+const load = loadavg()[0].toFixed(2);
+console.log(
+  `\ninvoke bench: ${connections} connections, ${seconds} x 1s rounds per tool and point, node ${process.version}, load ${load}\n`,
+);
 console.log(
   "| rows/body | body bytes | autocannon rows/s | createHttpInvoker rows/s | ratio | client CPU µs/req (autocannon / invoker) |",
 );
@@ -118,6 +155,6 @@ console.log("|---:|---:|---:|---:|---:|---:|");
 for (const r of results) {
   const flag = r.rows >= 10 && r.ratio < 0.9 ? " (below 0.9x goal)" : "";
   console.log(
-    `| ${r.rows} | ${fmt(r.bytes)} | ${fmt(r.raw)} | ${fmt(r.ours)} | ${r.ratio.toFixed(2)}x${flag} | ${r.rawCpu.toFixed(0)} / ${r.oursCpu.toFixed(0)} |`,
+    `| ${r.rows} | ${fmt(r.bytes)} | ${fmt(r.raw)} | ${fmt(r.ours)} | ${r.ratio.toFixed(2)}x${flag} | ${fmt(r.floor)} | ${r.rawCpu.toFixed(0)} / ${r.oursCpu.toFixed(0)} / ${r.floorCpu.toFixed(0)} |`,
   );
 }
