@@ -149,9 +149,9 @@ console.log(
   `\ninvoke bench: ${connections} connections, ${seconds} x 1s rounds per tool and point, node ${process.version}, load ${load}\n`,
 );
 console.log(
-  "| rows/body | body bytes | autocannon rows/s | createHttpInvoker rows/s | ratio | client CPU µs/req (autocannon / invoker) |",
+  "| rows/body | body bytes | autocannon rows/s | createHttpInvoker rows/s | ratio | raw undici dispatch rows/s | client CPU µs/req (autocannon / invoker / undici) |",
 );
-console.log("|---:|---:|---:|---:|---:|---:|");
+console.log("|---:|---:|---:|---:|---:|---:|---:|");
 for (const r of results) {
   const flag = r.rows >= 10 && r.ratio < 0.9 ? " (below 0.9x goal)" : "";
   console.log(
