@@ -14,7 +14,10 @@ export function isNotFound(e: unknown): boolean {
   const { name = "", message = "" } = asAws(e);
   if (name === "ResourceNotFound" || name === "ResourceNotFoundException" || name === "NoSuchKey")
     return true;
-  return name === "ValidationException" && /could not find|not found|does not exist/i.test(message);
+  return (
+    (name === "ValidationException" || name === "ValidationError") &&
+    /could not find|not found|does not exist/i.test(message)
+  );
 }
 
 function codeFor(e: AwsLikeError): MlshipErrorCode {

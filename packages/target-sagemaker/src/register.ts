@@ -46,7 +46,7 @@ export function describeSageMakerOptions(): PluginOptionDescription[] {
     {
       name: "prefix",
       type: "string",
-      description: "Key prefix for staged training data (default model-data).",
+      description: "Key prefix for staged training data (default mlship-data).",
     },
     {
       name: "maxAttempts",

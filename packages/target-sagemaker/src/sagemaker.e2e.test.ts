@@ -54,6 +54,23 @@ async function addFault(rule: Record<string, unknown>): Promise<void> {
   expect(res.status).toBe(201);
 }
 
+/** model.tar.gz + inference code whose modelFn throws: an endpoint that cannot load. */
+async function brokenModel(): Promise<{ modelData: string; sourceDir: string; entryPoint: string }> {
+  const sourceDir = tempDir();
+  writeFileSync(
+    join(sourceDir, "broken.mjs"),
+    'export async function modelFn() { throw new Error("cannot load model: corrupt"); }\n',
+  );
+  const modelDir = tempDir();
+  writeFileSync(join(modelDir, "model.json"), "{}");
+  const tarball = join(tempDir(), "model.tar.gz");
+  await createTar({ gzip: true, file: tarball, cwd: modelDir }, ["model.json"]);
+  const run = await target.describe(nodeJob);
+  const modelData = (run.modelArtifact as string).replace(/model\.tar\.gz$/, "broken-model.tar.gz");
+  await emulator.objectStore.upload(tarball, modelData);
+  return { modelData, sourceDir, entryPoint: "broken.mjs" };
+}
+
 beforeAll(async () => {
   emulator = await startEmulator();
   const config = emulatorClientConfig(emulator);
@@ -209,7 +226,7 @@ describe("hosting", () => {
   it("deploys the Node model from its training job and invokes it with csv, json and npy", async () => {
     const events = collectingSink();
     const dep = await target.deploy(
-      { name, model: { trainingJob: nodeJob }, instanceType: "ml.m5.large" },
+      { name, model: { trainingJob: nodeJob, entryPoint: "inference.mjs" }, instanceType: "ml.m5.large" },
       { events },
     );
     expect(dep).toMatchObject({
@@ -222,7 +239,9 @@ describe("hosting", () => {
 
     const model = await sm.send(new DescribeModelCommand({ ModelName: dep.details?.modelName as string }));
     expect(model.PrimaryContainer?.Environment).toMatchObject({
-      SAGEMAKER_PROGRAM: "train.mjs",
+      SAGEMAKER_PROGRAM: "inference.mjs",
+      // The training job's own bundle: no second upload.
+      SAGEMAKER_SUBMIT_DIRECTORY: (await target.describe(nodeJob)).sourceBundle,
       SAGEMAKER_CONTAINER_LOG_LEVEL: "20",
       SAGEMAKER_REGION: emulator.region,
     });
@@ -244,6 +263,9 @@ describe("hosting", () => {
     expect(dep.status).toBe("InService");
     expect(dep.details?.endpointConfigName).not.toBe(before.details?.endpointConfigName);
     expect(dep.details?.program).toBe("inference.mjs");
+    expect(dep.details?.submitDirectory).toBe(
+      `s3://sagemaker-${emulator.region}-${emulator.accountId}/${dep.details?.modelName}/sourcedir.tar.gz`,
+    );
     await expect(
       sm.send(
         new DescribeEndpointConfigCommand({
@@ -275,6 +297,18 @@ describe("hosting", () => {
     });
     expect(JSON.parse(new TextDecoder().decode(npy.body))).toHaveLength(3);
   }, 30_000);
+
+  it("keeps serving the previous model when an update cannot load, and drops the new config and model", async () => {
+    const before = await target.get(name);
+    const err = await rejection(target.deploy({ name, model: await brokenModel(), framework: "node" }));
+    expect(err.code).toBe("E_DEPLOY_FAILED");
+    expect(err.details?.updated).toBe(true);
+    const after = await target.get(name);
+    expect(after.status).toBe("InService");
+    expect(after.details?.endpointConfigName).toBe(before.details?.endpointConfigName);
+    const invoker = await target.invoker(name);
+    expect(await invoker.predict(FEATURES.slice(0, 1))).toHaveLength(1);
+  }, 60_000);
 
   it("maps a model's 4xx to E_MODEL_ERROR and refuses bodies over 6 MB up front", async () => {
     const invoker = await target.invoker(name);
@@ -321,24 +355,8 @@ describe("hosting", () => {
   }, 60_000);
 
   it("fails a deployment whose model cannot load with E_DEPLOY_FAILED", async () => {
-    const dir = tempDir();
-    writeFileSync(
-      join(dir, "broken.mjs"),
-      'export async function modelFn() { throw new Error("cannot load model: corrupt"); }\n',
-    );
-    const modelDir = tempDir();
-    writeFileSync(join(modelDir, "model.json"), "{}");
-    const tarball = join(tempDir(), "model.tar.gz");
-    await createTar({ gzip: true, file: tarball, cwd: modelDir }, ["model.json"]);
-    const run = await target.describe(nodeJob);
-    const modelData = (run.modelArtifact as string).replace(/model\.tar\.gz$/, "broken-model.tar.gz");
-    await emulator.objectStore.upload(tarball, modelData);
     const err = await rejection(
-      target.deploy({
-        name: "e2e-broken",
-        model: { modelData, sourceDir: dir, entryPoint: "broken.mjs" },
-        framework: "node",
-      }),
+      target.deploy({ name: "e2e-broken", model: await brokenModel(), framework: "node" }),
     );
     expect(err.code).toBe("E_DEPLOY_FAILED");
     expect(err.message).toMatch(/cannot load model|Failed/);
@@ -367,7 +385,7 @@ describe("scikit-learn", () => {
     const staged = run.details?.staged as { uri: string; channel: string }[];
     expect(staged.map((r) => r.channel).sort()).toEqual(["test", "train"]);
     const bucket = `sagemaker-${emulator.region}-${emulator.accountId}`;
-    expect(staged.every((r) => r.uri.startsWith(`s3://${bucket}/model-data/`))).toBe(true);
+    expect(staged.every((r) => r.uri.startsWith(`s3://${bucket}/mlship-data/`))).toBe(true);
     expect(run.image).toBe(
       "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3",
     );

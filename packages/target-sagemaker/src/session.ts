@@ -1,7 +1,6 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import { type DataStager, MlshipError } from "@mlship/core";
-import * as dataS3 from "@mlship/data-s3";
-import { defaultBucketName, ensureBucket } from "@mlship/data-s3";
+import { defaultBucketName, ensureBucket, S3DataStager } from "@mlship/data-s3";
 import type { LogsApi, RuntimeApi, SageMakerApi, StsApi } from "./api.js";
 import { wrapAwsError } from "./errors.js";
 import { resolveRole } from "./training-request.js";
@@ -20,7 +19,7 @@ export interface SageMakerDeps {
   role?: string;
   /** Bucket for code, output and staged data; default `sagemaker-<region>-<account>` (created if missing). */
   bucket?: string;
-  /** Key prefix for staged training data (the seed's `prefix`, default `model-data`). */
+  /** Key prefix for staged training data (the seed's `prefix`; default data-s3's `mlship-data`). */
   prefix?: string;
   /** Stages local files handed as channels; default an S3DataStager on the same bucket. */
   stager?: DataStager;
@@ -29,8 +28,6 @@ export interface SageMakerDeps {
   runtimeUrl?: string;
   env?: NodeJS.ProcessEnv;
 }
-
-export const DEFAULT_DATA_PREFIX = "model-data";
 
 /** Lazily resolved, memoised facts shared by train and deploy. */
 export class Session {
@@ -88,15 +85,13 @@ export class Session {
 
   async stager(): Promise<DataStager> {
     if (this.deps.stager) return this.deps.stager;
-    // biome-ignore lint/suspicious/noExplicitAny: TEMP until data-s3 exports S3DataStager
-    const S3DataStager = (dataS3 as any).S3DataStager;
     this.#stager ??= new S3DataStager({
       client: this.deps.s3,
       region: await this.region(),
       bucket: await this.bucket(),
-      prefix: this.deps.prefix ?? DEFAULT_DATA_PREFIX,
+      ...(this.deps.prefix ? { prefix: this.deps.prefix } : {}),
     });
-    return this.#stager as DataStager;
+    return this.#stager;
   }
 
   async runtimeUrl(endpointName: string): Promise<string> {

@@ -54,7 +54,7 @@ export interface SageMakerTargetOptions extends AwsConnectionOptions {
   role?: string;
   /** Bucket for code, artifacts and staged data; default `sagemaker-<region>-<account>` (created if missing). */
   bucket?: string;
-  /** Key prefix for staged training data; default `model-data` (the seed's default). */
+  /** Key prefix for staged training data; default data-s3's `mlship-data`. */
   prefix?: string;
   /** Status polling backoff (ms). */
   poll?: Partial<PollOptions>;
