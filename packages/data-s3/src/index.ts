@@ -1,12 +1,23 @@
-export { createS3ObjectStore, downloadAndExtract, presignGetUrl, uploadSourceDir } from "./artifacts.js";
+export {
+  createS3ObjectStore,
+  downloadAndExtract,
+  MAX_PRESIGN_SECONDS,
+  presignGetUrl,
+  uploadSourceDir,
+} from "./artifacts.js";
 export { callerAccountId, defaultBucketName, ensureBucket } from "./bucket.js";
+export { DELETE_BATCH, deleteObjects } from "./cleanup.js";
 export type { AwsClientOptions } from "./client.js";
 export { createS3Client } from "./client.js";
+export type { DataFile, FileKind } from "./data-files.js";
+export { FILE_CONTENT, SUPPORTED_EXTENSIONS } from "./data-files.js";
 export type { ExtractOptions } from "./extract.js";
-export { extractTarGz } from "./extract.js";
+export { DEFAULT_MAX_EXTRACT_BYTES, DEFAULT_MAX_EXTRACT_ENTRIES, extractTarGz } from "./extract.js";
 export type { S3Location } from "./s3-uri.js";
 export { formatS3Uri, parseS3Uri } from "./s3-uri.js";
 export type { PackedBundle } from "./source-bundle.js";
-export { packSourceDir } from "./source-bundle.js";
+export { BUNDLE_MTIME, EXCLUDED_DIRS, packSourceDir } from "./source-bundle.js";
+export type { S3DataStagerOptions, S3StageOptions } from "./stager.js";
+export { DEFAULT_PREFIX, needsConversion, S3DataStager } from "./stager.js";
 export type { UploadFileOptions } from "./transfer.js";
 export { downloadUri, uploadFile } from "./transfer.js";
