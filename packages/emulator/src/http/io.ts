@@ -35,7 +35,7 @@ export function send(
   res.end(payload);
 }
 
-/** Sleeps for `ms`, unless `signal` fires first. */
+/** Sleeps for `ms` without keeping the process alive on its own. */
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -500,6 +501,30 @@ describe("presigned URLs", () => {
     const res = await fetch(url);
     expect(res.status).toBe(403);
     expect(await res.text()).toContain("<Code>AccessDenied</Code>");
+  });
+});
+
+describe("addressing", () => {
+  it("understands virtual-hosted requests (Host: <bucket>.localhost)", async () => {
+    const bucket = await newBucket();
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "dir/v.txt", Body: "virtual" }));
+    const { hostname, port } = new URL(emulator.endpoint);
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = request(
+        { host: hostname, port, path: "/dir/v.txt", headers: { host: `${bucket}.localhost:${port}` } },
+        (res) => {
+          let text = "";
+          res.setEncoding("utf8");
+          res.on("data", (c: string) => {
+            text += c;
+          });
+          res.on("end", () => resolve(`${res.statusCode} ${text}`));
+        },
+      );
+      req.on("error", reject);
+      req.end();
+    });
+    expect(body).toBe("200 virtual");
   });
 });
 
