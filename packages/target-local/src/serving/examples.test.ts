@@ -1,6 +1,14 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { CONTENT_TYPES, createHttpInvoker, decodeCsv, decodeJson, decodeNpy, encodeNpy, ndArrayToValues } from "@mlship/core";
+import {
+  CONTENT_TYPES,
+  createHttpInvoker,
+  decodeCsv,
+  decodeJson,
+  decodeNpy,
+  encodeNpy,
+  ndArrayToValues,
+} from "@mlship/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   nodeExample,
@@ -21,7 +29,13 @@ async function testRows(): Promise<{ X: number[][]; y: number[] }> {
 }
 
 const examples = [
-  { name: "scikit-learn", dir: sklearnExample, train: "train.py", program: "inference.py", hps: { C: "1.0" } },
+  {
+    name: "scikit-learn",
+    dir: sklearnExample,
+    train: "train.py",
+    program: "inference.py",
+    hps: { C: "1.0" },
+  },
   { name: "Node", dir: nodeExample, train: "train.mjs", program: "inference.mjs", hps: { epochs: "300" } },
 ];
 

@@ -1,4 +1,16 @@
-import { CONTENT_TYPES, deserialize, isMlshipError, mediaType, serialize, type Values } from "@mlship/core";
+import type { Values } from "@mlship/core";
+
+// Core (and its dependencies) load only when a default decoder runs: scripts with their own
+// inputFn/outputFn start faster, as Python's server imports numpy only for its defaults.
+let core: Promise<typeof import("@mlship/core")> | undefined;
+const loadCore = () => {
+  core ??= import("@mlship/core");
+  return core;
+};
+
+const mediaType = (value: string): string => (value.split(";")[0] ?? "").trim().toLowerCase();
+const isUnsupported = (error: unknown): boolean =>
+  (error as { code?: unknown } | null)?.code === "E_UNSUPPORTED_MEDIA_TYPE";
 
 /** What a Node inference script exports (named exports, or the same names on its default export). */
 export interface Hooks {
@@ -16,11 +28,12 @@ class BadRequestError extends Error {
   override name = "BadRequestError";
 }
 
-export const defaultInputFn = (body: Buffer, contentType: string): Values => {
+export const defaultInputFn = async (body: Buffer, contentType: string): Promise<Values> => {
+  const { deserialize } = await loadCore();
   try {
     return deserialize(body, contentType);
   } catch (error) {
-    if (isMlshipError(error) && error.code === "E_UNSUPPORTED_MEDIA_TYPE") throw error;
+    if (isUnsupported(error)) throw error;
     throw new BadRequestError(
       `Cannot decode the ${mediaType(contentType)} body: ${(error as Error).message}`,
     );
@@ -35,10 +48,11 @@ export const defaultPredictFn = (input: unknown, model: unknown): unknown => {
   return (predict as Fn).call(model, input as never);
 };
 
-export const defaultOutputFn = (
+export const defaultOutputFn = async (
   prediction: unknown,
   accept: string,
-): { body: Uint8Array; contentType: string } => {
+): Promise<{ body: Uint8Array; contentType: string }> => {
+  const { serialize } = await loadCore();
   const values = ArrayBuffer.isView(prediction)
     ? Array.from(prediction as unknown as ArrayLike<number>)
     : prediction;
@@ -67,7 +81,7 @@ export async function loadHooks(url: string, program: string): Promise<Hooks> {
 /** Hooks may return bytes/a string (typed as `accept`), `{ body, contentType }` or `[body, contentType]`. */
 function toResponse(result: unknown, accept: string): { body: Uint8Array; contentType: string } {
   let body = result;
-  let contentType = accept.includes("*") ? CONTENT_TYPES.json : mediaType(accept);
+  let contentType = accept.includes("*") ? "application/json" : mediaType(accept);
   if (
     Array.isArray(result) &&
     result.length === 2 &&
@@ -100,7 +114,7 @@ export async function transform(
 
 /** 415 for unsupported types, 400 for bodies the defaults cannot parse, 500 for everything else. */
 export function statusOf(error: unknown): number {
-  if (isMlshipError(error) && error.code === "E_UNSUPPORTED_MEDIA_TYPE") return 415;
+  if (isUnsupported(error)) return 415;
   const name = (error as { name?: unknown } | null)?.name;
   if (name === "UnsupportedFormatError") return 415;
   if (error instanceof BadRequestError) return 400;

@@ -5,6 +5,7 @@
 import cluster from "node:cluster";
 import { writeSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { type AddressInfo, createServer as createNetServer } from "node:net";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type Hooks, loadHooks, statusOf, transform } from "./node-hooks.js";
@@ -14,7 +15,10 @@ const MAX_BODY = 6 * 1024 * 1024;
 const DRAIN_LIMIT = 64 * 1024 * 1024;
 const LOAD_FAILED_EXIT = 3;
 
-const config = JSON.parse(process.argv[process.argv.length - 1] ?? "{}") as ServerConfig;
+// Workers get the primary's config (with the chosen port) through the environment.
+const config = JSON.parse(
+  process.env.MLSHIP_SERVER_CONFIG ?? process.argv[process.argv.length - 1] ?? "{}",
+) as ServerConfig;
 
 function send(event: string, fields: Record<string, unknown> = {}): void {
   let line = JSON.stringify({ event, ...fields });
@@ -46,7 +50,7 @@ function primary(): void {
   }
   cluster.setupPrimary({ silent: false });
   const fork = () => {
-    const worker = cluster.fork();
+    const worker = cluster.fork({ MLSHIP_SERVER_CONFIG: JSON.stringify(config) });
     const pid = worker.process.pid;
     send("worker_started", { pid });
     worker.on("message", (message: { event?: string; error?: string; port?: number }) => {
@@ -66,13 +70,6 @@ function primary(): void {
       }
     });
   };
-  let primaryListening = false;
-  cluster.on("listening", (_worker, address) => {
-    if (!primaryListening) {
-      primaryListening = true;
-      send("listening", { pid: process.pid, port: address.port });
-    }
-  });
   cluster.on("exit", (worker, code, signal) => {
     const pid = worker.process.pid;
     if (pid !== undefined) readyWorkers.delete(pid);
@@ -95,7 +92,30 @@ function primary(): void {
     loadFailures = 0;
     fork();
   });
-  for (let i = 0; i < config.workers; i++) fork();
+  // Workers only listen once their model has loaded, so the primary picks the port (for port 0)
+  // and reports it up front, as the Python master does; connections are refused until a worker is ready.
+  void choosePort(config.port, config.host).then(
+    (port) => {
+      config.port = port;
+      send("listening", { pid: process.pid, port });
+      for (let i = 0; i < config.workers; i++) fork();
+    },
+    (error: Error) => {
+      send("failed", { error: `cannot listen on ${config.host}:${config.port}: ${error.message}` });
+      process.exit(1);
+    },
+  );
+}
+
+function choosePort(port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createNetServer();
+    probe.once("error", reject);
+    probe.listen(port, host, () => {
+      const chosen = (probe.address() as AddressInfo).port;
+      probe.close(() => resolve(chosen));
+    });
+  });
 }
 
 async function readBody(req: IncomingMessage, res: ServerResponse): Promise<Buffer | undefined> {

@@ -12,7 +12,9 @@ export const trainCsv = join(sklearnExample, "data", "train.csv");
 export const testCsv = join(sklearnExample, "data", "test.csv");
 
 /** A temp dir removed by the returned cleanup. */
-export async function tempDir(prefix = "mlship-local-"): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+export async function tempDir(
+  prefix = "mlship-local-",
+): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
@@ -92,7 +94,7 @@ export async function waitGone(pids: number[], timeoutMs = 5000): Promise<number
 
 /** One malignant-looking row of the 30 features (the first test row of the UCI data). */
 export const SAMPLE_ROW = [
-  17.99, 10.38, 122.8, 1001, 0.1184, 0.2776, 0.3001, 0.1471, 0.2419, 0.07871, 1.095, 0.9053, 8.589, 153.4, 0.006399,
-  0.04904, 0.05373, 0.01587, 0.03003, 0.006193, 25.38, 17.33, 184.6, 2019, 0.1622, 0.6656, 0.7119, 0.2654, 0.4601,
-  0.1189,
+  17.99, 10.38, 122.8, 1001, 0.1184, 0.2776, 0.3001, 0.1471, 0.2419, 0.07871, 1.095, 0.9053, 8.589, 153.4,
+  0.006399, 0.04904, 0.05373, 0.01587, 0.03003, 0.006193, 25.38, 17.33, 184.6, 2019, 0.1622, 0.6656, 0.7119,
+  0.2654, 0.4601, 0.1189,
 ];

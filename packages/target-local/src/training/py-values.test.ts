@@ -9,8 +9,26 @@ async function python(code: string): Promise<string> {
 }
 
 describe("Python value semantics of hyperparameters", () => {
-  const wire = ["1.0", "1", "0.0001", "1e-05", "1e16", "123456789.125", "-2.5", "true", "null", '"abc"', "abc",
-    "[1, 2.0, \"x\", true]", '{"b": 1, "a": [0.5]}', "NaN", "-0", "12345678901234567890", "3.0e2", "\"it's\""];
+  const wire = [
+    "1.0",
+    "1",
+    "0.0001",
+    "1e-05",
+    "1e16",
+    "123456789.125",
+    "-2.5",
+    "true",
+    "null",
+    '"abc"',
+    "abc",
+    '[1, 2.0, "x", true]',
+    '{"b": 1, "a": [0.5]}',
+    "NaN",
+    "-0",
+    "12345678901234567890",
+    "3.0e2",
+    '"it\'s"',
+  ];
 
   it("str(json.loads(v)) matches CPython for each wire value", async () => {
     const expected = JSON.parse(
@@ -31,8 +49,23 @@ describe("Python value semantics of hyperparameters", () => {
   });
 
   it("float repr matches CPython across magnitudes", async () => {
-    const values = [0.1, 1 / 3, 1e-4, 1.5e-5, 1e15, 1e16, 2 ** 60, 5e-324, 1.7976931348623157e308, -0.5, 100, 0.000123];
-    const expected = JSON.parse(await python(`import json\nprint(json.dumps([repr(float(x)) for x in ${JSON.stringify(values)}]))`));
+    const values = [
+      0.1,
+      1 / 3,
+      1e-4,
+      1.5e-5,
+      1e15,
+      1e16,
+      2 ** 60,
+      5e-324,
+      1.7976931348623157e308,
+      -0.5,
+      100,
+      0.000123,
+    ];
+    const expected = JSON.parse(
+      await python(`import json\nprint(json.dumps([repr(float(x)) for x in ${JSON.stringify(values)}]))`),
+    );
     expect(values.map(pyFloatRepr)).toEqual(expected);
   });
 
@@ -43,6 +76,15 @@ describe("Python value semantics of hyperparameters", () => {
       ["layers", decodeWireValue('{"b": 2, "a": 1.5}')],
       ["flag", decodeWireValue("true")],
     ]);
-    expect(toCmdArgs(hps)).toEqual(["-C", "1.0", "--flag", "True", "--layers", "a=1.5,b=2", "--max-iter", "100"]);
+    expect(toCmdArgs(hps)).toEqual([
+      "-C",
+      "1.0",
+      "--flag",
+      "True",
+      "--layers",
+      "a=1.5,b=2",
+      "--max-iter",
+      "100",
+    ]);
   });
 });

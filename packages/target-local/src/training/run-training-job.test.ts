@@ -81,7 +81,10 @@ describe("runTrainingJob: the training toolkit's contract", () => {
       "requirements.txt": "numpy\n",
     });
     const store = dirObjectStore(join(tmp.dir, "s3"));
-    await writeFiles(join(tmp.dir, "s3", "bucket", "data", "test"), { "part-1.csv": "1,2\n", "sub/part-2.csv": "3,4\n" });
+    await writeFiles(join(tmp.dir, "s3", "bucket", "data", "test"), {
+      "part-1.csv": "1,2\n",
+      "sub/part-2.csv": "3,4\n",
+    });
     const bundle = join(tmp.dir, "s3", "bucket", "job", "source", "sourcedir.tar.gz");
     await mkdir(join(tmp.dir, "s3", "bucket", "job", "source"), { recursive: true });
     await create({ gzip: true, file: bundle, cwd: code }, ["check_env.py", "helper.py", "requirements.txt"]);
@@ -117,7 +120,9 @@ describe("runTrainingJob: the training toolkit's contract", () => {
     expect(statuses).toEqual(["Starting", "Downloading", "Training", "Uploading"]);
     expect(store.calls).toEqual([`download ${submitDirectory}`, "download s3://bucket/data/test/"]);
 
-    const report = JSON.parse(await readFile(join(workDir, "output", "data", "report.json"), "utf8")) as Report;
+    const report = JSON.parse(
+      await readFile(join(workDir, "output", "data", "report.json"), "utf8"),
+    ) as Report;
     const codeDir = join(workDir, "code");
     expect(report.argv).toEqual(["-C", "1.0", "--max-iter", "100", "--name", "abc"]);
     expect(report.parsed).toEqual({ C: 1, max_iter: 100, name: "abc" });
@@ -159,7 +164,10 @@ describe("runTrainingJob: the training toolkit's contract", () => {
     expect(trainingEnv.additional_framework_parameters).toEqual({});
     expect(report.hyperparameters).toEqual(hyperparameters);
     expect(report.resourceconfig).toMatchObject({ current_host: "algo-1", hosts: ["algo-1"] });
-    expect(report.inputdataconfig).toMatchObject({ train: { TrainingInputMode: "File" }, test: { TrainingInputMode: "File" } });
+    expect(report.inputdataconfig).toMatchObject({
+      train: { TrainingInputMode: "File" },
+      test: { TrainingInputMode: "File" },
+    });
 
     const log = await readFile(result.logFile, "utf8");
     expect(log).toMatch(/requirements\.txt found .*skipped/);
@@ -207,7 +215,13 @@ sys.exit(1)
     const sink = collectingSink();
     const lines: string[] = [];
     const result = await runTrainingJob(
-      { jobName: "fails", workDir: join(tmp.dir, "job"), entryPoint: "train.py", sourceDir: code, onLog: (l) => lines.push(l) },
+      {
+        jobName: "fails",
+        workDir: join(tmp.dir, "job"),
+        entryPoint: "train.py",
+        sourceDir: code,
+        onLog: (l) => lines.push(l),
+      },
       { events: sink },
     );
     expect(result.status).toBe("Failed");
@@ -220,8 +234,15 @@ sys.exit(1)
   });
 
   it("a script that raises fails with the last stderr lines as the reason", async () => {
-    const code = await writeFiles(join(tmp.dir, "src"), { "train.py": 'raise ValueError("no rows in channel train")\n' });
-    const result = await runTrainingJob({ jobName: "raises", workDir: join(tmp.dir, "job"), entryPoint: "train.py", sourceDir: code });
+    const code = await writeFiles(join(tmp.dir, "src"), {
+      "train.py": 'raise ValueError("no rows in channel train")\n',
+    });
+    const result = await runTrainingJob({
+      jobName: "raises",
+      workDir: join(tmp.dir, "job"),
+      entryPoint: "train.py",
+      sourceDir: code,
+    });
     expect(result.status).toBe("Failed");
     expect(result.failureReason).toContain("ExecuteUserScriptError");
     expect(result.failureReason).toContain("ValueError: no rows in channel train");
@@ -230,7 +251,12 @@ sys.exit(1)
 
   it("a missing entry point fails with a clear reason", async () => {
     const code = await writeFiles(join(tmp.dir, "src"), { "other.py": "" });
-    const result = await runTrainingJob({ jobName: "missing", workDir: join(tmp.dir, "job"), entryPoint: "train.py", sourceDir: code });
+    const result = await runTrainingJob({
+      jobName: "missing",
+      workDir: join(tmp.dir, "job"),
+      entryPoint: "train.py",
+      sourceDir: code,
+    });
     expect(result.status).toBe("Failed");
     expect(result.failureReason).toMatch(/Entry point train\.py is not in the source code/);
   });
@@ -274,12 +300,21 @@ time.sleep(600)
     const code = await writeFiles(join(tmp.dir, "src"), { "train.mjs": "setInterval(() => {}, 1000);\n" });
     const sink = collectingSink();
     const result = await runTrainingJob(
-      { jobName: "slow", workDir: join(tmp.dir, "job"), entryPoint: "train.mjs", sourceDir: code, maxRuntimeSeconds: 1 },
+      {
+        jobName: "slow",
+        workDir: join(tmp.dir, "job"),
+        entryPoint: "train.mjs",
+        sourceDir: code,
+        maxRuntimeSeconds: 1,
+      },
       { events: sink },
     );
     expect(result.status).toBe("Stopped");
     expect(result.failureReason).toMatch(/MaxRuntimeExceeded/);
-    expect(sink.of("training.status").at(-1)).toMatchObject({ status: "Stopped", secondaryStatus: "MaxRuntimeExceeded" });
+    expect(sink.of("training.status").at(-1)).toMatchObject({
+      status: "Stopped",
+      secondaryStatus: "MaxRuntimeExceeded",
+    });
   });
 
   it("an s3:// channel without an object store fails with a hint", async () => {
