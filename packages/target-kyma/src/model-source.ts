@@ -1,0 +1,143 @@
+import { stat } from "node:fs/promises";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { emit, isNodeRuntimeImage, MlshipError, type OperationContext } from "@mlship/core";
+import { formatS3Uri, parseS3Uri, uploadSourceDir } from "@mlship/data-s3";
+import {
+  lookupTrainingJob,
+  type SageMakerApi,
+  sklearnImageUri,
+  sklearnVersionFromImage,
+} from "@mlship/target-sagemaker";
+import type { KymaDeploySpec } from "./options.js";
+
+/** Everything the workload needs to know about the model. */
+export interface ResolvedModel {
+  /** `training-job/<name>` or the model.tar.gz URI. */
+  source: string;
+  trainingJob?: string;
+  modelData: string;
+  sourceBundle: string;
+  entryPoint: string;
+  image: string;
+  region?: string;
+}
+
+export interface ModelSourceDeps {
+  sagemaker(): SageMakerApi;
+  s3(): S3Client;
+  region?: string;
+  namespace: string;
+}
+
+function requireS3Uri(uri: string, what: string): void {
+  if (!uri.startsWith("s3://")) {
+    throw new MlshipError("E_INVALID_INPUT", `${what} must be an s3:// URI for Kyma, got ${uri}`, {
+      where: what,
+      hint: "The cluster fetches the model from S3 through presigned URLs; upload it to S3 first.",
+    });
+  }
+  parseS3Uri(uri);
+}
+
+/** The serving image: an explicit one, else the SageMaker scikit-learn inference image for the version and region. */
+function imageFor(
+  spec: KymaDeploySpec,
+  region: string | undefined,
+  fromJob?: string,
+  jobVersion?: string,
+): string {
+  if (spec.image) return spec.image;
+  if (spec.framework === "node" || (fromJob && isNodeRuntimeImage(fromJob))) {
+    throw new MlshipError(
+      "E_INVALID_INPUT",
+      "The Node runtime image only exists locally and cannot run on Kyma",
+      {
+        where: "image",
+        hint: "Train with the sklearn framework, or pass `image` with a serving image your cluster can pull.",
+      },
+    );
+  }
+  if (!region) {
+    throw new MlshipError("E_CONFIG", "An AWS region is needed to pick the SageMaker scikit-learn image", {
+      where: "region",
+      hint: "Pass `region` (or set AWS_REGION), or give `image` explicitly.",
+    });
+  }
+  const version = spec.frameworkVersion ?? jobVersion;
+  try {
+    return sklearnImageUri(region, version, { scope: "inference" });
+  } catch (error) {
+    // A training-only version (e.g. 1.4-2) is served by the same image the job trained with.
+    if (!spec.frameworkVersion && fromJob && sklearnVersionFromImage(fromJob)) return fromJob;
+    throw error;
+  }
+}
+
+/** Resolves the DeploySpec's model into S3 URIs, entry point and image; uploads a local source dir. */
+export async function resolveModel(
+  spec: KymaDeploySpec,
+  deps: ModelSourceDeps,
+  ctx?: OperationContext,
+): Promise<ResolvedModel> {
+  const model = spec.model ?? {};
+  if (model.trainingJob) {
+    emit(ctx, {
+      type: "deploy.status",
+      name: spec.name,
+      status: "Creating",
+      message: `Looking up training job ${model.trainingJob}`,
+    });
+    const job = await lookupTrainingJob(deps.sagemaker(), model.trainingJob);
+    const region = job.region || deps.region;
+    return {
+      source: `training-job/${job.jobName}`,
+      trainingJob: job.jobName,
+      modelData: model.modelData ?? job.modelData,
+      sourceBundle: job.sourceBundle,
+      entryPoint: model.entryPoint ?? job.entryPoint,
+      image: imageFor(spec, region, job.image, job.frameworkVersion),
+      ...(region ? { region } : {}),
+    };
+  }
+  if (!model.modelData) {
+    throw new MlshipError("E_INVALID_INPUT", "Nothing to deploy: give model.trainingJob or model.modelData", {
+      where: "model",
+      hint: "A SageMaker training job name, or an s3:// model.tar.gz with sourceDir and entryPoint.",
+    });
+  }
+  requireS3Uri(model.modelData, "model.modelData");
+  if (!model.entryPoint || !model.sourceDir) {
+    throw new MlshipError("E_INVALID_INPUT", "model.modelData needs model.sourceDir and model.entryPoint", {
+      where: model.entryPoint ? "model.sourceDir" : "model.entryPoint",
+      hint: "sourceDir: a local directory or an s3:// sourcedir.tar.gz with the inference script (entryPoint).",
+    });
+  }
+  let sourceBundle = model.sourceDir;
+  if (!sourceBundle.startsWith("s3://")) {
+    const info = await stat(sourceBundle).catch(() => undefined);
+    if (!info?.isDirectory()) {
+      throw new MlshipError("E_INVALID_INPUT", `model.sourceDir is not a directory: ${sourceBundle}`, {
+        where: "model.sourceDir",
+      });
+    }
+    const { bucket } = parseS3Uri(model.modelData);
+    const uri = formatS3Uri(bucket, `mlship/kyma/${deps.namespace}/${spec.name}/sourcedir.tar.gz`);
+    emit(ctx, {
+      type: "deploy.status",
+      name: spec.name,
+      status: "Creating",
+      message: `Uploading ${sourceBundle} to ${uri}`,
+    });
+    sourceBundle = await uploadSourceDir(deps.s3(), sourceBundle, uri, ctx);
+  } else {
+    requireS3Uri(sourceBundle, "model.sourceDir");
+  }
+  return {
+    source: model.modelData,
+    modelData: model.modelData,
+    sourceBundle,
+    entryPoint: model.entryPoint,
+    image: imageFor(spec, deps.region),
+    ...(deps.region ? { region: deps.region } : {}),
+  };
+}
