@@ -7,7 +7,13 @@ import {
 } from "./endpoint-configs.js";
 import { requiredName } from "./models.js";
 import { listPage } from "./paging.js";
-import { type LiveVariant, type ServingDeps, startVariants, VariantStartError } from "./serving.js";
+import {
+  INVOKE_TIMEOUT_MS,
+  type LiveVariant,
+  type ServingDeps,
+  startVariants,
+  VariantStartError,
+} from "./serving.js";
 import type { RecordStore } from "./store.js";
 import { toEpochSeconds } from "./time.js";
 import { createValidator, resourceName, validationError } from "./validation.js";
@@ -207,7 +213,13 @@ export function createEndpoints(
     record.FailureReason = undefined;
     clearPending(record);
     save(record);
-    await Promise.allSettled(old.map((v) => v.close()));
+    // Requests already sent to the old processes finish before those stop.
+    await Promise.allSettled(
+      old.map(async (v) => {
+        await v.drained(INVOKE_TIMEOUT_MS);
+        await v.close();
+      }),
+    );
   }
 
   async function remove(record: EndpointRecord, previous: Promise<void> | undefined): Promise<void> {

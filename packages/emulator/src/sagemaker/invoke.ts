@@ -2,7 +2,7 @@ import { request } from "node:http";
 import { AwsApiError } from "../aws-error.js";
 import { type AccountScope, endpointLogGroup, logGroupArn } from "./arn.js";
 import { type Endpoints, SERVING_STATUSES } from "./endpoints.js";
-import type { LiveVariant } from "./serving.js";
+import { INVOKE_TIMEOUT_MS, type LiveVariant } from "./serving.js";
 
 export interface InvokeRequest {
   endpointName: string;
@@ -22,9 +22,8 @@ export interface InvokeResponse {
   invokedVariant: string;
 }
 
-/** InvokeEndpoint's documented limits: 6 MB request body, 60 s for the model to answer. */
+/** InvokeEndpoint's documented request body limit: 6 MB. */
 export const MAX_INVOKE_BODY_BYTES = 6 * 1024 * 1024;
-export const INVOKE_TIMEOUT_MS = 60_000;
 
 const CUSTOM_ATTRIBUTES = "x-amzn-sagemaker-custom-attributes";
 
@@ -73,7 +72,7 @@ export async function invokeEndpoint(
 
   let answer: { status: number; body: Buffer; headers: Record<string, string | string[] | undefined> };
   try {
-    answer = await post(variant, req);
+    answer = await variant.track(post(variant, req));
   } catch (error) {
     if (error instanceof Error && error.name === "TimeoutError") {
       throw modelError(

@@ -1,7 +1,8 @@
 import type { ObjectStore, OperationContext } from "@mlship/core";
+import { runTrainingJob, startModelServer } from "@mlship/target-local";
 
-// The slice of @mlship/target-local the SageMaker service drives. Declared here (not imported) so the
-// service is typed against exactly what it uses; `loadLocalRuntime` binds it to the real package.
+// The slice of @mlship/target-local the SageMaker service drives, as a port: the service is typed
+// against exactly what it uses, and the binding below fails to compile if target-local drifts.
 
 export interface TrainingRunOptions {
   jobName: string;
@@ -40,6 +41,7 @@ export interface ModelServerStartOptions {
   python?: string;
   port?: number;
   host?: string;
+  workers?: number;
   env?: Record<string, string>;
   objectStore?: ObjectStore;
   onLog?: (line: string, stream: "stdout" | "stderr") => void;
@@ -59,10 +61,9 @@ export interface LocalRuntime {
   startModelServer(options: ModelServerStartOptions, ctx?: OperationContext): Promise<RunningModelServer>;
 }
 
-let loaded: Promise<LocalRuntime> | undefined;
+const localRuntime: LocalRuntime = { runTrainingJob, startModelServer };
 
-/** Binds the port to @mlship/target-local (imported once, on first use). */
+/** The port bound to @mlship/target-local. */
 export function loadLocalRuntime(): Promise<LocalRuntime> {
-  loaded ??= import("@mlship/target-local").then((m) => m as unknown as LocalRuntime);
-  return loaded;
+  return Promise.resolve(localRuntime);
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { Agent } from "node:http";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { ObjectStore } from "@mlship/core";
 import type { LogStore } from "../logs/log-store.js";
@@ -9,6 +10,9 @@ import { runtimeForImage, unsupportedImageReason } from "./images.js";
 import { type ModelRecord, servingContainer } from "./models.js";
 import type { LocalRuntime, RunningModelServer } from "./runtime.js";
 import type { RecordStore } from "./store.js";
+
+/** InvokeEndpoint gives the model 60 s to answer. */
+export const INVOKE_TIMEOUT_MS = 60_000;
 
 /** One production variant's serving process, as InvokeEndpoint reaches it. */
 export interface LiveVariant {
@@ -22,6 +26,10 @@ export interface LiveVariant {
   agent: Agent;
   /** Set when the process died; invocations fail until the variant is replaced. */
   crashed?: string;
+  /** Counts an invocation in flight until `work` settles. */
+  track<T>(work: Promise<T>): Promise<T>;
+  /** Resolves once no invocation is in flight (or after `timeoutMs`): an update drains before stopping. */
+  drained(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -109,6 +117,10 @@ async function startVariant(
         python: deps.python,
         port: 0,
         host: "127.0.0.1",
+        // One worker per instance (up to the CPUs): an endpoint costs what its config asks for.
+        workers: variant.ServerlessConfig
+          ? 1
+          : Math.min(variant.InitialInstanceCount ?? 1, availableParallelism()),
         env,
         objectStore: deps.objectStore,
         onLog: (line) => log(line),
@@ -129,6 +141,8 @@ async function startVariant(
     throw new VariantStartError(variant.VariantName, message);
   }
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  let inflight = 0;
+  let idle: Array<() => void> = [];
   const live: LiveVariant = {
     variantName: variant.VariantName,
     weight: variant.InitialVariantWeight ?? 1,
@@ -137,6 +151,28 @@ async function startVariant(
     logStream,
     server,
     agent,
+    async track(work) {
+      inflight++;
+      try {
+        return await work;
+      } finally {
+        inflight--;
+        if (inflight === 0) {
+          for (const wake of idle) wake();
+          idle = [];
+        }
+      }
+    },
+    drained(timeoutMs) {
+      if (inflight === 0) return Promise.resolve();
+      return new Promise((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        idle.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    },
     async close() {
       agent.destroy();
       await server.close();

@@ -237,7 +237,7 @@ export function createTrainingJobs(deps: TrainingJobDeps): TrainingJobs {
     }
     // SageMaker uploads whatever the job left in /opt/ml/model, also for stopped jobs.
     if (result.modelTarGz || result.outputTarGz) {
-      if (!stopping()) transition(job, "Uploading");
+      if (result.modelTarGz && !stopping()) transition(job, "Uploading");
       try {
         const prefix = `${job.OutputDataConfig.S3OutputPath.replace(/\/+$/, "")}/${job.TrainingJobName}/output`;
         if (result.modelTarGz) {
