@@ -32,7 +32,16 @@ export async function getObject(r: S3Request, method: "GET" | "HEAD"): Promise<v
     return;
   }
   const headers: Record<string, string> = { ...s3Headers(r), ...objectHeaders(meta, r.query) };
-  const range = parseRange(header(r.req, "range"), meta.size);
+  const partNumber = r.query.get("partNumber");
+  if (partNumber !== null && header(r.req, "range") !== undefined) {
+    throw new AwsApiError(
+      "InvalidRequest",
+      "Cannot specify both Range header and partNumber query parameter",
+      400,
+    );
+  }
+  const range =
+    partNumber !== null ? partRange(meta, partNumber) : parseRange(header(r.req, "range"), meta.size);
   const wantsChecksum = header(r.req, "x-amz-checksum-mode")?.toUpperCase() === "ENABLED";
   if (wantsChecksum && !range) Object.assign(headers, checksumHeaders(meta));
   if (range) {
@@ -131,6 +140,28 @@ function parseCopySource(value: string): { bucket: string; key: string } {
     );
   }
   return { bucket: path.slice(0, slash), key: path.slice(slash + 1) };
+}
+
+/** The byte range of part `n` of an object; a simple object is one part. */
+function partRange(meta: ObjectMeta, value: string): { start: number; end: number } | undefined {
+  const n = Number(value);
+  const sizes = meta.partSizes ?? [meta.size];
+  if (!Number.isInteger(n) || n < 1 || n > 10000) {
+    throw new AwsApiError(
+      "InvalidArgument",
+      "Part number must be an integer between 1 and 10000, inclusive",
+      400,
+      {
+        ArgumentName: "partNumber",
+        ArgumentValue: value,
+      },
+    );
+  }
+  if (n > sizes.length)
+    throw new AwsApiError("InvalidPartNumber", "The requested partnumber is not satisfiable", 416);
+  if (!meta.partSizes) return undefined;
+  const start = sizes.slice(0, n - 1).reduce((a, b) => a + b, 0);
+  return { start, end: start + (sizes[n - 1] as number) - 1 };
 }
 
 /** `bytes=a-b`, `bytes=a-`, `bytes=-n`; unsatisfiable ranges are 416 InvalidRange, malformed ones are ignored as in S3. */

@@ -378,6 +378,20 @@ describe("multipart", () => {
     expect((await bodyOf(bucket, "big.bin")).equals(data)).toBe(true);
     const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
     expect(uploads.Uploads ?? []).toEqual([]);
+    // Parts stay addressable: GetObject/HeadObject with PartNumber.
+    const part2 = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "big.bin", PartNumber: 2 }));
+    expect(part2.PartsCount).toBe(3);
+    expect(part2.ContentRange).toBe(`bytes ${5 * 1024 * 1024}-${10 * 1024 * 1024 - 1}/${data.length}`);
+    const bytes = Buffer.from(
+      await (part2.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+    );
+    expect(bytes.equals(data.subarray(5 * 1024 * 1024, 10 * 1024 * 1024))).toBe(true);
+    const head3 = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "big.bin", PartNumber: 3 }));
+    expect(head3.ContentLength).toBe(2 * 1024 * 1024 + 123);
+    const none = await s3Error(
+      s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "big.bin", PartNumber: 4 })),
+    );
+    expect(none.$metadata.httpStatusCode).toBe(416);
   });
 
   it("gives a CRC64NVME multipart upload a FULL_OBJECT checksum the SDK validates on GET", async () => {

@@ -34,6 +34,8 @@ export interface ObjectMeta extends ObjectAttributes {
   lastModified: string;
   checksum?: StoredChecksum;
   partsCount?: number;
+  /** Sizes of the parts of a multipart object, for GetObject/HeadObject `partNumber`. */
+  partSizes?: number[];
   /** Data file name inside the bucket's `objects/` folder. */
   file: string;
 }
@@ -202,7 +204,7 @@ export class S3Store {
     key: string,
     ingested: { file: string; size: number; etag: string },
     attributes: ObjectAttributes,
-    extra: { checksum?: StoredChecksum; partsCount?: number } = {},
+    extra: { checksum?: StoredChecksum; partSizes?: number[] } = {},
   ): Promise<ObjectMeta> {
     const state = this.bucketState(bucket);
     const id = objectId(key);
@@ -218,7 +220,7 @@ export class S3Store {
       lastModified: new Date().toISOString(),
       file,
       ...(extra.checksum ? { checksum: extra.checksum } : {}),
-      ...(extra.partsCount ? { partsCount: extra.partsCount } : {}),
+      ...(extra.partSizes ? { partsCount: extra.partSizes.length, partSizes: extra.partSizes } : {}),
     };
     const previous = state.objects.get(key);
     state.objects.set(key, meta);
@@ -236,7 +238,7 @@ export class S3Store {
     this.bucketState(target.bucket);
     const tmp = join(this.root, "tmp", `${randomUUID()}.part`);
     await copyFile(join(this.bucketDir(source.bucket), "objects", meta.file), tmp);
-    const { size, etag, checksum, partsCount } = meta;
+    const { size, etag, checksum, partSizes } = meta;
     return this.putObject(
       target.bucket,
       target.key,
@@ -244,7 +246,7 @@ export class S3Store {
       attributes ?? attributesOf(meta),
       {
         ...(checksum ? { checksum } : {}),
-        ...(partsCount ? { partsCount } : {}),
+        ...(partSizes ? { partSizes } : {}),
       },
     );
   }
@@ -417,7 +419,7 @@ export class S3Store {
     }
     const meta = await this.putObject(bucket, key, { file: tmp, size, etag }, info.attributes, {
       ...(checksum ? { checksum } : {}),
-      partsCount: parts.length,
+      partSizes: parts.map((p) => p.size),
     });
     await this.dropUpload(uploadId);
     return meta;
