@@ -9,13 +9,22 @@ import {
   DescribeTrainingJobCommand,
   SageMakerClient,
 } from "@aws-sdk/client-sagemaker";
-import { collectingSink, encodeNpy, isMlshipError, type MlshipError, type Values } from "@mlship/core";
+import {
+  collectingSink,
+  createContainer,
+  encodeNpy,
+  isMlshipError,
+  type MlshipError,
+  resolveDeployTarget,
+  resolveTrainTarget,
+  type Values,
+} from "@mlship/core";
 import { createS3Client } from "@mlship/data-s3";
 import { type Emulator, emulatorClientConfig, startEmulator } from "@mlship/emulator";
 import { tempDir } from "@mlship/testing";
 import { create as createTar } from "tar";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSageMakerTarget, type SageMakerTarget } from "./index.js";
+import plugin, { createSageMakerTarget, registerSageMakerTarget, type SageMakerTarget } from "./index.js";
 
 const ROLE = "arn:aws:iam::000000000000:role/SageMakerRole";
 const EXAMPLES = resolve(fileURLToPath(new URL("../../../examples", import.meta.url)));
@@ -200,6 +209,33 @@ describe("training", () => {
     const job = events.of("training.status")[0]?.job as string;
     expect((await target.describe(job)).status).toBe("Stopped");
   }, 60_000);
+
+  it("starts without waiting, then follows the job's logs to the end", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "count.mjs"), 'for (let i = 1; i <= 3; i++) console.log("line " + i);\n');
+    const run = await target.train({ entryPoint: "count.mjs", sourceDir: dir, wait: false });
+    expect(run.status).toBe("InProgress");
+    const lines: string[] = [];
+    for await (const event of target.logs(run.jobName, { follow: true })) lines.push(event.message);
+    expect(lines.filter((l) => l.startsWith("line "))).toEqual(["line 1", "line 2", "line 3"]);
+    expect((await target.describe(run.jobName)).status).toBe("Completed");
+  }, 60_000);
+
+  it("registers the training and deployment views in a container", async () => {
+    const container = createContainer();
+    const config = emulatorClientConfig(emulator);
+    const registered = registerSageMakerTarget(container, { ...config, role: ROLE });
+    try {
+      const training = resolveTrainTarget(container, "sagemaker");
+      const deployment = resolveDeployTarget(container, "sagemaker");
+      expect((await training.list({ nameContains: nodeJob })).map((r) => r.jobName)).toEqual([nodeJob]);
+      expect(await deployment.list({ nameContains: "no-such-endpoint" })).toEqual([]);
+      expect(plugin.name).toBe("sagemaker");
+      expect(plugin.apiVersion).toBe(1);
+    } finally {
+      await registered.close();
+    }
+  });
 
   it("refuses to start without a role", async () => {
     const config = emulatorClientConfig(emulator);
@@ -386,6 +422,14 @@ describe("scikit-learn", () => {
     expect(staged.map((r) => r.channel).sort()).toEqual(["test", "train"]);
     const bucket = `sagemaker-${emulator.region}-${emulator.accountId}`;
     expect(staged.every((r) => r.uri.startsWith(`s3://${bucket}/mlship-data/`))).toBe(true);
+    // Cleanup of staged data is explicit.
+    await target.cleanupStagedData(staged as never);
+    const s3 = createS3Client(emulatorClientConfig(emulator));
+    const [, Bucket, Key] =
+      /^s3:\/\/([^/]+)\/(.+)$/.exec((staged[0] as unknown as { objects: string[] }).objects[0] as string) ??
+      [];
+    await expect(s3.send(new HeadObjectCommand({ Bucket, Key }))).rejects.toThrow();
+    s3.destroy();
     expect(run.image).toBe(
       "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3",
     );
