@@ -12,6 +12,7 @@ import { InvokeEndpointCommand, SageMakerRuntimeClient } from "@aws-sdk/client-s
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, emulatorClientConfig, startEmulator } from "./emulator.js";
+import { clearFaults, injectFault } from "./fault-client.js";
 import type { FaultRule, FaultRuleInput } from "./faults.js";
 
 let emulator: Emulator;
@@ -34,8 +35,7 @@ async function control(
   return { status: res.status, json: await res.json() };
 }
 
-const addFault = async (rule: Partial<FaultRuleInput>): Promise<FaultRule> =>
-  (await control("POST", "/_mlship/faults", rule)).json.fault as FaultRule;
+const addFault = (rule: FaultRuleInput): Promise<FaultRule> => injectFault(emulator, rule);
 
 async function rejection(
   promise: Promise<unknown>,
@@ -56,7 +56,7 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  await control("DELETE", "/_mlship/faults");
+  await clearFaults(emulator);
 });
 
 afterAll(async () => {

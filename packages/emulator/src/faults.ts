@@ -26,7 +26,11 @@ export interface FaultRule {
   hits: number;
 }
 
-export type FaultRuleInput = Omit<FaultRule, "id" | "hits"> & { id?: string };
+/** A rule as added: `kind` defaults to "latency" for a rule with only `latencyMs`, else "error". */
+export type FaultRuleInput = Omit<FaultRule, "id" | "hits" | "kind"> & {
+  id?: string;
+  kind?: FaultRule["kind"];
+};
 
 /** The emulator's fault-injection rules, consulted before every API operation. */
 export class Faults {
