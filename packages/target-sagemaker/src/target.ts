@@ -96,18 +96,17 @@ export function createSageMakerTarget(options: SageMakerTargetOptions = {}): Sag
   const clients = needClients ? createAwsClients(options) : undefined;
   const region =
     options.region ??
-    (clients
-      ? async () => {
-          try {
-            return await clients.sagemaker.config.region();
-          } catch (e) {
-            throw new MlshipError("E_CONFIG", "No AWS region configured", {
-              cause: e,
-              hint: "Pass `region`, set AWS_REGION, or give the profile a region.",
-            });
-          }
-        }
-      : "us-east-1");
+    (async () => {
+      if (!clients) throw new MlshipError("E_CONFIG", "No AWS region configured", { hint: "Pass `region`." });
+      try {
+        return await clients.sagemaker.config.region();
+      } catch (e) {
+        throw new MlshipError("E_CONFIG", "No AWS region configured", {
+          cause: e,
+          hint: "Pass `region`, set AWS_REGION, or give the profile a region.",
+        });
+      }
+    });
   const session = new Session({
     api: options.api ?? sageMakerApi((clients as NonNullable<typeof clients>).sagemaker),
     logs: options.logs ?? logsApi((clients as NonNullable<typeof clients>).logs),
