@@ -138,6 +138,11 @@ describe("fault injection", () => {
     expect(bad.json.__type).toBe("ValidationException");
     const badRate = await control("POST", "/_mlship/faults", { service: "s3", rate: 2 });
     expect(badRate.status).toBe(400);
+    for (const invalid of [{ count: 0 }, { count: 1.5 }, { latencyMs: -1 }, { status: 200 }]) {
+      const answer = await control("POST", "/_mlship/faults", { service: "s3", ...invalid });
+      expect(answer.status, JSON.stringify(invalid)).toBe(400);
+    }
+    expect((await control("GET", "/_mlship/faults")).json.faults).toEqual([]);
     const missing = await control("GET", "/_mlship/nothing-here");
     expect(missing.status).toBe(404);
     const unknownRule = await control("DELETE", "/_mlship/faults/nope");

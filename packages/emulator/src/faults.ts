@@ -47,6 +47,18 @@ export class Faults {
     if (input.rate !== undefined && !(input.rate >= 0 && input.rate <= 1)) {
       throw new AwsApiError("ValidationException", "rate must be between 0 and 1");
     }
+    if (input.count !== undefined && !(Number.isInteger(input.count) && input.count > 0)) {
+      throw new AwsApiError("ValidationException", "count must be a positive integer");
+    }
+    if (input.latencyMs !== undefined && !(input.latencyMs >= 0 && input.latencyMs <= 600_000)) {
+      throw new AwsApiError("ValidationException", "latencyMs must be between 0 and 600000");
+    }
+    if (
+      input.status !== undefined &&
+      !(Number.isInteger(input.status) && input.status >= 400 && input.status <= 599)
+    ) {
+      throw new AwsApiError("ValidationException", "status must be an HTTP error status (400-599)");
+    }
     const rule: FaultRule = { ...input, kind, id: input.id ?? randomBytes(6).toString("hex"), hits: 0 };
     this.rules.push(rule);
     return rule;
