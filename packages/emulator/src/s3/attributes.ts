@@ -12,6 +12,21 @@ export function attributesFromRequest(req: IncomingMessage): ObjectAttributes {
       metadata[name.slice("x-amz-meta-".length)] = Array.isArray(value) ? value.join(",") : value;
     }
   }
+  const metadataSize = Object.entries(metadata).reduce(
+    (n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v),
+    0,
+  );
+  if (metadataSize > 2048) {
+    throw new AwsApiError(
+      "MetadataTooLarge",
+      "Your metadata headers exceed the maximum allowed metadata size.",
+      400,
+      {
+        Size: metadataSize,
+        MaxSizeAllowed: 2048,
+      },
+    );
+  }
   const encoding = header(req, "content-encoding")
     ?.split(",")
     .map((v) => v.trim())

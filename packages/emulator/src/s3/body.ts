@@ -9,6 +9,9 @@ import {
 import { AwsChunkedDecoder } from "./chunked.js";
 import type { IngestResult, S3Store } from "./store.js";
 
+/** The largest single PutObject / UploadPart S3 accepts: 5 GiB. */
+const MAX_OBJECT_BYTES = 5 * 1024 ** 3;
+
 /**
  * Streams an object body (PutObject, UploadPart) to the store's temporary area, undoing `aws-chunked`
  * framing and checking what the client sent along: Content-MD5, a flexible checksum in a header or in
@@ -20,6 +23,13 @@ export async function ingestBody(
   fallbackAlgorithm?: ChecksumAlgorithm,
 ): Promise<IngestResult> {
   const h = req.headers;
+  const declared = Number(header(req, "x-amz-decoded-content-length") ?? header(req, "content-length") ?? 0);
+  if (declared > MAX_OBJECT_BYTES) {
+    throw new AwsApiError("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size", 400, {
+      ProposedSize: declared,
+      MaxSizeAllowed: MAX_OBJECT_BYTES,
+    });
+  }
   const chunked =
     String(h["content-encoding"] ?? "")
       .split(",")

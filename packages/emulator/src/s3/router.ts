@@ -207,6 +207,12 @@ export async function handleS3(
   };
   try {
     checkPresignedExpiry(url.searchParams);
+    if (Buffer.byteLength(key) > 1024) {
+      throw new AwsApiError("KeyTooLongError", "Your key is too long", 400, {
+        Size: Buffer.byteLength(key),
+        MaxSizeAllowed: 1024,
+      });
+    }
     const op = classify(method, bucket, key, url.searchParams);
     if (!op) throw notImplemented();
     const fault = await service.faults.apply("s3", op[0]);

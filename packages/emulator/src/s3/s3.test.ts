@@ -228,6 +228,16 @@ describe("objects", () => {
     );
     const missing = await s3Error(s3.send(new GetObjectCommand({ Bucket: bucket, Key: "nope" })));
     expect(missing.name).toBe("NoSuchKey");
+    const longKey = await s3Error(
+      s3.send(new PutObjectCommand({ Bucket: bucket, Key: "k".repeat(1025), Body: "x" })),
+    );
+    expect(longKey.name).toBe("KeyTooLongError");
+    const bigMeta = await s3Error(
+      s3.send(
+        new PutObjectCommand({ Bucket: bucket, Key: "m", Body: "x", Metadata: { big: "v".repeat(2100) } }),
+      ),
+    );
+    expect(bigMeta.name).toBe("MetadataTooLarge");
     expect(missing.$metadata.httpStatusCode).toBe(404);
   });
 
