@@ -419,7 +419,17 @@ export function createKymaTarget(options: KymaTargetOptions = {}): KymaTarget {
 
   async function get(name: string): Promise<Deployment> {
     const namespace = namespaceOf();
-    const deployment = await readManaged(TYPES.deployment, namespace, name);
+    const deployment = await kube().read(TYPES.deployment, namespace, name);
+    if (deployment && !isManaged(deployment)) {
+      throw new MlshipError(
+        "E_NOT_FOUND",
+        `Deployment ${namespace}/${name} exists but was not deployed by mlship`,
+        {
+          where: `deployment/${name}`,
+          details: { namespace },
+        },
+      );
+    }
     if (!deployment) {
       throw new MlshipError("E_NOT_FOUND", `No Kyma deployment ${name} in namespace ${namespace}`, {
         where: `deployment/${name}`,

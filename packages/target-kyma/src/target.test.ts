@@ -1,0 +1,732 @@
+// The Kyma target end to end over real wires: @kubernetes/client-node against the Kubernetes API test
+// server, ECR GetAuthorizationToken and S3 presigning against the emulator with the real AWS SDK.
+import { writeFileSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ECRClient } from "@aws-sdk/client-ecr";
+import { CreateBucketCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { SageMakerClient } from "@aws-sdk/client-sagemaker";
+import { KubeConfig } from "@kubernetes/client-node";
+import {
+  collectingSink,
+  createContainer,
+  isMlshipError,
+  type MlshipError,
+  resolveDeployTarget,
+} from "@mlship/core";
+import { createS3Client, packSourceDir } from "@mlship/data-s3";
+import { type Emulator, emulatorClientConfig, startEmulator } from "@mlship/emulator";
+import { createSageMakerTarget, sageMakerApi } from "@mlship/target-sagemaker";
+import {
+  type KubeApiServer,
+  type KubeObject,
+  startKubeApiServer,
+  tempDir,
+  validateApiRuleV2,
+} from "@mlship/testing";
+import { Deployment as DeploymentModel } from "kubernetes-models/apps/v1";
+import { Namespace, Secret, Service } from "kubernetes-models/v1";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import plugin, { createKymaTarget, ecrApi, type KymaTarget, type KymaTargetOptions } from "./index.js";
+
+const EXAMPLES = resolve(fileURLToPath(new URL("../../../examples", import.meta.url)));
+const BUCKET = "kyma-models";
+const MODEL = `s3://${BUCKET}/bc/output/model.tar.gz`;
+const SOURCE = `s3://${BUCKET}/bc/source/sourcedir.tar.gz`;
+const JWT = {
+  jwtIssuer: "https://tenant.accounts.ondemand.com",
+  jwksUri: "https://tenant.accounts.ondemand.com/oauth2/certs",
+};
+const T = {
+  deployment: { apiVersion: "apps/v1", kind: "Deployment" },
+  pod: { apiVersion: "v1", kind: "Pod" },
+  apiRule: { apiVersion: "gateway.kyma-project.io/v2", kind: "APIRule" },
+  namespace: { apiVersion: "v1", kind: "Namespace" },
+  secret: { apiVersion: "v1", kind: "Secret" },
+  service: { apiVersion: "v1", kind: "Service" },
+};
+
+let emulator: Emulator;
+let s3: S3Client;
+let ecr: ECRClient;
+let kube: KubeApiServer;
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  const config = emulatorClientConfig(emulator);
+  s3 = createS3Client(config);
+  ecr = new ECRClient(config);
+  await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  const dir = tempDir("kyma-model-");
+  await mkdir(join(dir, "model"));
+  await writeFile(join(dir, "model", "model.joblib"), "weights");
+  const tarball = join(dir, "model.tar.gz");
+  await packSourceDir(join(dir, "model"), tarball);
+  await emulator.objectStore.upload(tarball, MODEL);
+  await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: "bc/source/sourcedir.tar.gz", Body: "code" }));
+}, 60_000);
+
+afterAll(async () => {
+  s3?.destroy();
+  ecr?.destroy();
+  await emulator?.stop();
+}, 60_000);
+
+type Scenario = "ready" | "imagePull" | "crash" | "fetchFail" | "apiRuleError" | "stuck";
+let scenario: Scenario;
+
+/** Plays the cluster's controllers: pods for each rollout, Deployment and APIRule status. */
+function controllers(server: KubeApiServer): void {
+  server.onWrite((e) => {
+    if (e.type === "DELETED" || e.subresource) return;
+    const { namespace = "default", name } = e.object.metadata as { namespace?: string; name: string };
+    if (e.object.kind === "APIRule") {
+      server.setStatus(
+        T.apiRule,
+        namespace,
+        name,
+        scenario === "apiRuleError"
+          ? {
+              state: "Error",
+              description: "Validation error: host breast-cancer is occupied by APIRule other/x",
+            }
+          : { state: "Ready", lastProcessedTime: new Date().toISOString() },
+      );
+    }
+    if (e.object.kind !== "Deployment") return;
+    const spec = e.object.spec as {
+      replicas: number;
+      template: { metadata: { labels: Record<string, string> }; spec: Record<string, unknown> };
+    };
+    const labels = spec.template.metadata.labels;
+    const pod = `${name}-${labels["mlship.io/template-hash"]}-x1`;
+    const ok = scenario === "ready" || scenario === "apiRuleError";
+    const waiting = (reason: string) => ({ state: { waiting: { reason, message: `${reason} detail` } } });
+    const statuses: Record<Scenario, Record<string, unknown>> = {
+      ready: {
+        phase: "Running",
+        initContainerStatuses: [
+          { name: "fetch-model", state: { terminated: { exitCode: 0, reason: "Completed" } } },
+        ],
+        containerStatuses: [{ name: "model", ready: true, state: { running: {} } }],
+      },
+      apiRuleError: {
+        phase: "Running",
+        containerStatuses: [{ name: "model", ready: true, state: { running: {} } }],
+      },
+      imagePull: {
+        phase: "Pending",
+        initContainerStatuses: [{ name: "fetch-model", ...waiting("ImagePullBackOff") }],
+      },
+      crash: {
+        phase: "Running",
+        initContainerStatuses: [{ name: "fetch-model", state: { terminated: { exitCode: 0 } } }],
+        containerStatuses: [
+          {
+            name: "model",
+            restartCount: 4,
+            ...waiting("CrashLoopBackOff"),
+            lastState: { terminated: { exitCode: 1, reason: "Error" } },
+          },
+        ],
+      },
+      fetchFail: {
+        phase: "Pending",
+        initContainerStatuses: [
+          { name: "fetch-model", state: { terminated: { exitCode: 1, reason: "Error" } } },
+        ],
+      },
+      stuck: { phase: "Pending" },
+    };
+    if (!server.get(T.pod, namespace, pod)) {
+      server.set({
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: {
+          name: pod,
+          namespace,
+          labels,
+          // Owned (through a ReplicaSet, in a real cluster) by the Deployment: garbage-collected with it.
+          ownerReferences: [
+            {
+              apiVersion: "apps/v1",
+              kind: "Deployment",
+              name,
+              uid: e.object.metadata.uid as string,
+              controller: true,
+            },
+          ],
+        },
+        spec: spec.template.spec,
+        status: statuses[scenario],
+      });
+      server.setPodLog(
+        namespace,
+        pod,
+        "model",
+        "Traceback (most recent call last):\nValueError: model.joblib is corrupt\n",
+        {
+          previous: true,
+        },
+      );
+      server.setPodLog(
+        namespace,
+        pod,
+        "fetch-model",
+        "mlship-fetch: downloading model.tar.gz failed: HTTP 403 Forbidden (the presigned URL has expired: redeploy to issue fresh ones)\n",
+      );
+    }
+    const generation = e.object.metadata.generation;
+    server.setStatus(
+      T.deployment,
+      namespace,
+      name,
+      ok
+        ? {
+            observedGeneration: generation,
+            replicas: spec.replicas,
+            updatedReplicas: spec.replicas,
+            readyReplicas: spec.replicas,
+            availableReplicas: spec.replicas,
+            conditions: [
+              { type: "Available", status: "True", reason: "MinimumReplicasAvailable" },
+              { type: "Progressing", status: "True", reason: "NewReplicaSetAvailable" },
+            ],
+          }
+        : {
+            observedGeneration: generation,
+            replicas: spec.replicas,
+            updatedReplicas: spec.replicas,
+            unavailableReplicas: spec.replicas,
+            conditions: [{ type: "Available", status: "False", reason: "MinimumReplicasUnavailable" }],
+          },
+    );
+  });
+}
+
+function kymaGateway(): KubeObject {
+  return {
+    apiVersion: "networking.istio.io/v1",
+    kind: "Gateway",
+    metadata: { name: "kyma-gateway", namespace: "kyma-system" },
+    spec: {
+      selector: { app: "istio-ingressgateway" },
+      servers: [
+        { port: { number: 443, name: "https", protocol: "HTTPS" }, hosts: ["*.c-1a2b.kyma.ondemand.com"] },
+      ],
+    },
+  };
+}
+
+function makeTarget(extra: Partial<KymaTargetOptions> = {}): KymaTarget {
+  const kc = new KubeConfig();
+  kc.loadFromString(kube.kubeconfig);
+  return createKymaTarget({
+    kubeConfig: kc,
+    region: "us-east-1",
+    s3,
+    ecr: ecrApi(ecr),
+    pollIntervalMs: 10,
+    waitTimeoutMs: 10_000,
+    ...JWT,
+    ...extra,
+  });
+}
+
+async function rejection(p: Promise<unknown>): Promise<MlshipError> {
+  try {
+    await p;
+  } catch (e) {
+    if (isMlshipError(e)) return e;
+    throw e;
+  }
+  throw new Error("expected a rejection");
+}
+
+const spec = (name = "breast-cancer", extra: Record<string, unknown> = {}) => ({
+  name,
+  model: { modelData: MODEL, sourceDir: SOURCE, entryPoint: "inference.py" },
+  ...extra,
+});
+
+beforeEach(async () => {
+  scenario = "ready";
+  kube = await startKubeApiServer({ contextNamespace: "ml", objects: [kymaGateway()] });
+  controllers(kube);
+});
+
+afterEach(async () => {
+  await kube.stop();
+});
+
+describe("deploy", () => {
+  it("creates the namespace, pull secret, URLs, Deployment, Service and a jwt APIRule, then waits", async () => {
+    const target = makeTarget();
+    const events = collectingSink();
+    const d = await target.deploy(spec(), { events });
+    expect(d).toMatchObject({
+      target: "kyma",
+      name: "breast-cancer",
+      status: "InService",
+      url: "https://breast-cancer.c-1a2b.kyma.ondemand.com",
+      model: MODEL,
+      instanceCount: 1,
+    });
+    expect(d.details).toMatchObject({
+      namespace: "ml",
+      auth: "jwt",
+      image: "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3",
+      pullSecret: "breast-cancer-ecr-pull",
+      pullSecretExpired: false,
+      modelUrlsExpired: false,
+      apiRuleState: "Ready",
+    });
+    // Namespace created for Istio, marked as mlship's.
+    const ns = kube.get(T.namespace, undefined, "ml");
+    expect(ns?.metadata.labels).toMatchObject({
+      "istio-injection": "enabled",
+      "app.kubernetes.io/managed-by": "mlship",
+    });
+    // Every write is a server-side apply by field manager mlship.
+    const writes = kube.requests.filter((r) => r.method !== "GET");
+    expect(writes.length).toBeGreaterThanOrEqual(6);
+    for (const w of writes) {
+      expect(w).toMatchObject({
+        method: "PATCH",
+        contentType: "application/apply-patch+yaml",
+        query: { fieldManager: "mlship", force: "true" },
+      });
+    }
+    // What the cluster stored passes the Kubernetes schemas and the APIRule v2 schema.
+    const stored = {
+      deployment: kube.get(T.deployment, "ml", "breast-cancer") as KubeObject,
+      service: kube.get(T.service, "ml", "breast-cancer") as KubeObject,
+      pull: kube.get(T.secret, "ml", "breast-cancer-ecr-pull") as KubeObject,
+      urls: kube.get(T.secret, "ml", "breast-cancer-model-urls") as KubeObject,
+      rule: kube.get(T.apiRule, "ml", "breast-cancer") as KubeObject,
+    };
+    new DeploymentModel(stored.deployment as never).validate();
+    new Service(stored.service as never).validate();
+    new Secret(stored.pull as never).validate();
+    new Secret(stored.urls as never).validate();
+    new Namespace(ns as never).validate();
+    expect(validateApiRuleV2({ ...stored.rule, status: undefined })).toEqual([]);
+    expect((stored.rule.spec as { rules: Array<{ jwt?: unknown; noAuth?: unknown }> }).rules).toEqual([
+      expect.objectContaining({
+        path: "/ping",
+        methods: ["GET"],
+        jwt: { authentications: [{ issuer: JWT.jwtIssuer, jwksUri: JWT.jwksUri }] },
+      }),
+      expect.objectContaining({
+        path: "/invocations",
+        methods: ["POST"],
+        jwt: { authentications: [{ issuer: JWT.jwtIssuer, jwksUri: JWT.jwksUri }] },
+      }),
+    ]);
+    // The pull secret is a docker config for the image's registry, valid ~12 hours.
+    expect(stored.pull.type).toBe("kubernetes.io/dockerconfigjson");
+    const docker = JSON.parse(
+      Buffer.from(
+        (stored.pull.data as Record<string, string>)[".dockerconfigjson"] as string,
+        "base64",
+      ).toString(),
+    );
+    expect(Object.keys(docker.auths)).toEqual(["683313688378.dkr.ecr.us-east-1.amazonaws.com"]);
+    const expires = Date.parse(String(d.details?.pullSecretExpiresAt));
+    expect(expires - Date.now()).toBeGreaterThan(11 * 3600_000);
+    // The presigned URL really fetches the model from S3 (the emulator), with no credentials.
+    const modelUrl = Buffer.from(
+      (stored.urls.data as Record<string, string>).MODEL_URL as string,
+      "base64",
+    ).toString();
+    expect(modelUrl).toContain("X-Amz-Signature=");
+    const res = await fetch(modelUrl);
+    expect(res.status).toBe(200);
+    expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(0);
+    // Events: progress to InService, and no secrets in them.
+    const statuses = events.of("deploy.status");
+    expect(statuses.at(-1)).toMatchObject({ status: "InService" });
+    const transcript = JSON.stringify(events.events);
+    expect(transcript).not.toContain("X-Amz-Signature");
+    expect(transcript).not.toContain(docker.auths["683313688378.dkr.ecr.us-east-1.amazonaws.com"].password);
+  });
+
+  it("updates in place on redeploy, and a repeated identical deploy changes nothing", async () => {
+    const target = makeTarget();
+    await target.deploy(spec());
+    const first = kube.get(T.deployment, "ml", "breast-cancer") as KubeObject;
+    const events = collectingSink();
+    const d = await target.deploy(
+      spec("breast-cancer", { instanceCount: 3, environment: { MODEL_SERVER_WORKERS: "2" } }),
+      { events },
+    );
+    const second = kube.get(T.deployment, "ml", "breast-cancer") as KubeObject;
+    expect(second.metadata.uid).toBe(first.metadata.uid);
+    expect(second.metadata.generation).toBe(2);
+    expect(d.instanceCount).toBe(3);
+    expect(events.of("deploy.status").some((e) => e.status === "Updating")).toBe(true);
+    const container = (
+      second.spec as { template: { spec: { containers: Array<{ env: Array<{ name: string }> }> } } }
+    ).template.spec.containers[0];
+    expect(container?.env.map((e) => e.name)).toContain("MODEL_SERVER_WORKERS");
+    await target.deploy(
+      spec("breast-cancer", { instanceCount: 3, environment: { MODEL_SERVER_WORKERS: "2" } }),
+    );
+    expect(kube.get(T.deployment, "ml", "breast-cancer")?.metadata.resourceVersion).toBe(
+      second.metadata.resourceVersion,
+    );
+    // update() is deploy() for an existing name only.
+    expect((await rejection(target.update("nope", spec("nope")))).code).toBe("E_NOT_FOUND");
+    await target.update("breast-cancer", { ...spec(), instanceCount: 1 });
+    expect(kube.get(T.deployment, "ml", "breast-cancer")?.spec).toMatchObject({ replicas: 1 });
+  });
+
+  it("refuses an existing namespace without istio-injection, and labels it only when asked", async () => {
+    kube.set({ apiVersion: "v1", kind: "Namespace", metadata: { name: "team-a" } });
+    const target = makeTarget({ namespace: "team-a" });
+    const err = await rejection(target.deploy(spec()));
+    expect(err.code).toBe("E_CONFIG");
+    expect(err.message).toContain("istio-injection=enabled");
+    expect(err.hint).toContain("kubectl label namespace team-a istio-injection=enabled");
+    expect(kube.get(T.deployment, "team-a", "breast-cancer")).toBeUndefined();
+    await target.deploy(spec("breast-cancer", { labelNamespace: true }));
+    const ns = kube.get(T.namespace, undefined, "team-a");
+    expect(ns?.metadata.labels?.["istio-injection"]).toBe("enabled");
+    expect(ns?.metadata.labels).not.toHaveProperty("app.kubernetes.io/managed-by");
+    // Not created by mlship: delete leaves the namespace alone.
+    await target.delete("breast-cancer");
+    expect(kube.get(T.namespace, undefined, "team-a")).toBeDefined();
+  });
+
+  it("uses noAuth only when asked explicitly, and insists on issuer and JWKS for jwt", async () => {
+    const bare = makeTarget({ jwtIssuer: undefined, jwksUri: undefined });
+    const err = await rejection(bare.deploy(spec()));
+    expect(err.code).toBe("E_CONFIG");
+    expect(err.hint).toContain("noAuth");
+    expect(kube.get(T.apiRule, "ml", "breast-cancer")).toBeUndefined();
+    const d = await bare.deploy(spec("breast-cancer", { auth: "noAuth" }));
+    expect(d.details?.auth).toBe("noAuth");
+    const rule = kube.get(T.apiRule, "ml", "breast-cancer") as KubeObject;
+    expect(
+      (rule.spec as { rules: Array<Record<string, unknown>> }).rules.map((r) => [
+        r.path,
+        r.noAuth,
+        "jwt" in r,
+      ]),
+    ).toEqual([
+      ["/ping", true, false],
+      ["/invocations", true, false],
+    ]);
+    // Switching back to jwt replaces noAuth (server-side apply drops the fields mlship no longer sets).
+    await makeTarget().deploy(spec());
+    const again = kube.get(T.apiRule, "ml", "breast-cancer") as KubeObject;
+    expect(validateApiRuleV2({ ...again, status: undefined })).toEqual([]);
+    expect(
+      (again.spec as { rules: Array<Record<string, unknown>> }).rules.every(
+        (r) => "jwt" in r && !("noAuth" in r),
+      ),
+    ).toBe(true);
+  });
+
+  it("never takes over objects it did not create", async () => {
+    kube.set({
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: "ml", labels: { "istio-injection": "enabled" } },
+    });
+    kube.set({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "breast-cancer", namespace: "ml" },
+      spec: {
+        selector: { matchLabels: { app: "x" } },
+        template: {
+          metadata: { labels: { app: "x" } },
+          spec: { containers: [{ name: "x", image: "nginx" }] },
+        },
+      },
+    });
+    const target = makeTarget();
+    expect((await rejection(target.deploy(spec()))).code).toBe("E_ALREADY_EXISTS");
+    expect((await rejection(target.delete("breast-cancer"))).code).toBe("E_ALREADY_EXISTS");
+    expect(kube.get(T.deployment, "ml", "breast-cancer")?.metadata.labels).toBeUndefined();
+  });
+
+  it("validates names and inputs before touching the cluster", async () => {
+    const target = makeTarget();
+    expect((await rejection(target.deploy(spec("Breast_Cancer")))).code).toBe("E_INVALID_INPUT");
+    expect(
+      (
+        await rejection(
+          target.deploy({
+            name: "m",
+            model: { modelData: "/local/model.tar.gz", sourceDir: SOURCE, entryPoint: "i.py" },
+          }),
+        )
+      ).code,
+    ).toBe("E_INVALID_INPUT");
+    expect((await rejection(target.deploy({ name: "m", model: { modelData: MODEL } }))).code).toBe(
+      "E_INVALID_INPUT",
+    );
+    expect((await rejection(target.deploy({ ...spec("m"), framework: "node" }))).code).toBe(
+      "E_INVALID_INPUT",
+    );
+  });
+});
+
+describe("failures name their cause", () => {
+  it("ImagePullBackOff points at the pull secret", async () => {
+    scenario = "imagePull";
+    const err = await rejection(makeTarget().deploy(spec()));
+    expect(err.code).toBe("E_DEPLOY_FAILED");
+    expect(err.message).toContain("cannot pull its image (ImagePullBackOff");
+    expect(err.hint).toContain("ECR pull secret breast-cancer-ecr-pull");
+    expect(err.details).toMatchObject({ reason: "ImagePullBackOff" });
+  });
+
+  it("CrashLoopBackOff carries the container's last log lines", async () => {
+    scenario = "crash";
+    const err = await rejection(makeTarget().deploy(spec()));
+    expect(err.code).toBe("E_DEPLOY_FAILED");
+    expect(err.message).toContain("keeps crashing (exit code 1)");
+    expect(err.message).toContain("ValueError: model.joblib is corrupt");
+    expect(err.details?.logTail).toEqual([
+      "Traceback (most recent call last):",
+      "ValueError: model.joblib is corrupt",
+    ]);
+  });
+
+  it("an init container download failure says so", async () => {
+    scenario = "fetchFail";
+    const err = await rejection(makeTarget().deploy(spec()));
+    expect(err.code).toBe("E_DEPLOY_FAILED");
+    expect(err.message).toContain(
+      "could not download the model: mlship-fetch: downloading model.tar.gz failed: HTTP 403",
+    );
+    expect(err.hint).toContain("deploy again");
+  });
+
+  it("an APIRule in Error reports its description", async () => {
+    scenario = "apiRuleError";
+    const err = await rejection(makeTarget().deploy(spec()));
+    expect(err.code).toBe("E_DEPLOY_FAILED");
+    expect(err.message).toContain(
+      "APIRule breast-cancer is in Error: Validation error: host breast-cancer is occupied",
+    );
+    const d = await makeTarget().get("breast-cancer");
+    expect(d.status).toBe("Failed");
+    expect(d.failureReason).toContain("occupied");
+  });
+
+  it("times out with what it saw last", async () => {
+    scenario = "stuck";
+    const err = await rejection(makeTarget({ waitTimeoutMs: 200 }).deploy(spec()));
+    expect(err.code).toBe("E_TIMEOUT");
+    expect(err.message).toContain("0/1 replicas available");
+  });
+
+  it("an abort stops the wait", async () => {
+    scenario = "stuck";
+    const controller = new AbortController();
+    const p = makeTarget({ waitTimeoutMs: 60_000 }).deploy(spec(), { signal: controller.signal });
+    setTimeout(() => controller.abort(new Error("user cancelled")), 100);
+    expect((await rejection(p)).code).toBe("E_ABORTED");
+  });
+});
+
+describe("get, list, delete, pull secrets", () => {
+  it("get and list show mlship's deployments only; delete removes everything, idempotently", async () => {
+    const target = makeTarget();
+    await target.deploy(spec("m1"));
+    await target.deploy(spec("m2", { auth: "noAuth" }));
+    kube.set({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "other", namespace: "ml" },
+      spec: {
+        selector: { matchLabels: { app: "o" } },
+        template: {
+          metadata: { labels: { app: "o" } },
+          spec: { containers: [{ name: "o", image: "nginx" }] },
+        },
+      },
+    });
+    const list = await target.list();
+    expect(list.map((d) => [d.name, d.status, d.url])).toEqual([
+      ["m1", "InService", "https://m1.c-1a2b.kyma.ondemand.com"],
+      ["m2", "InService", "https://m2.c-1a2b.kyma.ondemand.com"],
+    ]);
+    expect((await target.list({ nameContains: "2" })).map((d) => d.name)).toEqual(["m2"]);
+    expect((await rejection(target.get("other"))).message).toContain("not deployed by mlship");
+    expect((await rejection(target.get("ghost"))).code).toBe("E_NOT_FOUND");
+
+    const events = collectingSink();
+    await target.delete("m1", { events });
+    for (const [type, name] of [
+      [T.deployment, "m1"],
+      [T.service, "m1"],
+      [T.apiRule, "m1"],
+      [T.secret, "m1-ecr-pull"],
+      [T.secret, "m1-model-urls"],
+    ] as const) {
+      expect(kube.get(type, "ml", name)).toBeUndefined();
+    }
+    expect(events.of("deploy.status").at(-1)?.status).toBe("NotFound");
+    await target.delete("m1");
+    // m2 and someone else's Deployment are still there, so the namespace stays.
+    expect(kube.get(T.namespace, undefined, "ml")).toBeDefined();
+    kube.remove(T.deployment, "ml", "other");
+    await target.delete("m2");
+    // The namespace mlship created is removed once it is empty.
+    expect(kube.get(T.namespace, undefined, "ml")).toBeUndefined();
+    await target.delete("m2");
+  });
+
+  it("shows an expired pull secret and refreshes it", async () => {
+    const target = makeTarget();
+    await target.deploy(spec());
+    const secret = kube.get(T.secret, "ml", "breast-cancer-ecr-pull") as KubeObject;
+    const oldData = (secret.data as Record<string, string>)[".dockerconfigjson"];
+    // Twelve hours later: the token in the secret no longer works.
+    kube.set({
+      ...secret,
+      metadata: {
+        ...secret.metadata,
+        managedFields: undefined,
+        annotations: {
+          ...secret.metadata.annotations,
+          "mlship.io/pull-secret-expires-at": "2026-01-01T00:00:00.000Z",
+        },
+      },
+    });
+    const before = await target.get("breast-cancer");
+    expect(before.details).toMatchObject({
+      pullSecretExpired: true,
+      pullSecretExpiresAt: "2026-01-01T00:00:00.000Z",
+    });
+    const info = await target.refreshPullSecret("breast-cancer");
+    expect(Date.parse(info.expiresAt)).toBeGreaterThan(Date.now());
+    const after = await target.get("breast-cancer");
+    expect(after.details).toMatchObject({ pullSecretExpired: false, pullSecretExpiresAt: info.expiresAt });
+    const refreshed = kube.get(T.secret, "ml", "breast-cancer-ecr-pull") as KubeObject;
+    expect((refreshed.data as Record<string, string>)[".dockerconfigjson"]).not.toBe(oldData);
+    expect((await rejection(target.refreshPullSecret("ghost"))).code).toBe("E_NOT_FOUND");
+  });
+
+  it("an image outside ECR needs no pull secret", async () => {
+    const target = makeTarget();
+    const d = await target.deploy(spec("custom", { image: "ghcr.io/acme/sklearn-serving:1" }));
+    expect(d.details?.pullSecret).toBeUndefined();
+    expect(kube.get(T.secret, "ml", "custom-ecr-pull")).toBeUndefined();
+    expect((await rejection(target.refreshPullSecret("custom"))).code).toBe("E_INVALID_INPUT");
+  });
+});
+
+describe("kubeconfig and plugin", () => {
+  it("loads a kubeconfig path with a chosen context, and reports a missing context", async () => {
+    const dir = tempDir("kyma-kc-");
+    const file = join(dir, "kubeconfig.yml");
+    const config = kube.kubeconfigObject;
+    writeFileSync(
+      file,
+      JSON.stringify({
+        ...config,
+        "current-context": "elsewhere",
+        contexts: [
+          ...config.contexts,
+          { name: "elsewhere", context: { cluster: "test", user: "test", namespace: "nowhere" } },
+        ],
+      }),
+    );
+    const err = await rejection(
+      createKymaTarget({
+        kubeconfig: file,
+        context: "nope",
+        s3,
+        ecr: ecrApi(ecr),
+        region: "us-east-1",
+        ...JWT,
+      }).list(),
+    );
+    expect(err.code).toBe("E_CONFIG");
+    expect(err.hint).toContain("test, elsewhere");
+    const target = createKymaTarget({
+      kubeconfig: file,
+      context: "test",
+      s3,
+      ecr: ecrApi(ecr),
+      region: "us-east-1",
+      pollIntervalMs: 10,
+      ...JWT,
+    });
+    const d = await target.deploy(spec());
+    expect(d.details?.namespace).toBe("ml");
+    const missing = await rejection(createKymaTarget({ kubeconfig: join(dir, "absent.yml") }).list());
+    expect(missing.code).toBe("E_CONFIG");
+  });
+
+  it("registers as the kyma deploy target", async () => {
+    expect(plugin.name).toBe("kyma");
+    expect(plugin.describeOptions?.().map((o) => o.name)).toEqual(
+      expect.arrayContaining([
+        "kubeconfig",
+        "context",
+        "namespace",
+        "auth",
+        "jwtIssuer",
+        "jwksUri",
+        "domain",
+        "token",
+        "profileName",
+      ]),
+    );
+    const container = createContainer().createChildContainer();
+    await plugin.register(container, { kubeconfig: "/nonexistent", region: "us-east-1" });
+    expect(resolveDeployTarget(container, "kyma").name).toBe("kyma");
+  });
+});
+
+describe("from a SageMaker training job", () => {
+  it("deploys the model of a job trained on the emulator", async () => {
+    const config = emulatorClientConfig(emulator);
+    const sagemaker = createSageMakerTarget({
+      endpoint: config.endpoint,
+      region: config.region,
+      credentials: config.credentials,
+      role: "arn:aws:iam::000000000000:role/SageMakerRole",
+      poll: { intervalMs: 100, maxIntervalMs: 500 },
+    });
+    const sm = new SageMakerClient(config);
+    try {
+      const data = join(EXAMPLES, "sklearn-breast-cancer", "data");
+      const run = await sagemaker.train({
+        entryPoint: "train.py",
+        sourceDir: join(EXAMPLES, "sklearn-breast-cancer"),
+        framework: "sklearn",
+        frameworkVersion: "1.2-1",
+        channels: { train: join(data, "train.csv") },
+        baseJobName: "kyma-bc",
+      });
+      expect(run.status).toBe("Completed");
+      const target = makeTarget({ sagemaker: sageMakerApi(sm) });
+      const d = await target.deploy({ name: "from-job", model: { trainingJob: run.jobName } });
+      expect(d.model).toBe(`training-job/${run.jobName}`);
+      expect(d.details).toMatchObject({
+        modelData: run.modelArtifact,
+        sourceBundle: run.sourceBundle,
+        entryPoint: "train.py",
+        image: "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3",
+      });
+      const stored = kube.get(T.deployment, "ml", "from-job") as KubeObject;
+      expect(stored.metadata.annotations?.["mlship.io/model-source"]).toBe(`training-job/${run.jobName}`);
+      const missing = await rejection(
+        target.deploy({ name: "nojob", model: { trainingJob: "no-such-job" } }),
+      );
+      expect(missing.code).toBe("E_NOT_FOUND");
+    } finally {
+      sm.destroy();
+      await sagemaker.close();
+    }
+  }, 120_000);
+});
