@@ -93,8 +93,14 @@ export interface LogsApi {
   getLogEvents(i: GetLogEventsCommandInput, o?: Opts): Promise<GetLogEventsCommandOutput>;
 }
 
+/** Called before each SDK retry of a call: which attempt, how long since the failure, and why. */
+export type RetryListener = (retry: { attempt: number; delayMs: number; reason: string }) => void;
+
 export interface RuntimeApi {
-  invokeEndpoint(i: InvokeEndpointCommandInput, o?: Opts): Promise<InvokeEndpointCommandOutput>;
+  invokeEndpoint(
+    i: InvokeEndpointCommandInput,
+    o?: Opts & { onRetry?: RetryListener },
+  ): Promise<InvokeEndpointCommandOutput>;
 }
 
 export interface StsApi {
@@ -130,7 +136,34 @@ export function logsApi(client: CloudWatchLogsClient): LogsApi {
 }
 
 export function runtimeApi(client: SageMakerRuntimeClient): RuntimeApi {
-  return { invokeEndpoint: (i, o) => client.send(new InvokeEndpointCommand(i), o) };
+  return {
+    invokeEndpoint(i, o) {
+      const command = new InvokeEndpointCommand(i);
+      const onRetry = o?.onRetry;
+      if (onRetry) {
+        // Runs inside the SDK's retry middleware, so it sees every attempt of this one call.
+        let failedAt = 0;
+        let reason = "";
+        command.middlewareStack.add(
+          (next) => async (args) => {
+            const header =
+              (args.request as { headers?: Record<string, string> }).headers?.["amz-sdk-request"] ?? "";
+            const attempt = Number(/attempt=(\d+)/.exec(header)?.[1] ?? "1");
+            if (attempt > 1) onRetry({ attempt, delayMs: failedAt ? Date.now() - failedAt : 0, reason });
+            try {
+              return await next(args);
+            } catch (e) {
+              failedAt = Date.now();
+              reason = (e as { name?: string }).name ?? "error";
+              throw e;
+            }
+          },
+          { step: "finalizeRequest", priority: "low", name: "mlshipRetryObserver" },
+        );
+      }
+      return client.send(command, o?.abortSignal ? { abortSignal: o.abortSignal } : undefined);
+    },
+  };
 }
 
 export function stsApi(client: STSClient): StsApi {

@@ -2,7 +2,7 @@ import { defineTargetPlugin } from "@mlship/core";
 import { describeSageMakerOptions, registerSageMakerTarget } from "./register.js";
 import type { SageMakerTargetOptions } from "./target.js";
 
-export type { LogsApi, RuntimeApi, SageMakerApi, StsApi } from "./api.js";
+export type { LogsApi, RetryListener, RuntimeApi, SageMakerApi, StsApi } from "./api.js";
 export { logsApi, runtimeApi, sageMakerApi, stsApi } from "./api.js";
 export type { AwsClients, AwsConnectionOptions } from "./clients.js";
 export { createAwsClients } from "./clients.js";

@@ -1,6 +1,8 @@
 import {
   CONTENT_TYPES,
   deserialize,
+  type EventSink,
+  emit,
   type InvokeRequest,
   type InvokeResponse,
   type Invoker,
@@ -43,7 +45,15 @@ interface ModelErrorShape {
  * strategy (configured on the client: standard/adaptive, maxAttempts); a model's own non-2xx comes back as
  * ModelError and becomes E_MODEL_ERROR with the model's status and message.
  */
-export function createSageMakerInvoker(runtime: RuntimeApi, endpointName: string): SageMakerInvoker {
+export function createSageMakerInvoker(
+  runtime: RuntimeApi,
+  endpointName: string,
+  options: { events?: EventSink } = {},
+): SageMakerInvoker {
+  const onRetry = options.events
+    ? (retry: { attempt: number; delayMs: number; reason: string }) =>
+        emit(options, { type: "invoke.retry", ...retry })
+    : undefined;
   async function invoke(request: InvokeRequest): Promise<InvokeResponse> {
     const body = typeof request.body === "string" ? encoder.encode(request.body) : request.body;
     if (body.byteLength > MAX_INVOKE_BYTES) {
@@ -67,7 +77,7 @@ export function createSageMakerInvoker(runtime: RuntimeApi, endpointName: string
           ...(request.customAttributes ? { CustomAttributes: request.customAttributes } : {}),
           ...(request.targetVariant ? { TargetVariant: request.targetVariant } : {}),
         },
-        { abortSignal: request.signal },
+        { abortSignal: request.signal, onRetry },
       );
       return {
         body: res.Body ?? new Uint8Array(),

@@ -359,10 +359,15 @@ describe("hosting", () => {
   }, 30_000);
 
   it("retries throttled invocations through the SDK's retry strategy", async () => {
-    const invoker = await target.invoker(name);
+    const events = collectingSink();
+    const invoker = await target.invoker(name, { events });
     await addFault({ service: "runtime.sagemaker", operation: "InvokeEndpoint", kind: "throttle", count: 2 });
     const ok = (await invoker.predict(FEATURES.slice(0, 2))) as number[];
     expect(ok).toHaveLength(2);
+    expect(events.of("invoke.retry").map((r) => [r.attempt, r.reason])).toEqual([
+      [2, "ThrottlingException"],
+      [3, "ThrottlingException"],
+    ]);
     await addFault({ service: "runtime.sagemaker", operation: "InvokeEndpoint", kind: "throttle", count: 3 });
     const err = await rejection(invoker.predict(FEATURES.slice(0, 2)));
     expect(err.code).toBe("E_THROTTLED");

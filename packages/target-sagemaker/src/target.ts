@@ -141,7 +141,7 @@ export function createSageMakerTarget(options: SageMakerTargetOptions = {}): Sag
     delete: (name, ctx) => deleteDeployment(session, name, ctx),
     async invoker(name, ctx) {
       await getDeployment(session, name, ctx);
-      return createSageMakerInvoker(session.deps.runtime, name);
+      return createSageMakerInvoker(session.deps.runtime, name, { events: ctx?.events });
     },
     async cleanupStagedData(refs, ctx) {
       const stager = await session.stager();
