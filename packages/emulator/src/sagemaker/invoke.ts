@@ -2,7 +2,7 @@ import { request } from "node:http";
 import { AwsApiError } from "../aws-error.js";
 import { type AccountScope, endpointLogGroup, logGroupArn } from "./arn.js";
 import { type Endpoints, SERVING_STATUSES } from "./endpoints.js";
-import { INVOKE_TIMEOUT_MS, type LiveVariant } from "./serving.js";
+import { INVOKE_TIMEOUT_MS, type LiveVariant, unavailable } from "./serving.js";
 
 export interface InvokeRequest {
   endpointName: string;
@@ -68,7 +68,8 @@ export async function invokeEndpoint(
       { OriginalStatusCode: status, OriginalMessage: message, LogStreamArn: logGroupArn(scope, logGroup) },
     );
   };
-  if (variant.crashed) throw modelError(0, variant.crashed);
+  const down = unavailable(variant);
+  if (down) throw modelError(0, down);
 
   let answer: { status: number; body: Buffer; headers: Record<string, string | string[] | undefined> };
   try {
@@ -82,7 +83,7 @@ export async function invokeEndpoint(
     }
     throw modelError(
       0,
-      variant.crashed ??
+      unavailable(variant) ??
         `Could not reach the model server: ${error instanceof Error ? error.message : String(error)}`,
     );
   }

@@ -1,6 +1,6 @@
 // End to end through the real AWS SDK v3 clients and waiters against startEmulator(): S3 for code and
 // data, SageMaker for training and hosting, SageMaker Runtime for invocations, CloudWatch Logs for output.
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -19,6 +19,7 @@ import {
   DescribeEndpointCommand,
   DescribeTrainingJobCommand,
   ListTrainingJobsCommand,
+  paginateListModels,
   SageMakerClient,
   type SageMakerServiceException,
   StopTrainingJobCommand,
@@ -325,6 +326,48 @@ describe("SageMaker through the AWS SDK", () => {
     expect((stop as Error).message).toBe(
       "The request was rejected because the training job is in status Failed.",
     );
+  });
+
+  it("stops a running job (the waiter succeeds on Stopped) and pages lists with the SDK paginators", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "train.mjs"), 'console.log("waiting for a stop"); setInterval(() => {}, 1000);');
+    const source = await uploadBundle("sleeper/source/sourcedir.tar.gz", dir, ["train.mjs"]);
+    await sm.send(
+      new CreateTrainingJobCommand(trainingJob("sleeper", NODE_RUNTIME_IMAGE, "train.mjs", source)),
+    );
+    for (let i = 0; i < 200; i++) {
+      const d = await sm.send(new DescribeTrainingJobCommand({ TrainingJobName: "sleeper" }));
+      if (d.SecondaryStatus === "Training") break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await sm.send(new StopTrainingJobCommand({ TrainingJobName: "sleeper" }));
+    const result = await waitUntilTrainingJobCompletedOrStopped(
+      { client: sm, maxWaitTime: 60, ...WAIT },
+      { TrainingJobName: "sleeper" },
+    );
+    expect(result.state).toBe("SUCCESS");
+    const stopped = await sm.send(new DescribeTrainingJobCommand({ TrainingJobName: "sleeper" }));
+    expect([stopped.TrainingJobStatus, stopped.SecondaryStatus]).toEqual(["Stopped", "Stopped"]);
+
+    for (let i = 0; i < 5; i++) {
+      await sm.send(
+        new CreateModelCommand({
+          ModelName: `paged-${i}`,
+          PrimaryContainer: { Image: NODE_RUNTIME_IMAGE, ModelDataUrl: "s3://mlship-e2e/x.tar.gz" },
+        }),
+      );
+    }
+    const names: string[] = [];
+    let pages = 0;
+    for await (const page of paginateListModels(
+      { client: sm, pageSize: 2 },
+      { NameContains: "paged", SortBy: "Name", SortOrder: "Ascending" },
+    )) {
+      pages++;
+      names.push(...(page.Models ?? []).map((m) => m.ModelName as string));
+    }
+    expect(pages).toBe(3);
+    expect(names).toEqual(["paged-0", "paged-1", "paged-2", "paged-3", "paged-4"]);
   });
 
   it("trains and serves the scikit-learn example with real scikit-learn", async () => {

@@ -259,6 +259,20 @@ describe("training jobs", () => {
     await until(() => (isAlive(pid) ? undefined : true), "the script to exit");
   });
 
+  it("stops a job that outlives MaxRuntimeInSeconds: Stopped with MaxRuntimeExceeded", async () => {
+    const source = await bundle("slow", { "train.mjs": 'console.log("slow"); setInterval(() => {}, 1000);' });
+    await sm.handle(
+      "CreateTrainingJob",
+      trainingJob("slow-job", source, { StoppingCondition: { MaxRuntimeInSeconds: 1 } }),
+    );
+    await sm.settled("training-job", "slow-job");
+    const job = await describeJob("slow-job");
+    expect(job).toMatchObject({ TrainingJobStatus: "Stopped", SecondaryStatus: "MaxRuntimeExceeded" });
+    expect((job.SecondaryStatusTransitions as Array<{ Status: string }>).at(-1)?.Status).toBe(
+      "MaxRuntimeExceeded",
+    );
+  });
+
   it("fails a running job on the fail-training-job fault", async () => {
     const source = await bundle("doomed", {
       "train.mjs": 'console.log("working"); setInterval(() => {}, 1000);',
@@ -394,6 +408,45 @@ describe("endpoints", () => {
       contentType: "text/csv",
     });
     expect(after.invokedVariant).toBe("Blue");
+  });
+
+  it("rolls back a failed update: back InService on the running config, with the reason", async () => {
+    const broken = await bundle("broken-update", {
+      "inference.mjs": 'export async function modelFn() { throw new Error("cannot read weights"); }\n',
+    });
+    await sm.handle("CreateModel", {
+      ModelName: "unloadable",
+      PrimaryContainer: {
+        Image: NODE_RUNTIME_IMAGE,
+        ModelDataUrl: modelData,
+        Environment: { ...inference, SAGEMAKER_SUBMIT_DIRECTORY: broken },
+      },
+    });
+    await sm.handle("CreateEndpointConfig", {
+      EndpointConfigName: "unloadable-config",
+      ProductionVariants: [
+        {
+          VariantName: "Green",
+          ModelName: "unloadable",
+          InstanceType: "ml.m5.large",
+          InitialInstanceCount: 1,
+        },
+      ],
+    });
+    await sm.handle("UpdateEndpoint", {
+      EndpointName: "node-endpoint",
+      EndpointConfigName: "unloadable-config",
+    });
+    await sm.settled("endpoint", "node-endpoint");
+    const described = await describeEndpoint("node-endpoint");
+    expect(described).toMatchObject({ EndpointStatus: "InService", EndpointConfigName: "node-config-v2" });
+    expect(described.FailureReason).toMatch(/production variant Green .*cannot read weights/s);
+    const ok = await sm.invokeEndpoint({
+      endpointName: "node-endpoint",
+      body: Buffer.from(FEATURE_ROW),
+      contentType: "text/csv",
+    });
+    expect(ok.invokedVariant).toBe("Blue");
   });
 
   it("crash-endpoint makes invocations fail until an update replaces the process", async () => {

@@ -24,7 +24,7 @@ export interface LiveVariant {
   server: RunningModelServer;
   /** Keep-alive connections to the serving process. */
   agent: Agent;
-  /** Set when the process died; invocations fail until the variant is replaced. */
+  /** Set by the crash fault; invocations fail until the variant is replaced. */
   crashed?: string;
   /** Counts an invocation in flight until `work` settles. */
   track<T>(work: Promise<T>): Promise<T>;
@@ -178,9 +178,19 @@ async function startVariant(
       await server.close();
     },
   };
+  // A worker that dies is replaced by the server itself (as gunicorn does in the container): log it only.
+  // A dead server (no pids left) is what makes invocations fail; see `unavailable`.
   server.onCrash(({ pid, code, signal: sig }) => {
-    live.crashed = `The model server process (pid ${pid}) exited${sig ? ` on signal ${sig}` : ` with code ${code}`}.`;
-    log(live.crashed);
+    log(
+      `Worker process ${pid} exited${sig ? ` on signal ${sig}` : ` with code ${code}`}; starting a new one.`,
+    );
   });
   return live;
+}
+
+/** Why a variant cannot take requests (crashed, or its server process is gone), or undefined. */
+export function unavailable(variant: LiveVariant): string | undefined {
+  if (variant.crashed) return variant.crashed;
+  if (variant.server.pids().length === 0) return "The model server process exited.";
+  return undefined;
 }
