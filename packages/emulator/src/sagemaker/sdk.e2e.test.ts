@@ -395,3 +395,111 @@ describe("SageMaker through the AWS SDK", () => {
     expect(endpoint.ProductionVariants?.[0]?.DeployedImages?.[0]?.SpecifiedImage).toBe(SKLEARN_IMAGE);
   });
 });
+
+describe("SageMaker state across an emulator restart", () => {
+  it("brings an InService endpoint back up on the same dataDir", async () => {
+    const dataDir = tempDir("mlship-emulator-restart-");
+    const work = tempDir();
+    // A hand-made model for the Node example's inference code: all weights 0, so every answer is 0.5.
+    const features = 30;
+    writeFileSync(
+      join(work, "model.json"),
+      JSON.stringify({
+        featureNames: Array.from({ length: features }, (_, i) => `f${i}`),
+        weights: new Array(features).fill(0),
+        bias: 0,
+        mean: new Array(features).fill(0),
+        std: new Array(features).fill(1),
+      }),
+    );
+    await createTar({ gzip: true, file: join(work, "model.tar.gz"), cwd: work }, ["model.json"]);
+
+    let first: Emulator | undefined = await startEmulator({ dataDir });
+    try {
+      const config = emulatorClientConfig(first);
+      const s3a = new S3Client(config);
+      const sma = new SageMakerClient(config);
+      await s3a.send(new CreateBucketCommand({ Bucket: "restart" }));
+      await s3a.send(
+        new PutObjectCommand({
+          Bucket: "restart",
+          Key: "model/model.tar.gz",
+          Body: readFileSync(join(work, "model.tar.gz")),
+        }),
+      );
+      await createTar(
+        { gzip: true, file: join(work, "code.tar.gz"), cwd: join(EXAMPLES, "node-breast-cancer") },
+        ["inference.mjs"],
+      );
+      await s3a.send(
+        new PutObjectCommand({
+          Bucket: "restart",
+          Key: "code/sourcedir.tar.gz",
+          Body: readFileSync(join(work, "code.tar.gz")),
+        }),
+      );
+      await sma.send(
+        new CreateModelCommand({
+          ModelName: "kept",
+          PrimaryContainer: {
+            Image: NODE_RUNTIME_IMAGE,
+            ModelDataUrl: "s3://restart/model/model.tar.gz",
+            Environment: {
+              SAGEMAKER_PROGRAM: "inference.mjs",
+              SAGEMAKER_SUBMIT_DIRECTORY: "s3://restart/code/sourcedir.tar.gz",
+            },
+          },
+        }),
+      );
+      await sma.send(
+        new CreateEndpointConfigCommand({
+          EndpointConfigName: "kept",
+          ProductionVariants: [
+            {
+              VariantName: "AllTraffic",
+              ModelName: "kept",
+              ServerlessConfig: { MemorySizeInMB: 1024, MaxConcurrency: 1 },
+            },
+          ],
+        }),
+      );
+      await sma.send(new CreateEndpointCommand({ EndpointName: "kept", EndpointConfigName: "kept" }));
+      await waitUntilEndpointInService({ client: sma, maxWaitTime: 120, ...WAIT }, { EndpointName: "kept" });
+      s3a.destroy();
+      sma.destroy();
+      await first.stop();
+      first = undefined;
+
+      const second = await startEmulator({ dataDir });
+      try {
+        const config2 = emulatorClientConfig(second);
+        const smb = new SageMakerClient(config2);
+        const rtb = new SageMakerRuntimeClient(config2);
+        const logsb = new CloudWatchLogsClient(config2);
+        const endpoint = await smb.send(new DescribeEndpointCommand({ EndpointName: "kept" }));
+        expect(endpoint.EndpointStatus).toBe("InService");
+        const answer = await rtb.send(
+          new InvokeEndpointCommand({
+            EndpointName: "kept",
+            ContentType: "text/csv",
+            Body: rowFeatures(TEST_ROWS[0] as string),
+          }),
+        );
+        expect(JSON.parse(new TextDecoder().decode(answer.Body))).toEqual([0.5]);
+        const streams = await logsb.send(
+          new DescribeLogStreamsCommand({ logGroupName: "/aws/sagemaker/Endpoints/kept" }),
+        );
+        // One instance before the restart, a new one after it.
+        expect(streams.logStreams?.map((s) => s.logStreamName)).toEqual([
+          expect.stringMatching(/^AllTraffic\/i-[0-9a-f]{17}$/),
+          expect.stringMatching(/^AllTraffic\/i-[0-9a-f]{17}$/),
+        ]);
+        for (const client of [smb, rtb, logsb]) client.destroy();
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await first?.stop();
+    }
+  });
+});
