@@ -442,8 +442,10 @@ describe("scikit-learn", () => {
     const dep = await target.deploy({
       name: "e2e-sklearn",
       model: { trainingJob: run.jobName, sourceDir: SKLEARN_EXAMPLE, entryPoint: "inference.py" },
+      serverless: { memorySizeMb: 2048, maxConcurrency: 2 },
     });
     expect(dep.status).toBe("InService");
+    expect(dep.details?.serverless).toEqual({ memorySizeMb: 2048, maxConcurrency: 2 });
     const invoker = await target.invoker("e2e-sklearn");
     const probabilities = (await invoker.predict(FEATURES, { contentType: "text/csv" })) as number[];
     expect(probabilities.flat()).toHaveLength(FEATURES.length);
