@@ -5,6 +5,7 @@ import {
   type Deployment,
   type DeployTarget,
   emit,
+  isMlshipError,
   type ListOptions,
   MlshipError,
   type OperationContext,
@@ -174,7 +175,19 @@ export function createKymaTarget(options: KymaTargetOptions = {}): KymaTarget {
   const gatewayOf = (spec?: KymaExposureOptions) => spec?.gateway ?? options.gateway ?? DEFAULT_GATEWAY;
 
   async function ensureNamespace(name: string, label: boolean, ctx?: OperationContext): Promise<void> {
-    const existing = await kube().read(TYPES.namespace, undefined, name);
+    let existing: KubeObject | undefined;
+    try {
+      existing = await kube().read(TYPES.namespace, undefined, name);
+    } catch (error) {
+      // Namespace-scoped credentials (a Kyma service account) may not read Namespace objects at all.
+      if (!isMlshipError(error) || error.code !== "E_PERMISSION") throw error;
+      emit(ctx, {
+        type: "log",
+        level: "warn",
+        message: `Cannot read namespace ${name} with these credentials; assuming it exists with istio-injection=enabled`,
+      });
+      return;
+    }
     if (!existing) {
       emit(ctx, {
         type: "deploy.status",
@@ -495,7 +508,12 @@ export function createKymaTarget(options: KymaTargetOptions = {}): KymaTarget {
         const object = await kube().read(type, namespace, objectName);
         if (object && isManaged(object)) await kube().remove(type, namespace, objectName);
       }
-      const ns = await kube().read(TYPES.namespace, undefined, namespace);
+      const ns = await kube()
+        .read(TYPES.namespace, undefined, namespace)
+        .catch((error: unknown) => {
+          if (isMlshipError(error) && error.code === "E_PERMISSION") return undefined;
+          throw error;
+        });
       if (isManaged(ns) && (await namespaceIsEmpty(kube(), namespace))) {
         emit(ctx, {
           type: "deploy.status",
