@@ -1,0 +1,68 @@
+import type { DeploySpec, ModelSource } from "@mlship/core";
+import { existingPath } from "../files.js";
+import { parsePairs } from "../parse.js";
+import type { CommandRun } from "../program.js";
+import { loadTargets, targetName } from "../targets.js";
+import { renderDeployment } from "./deployments.js";
+
+interface DeployFlags {
+  target?: string;
+  model: string;
+  name: string;
+  entryPoint?: string;
+  sourceDir?: string;
+  frameworkVersion?: string;
+  image?: string;
+  instanceType?: string;
+  instanceCount?: number;
+  serverlessMemory?: number;
+  env?: string[];
+  namespace?: string;
+  kubeconfig?: string;
+  context?: string;
+  profileName?: string;
+  auth?: "jwt" | "none";
+  jwtIssuer?: string;
+  jwksUri?: string;
+  domain?: string;
+  wait: boolean;
+}
+
+/** A URI or a `.tar.gz` path is an artifact; anything else names a training job. */
+function modelSource(o: DeployFlags, cwd: string): ModelSource {
+  const isArtifact = /^[a-z0-9]+:\/\//i.test(o.model) || o.model.endsWith(".tar.gz");
+  return {
+    ...(isArtifact ? { modelData: o.model.includes("://") ? o.model : existingPath(cwd, o.model, "--model") } : { trainingJob: o.model }),
+    sourceDir: o.sourceDir && !o.sourceDir.startsWith("s3://") ? existingPath(cwd, o.sourceDir, "--source-dir") : o.sourceDir,
+    entryPoint: o.entryPoint,
+  };
+}
+
+export const run: CommandRun = async (ctx, _args, options) => {
+  const o = options as unknown as DeployFlags;
+  const spec: DeploySpec = {
+    name: o.name,
+    model: modelSource(o, ctx.io.cwd),
+    frameworkVersion: o.frameworkVersion,
+    image: o.image,
+    instanceType: o.instanceType,
+    instanceCount: o.instanceCount,
+    serverless: o.serverlessMemory ? { memorySizeMb: o.serverlessMemory } : undefined,
+    environment: parsePairs("--env", o.env),
+    wait: o.wait,
+  };
+  const name = targetName(ctx, o.target);
+  const kubeconfig = o.kubeconfig ? existingPath(ctx.io.cwd, o.kubeconfig, "--kubeconfig") : undefined;
+  const targets = await loadTargets(ctx, [name], {
+    kubeconfig,
+    context: o.context,
+    namespace: o.namespace,
+    profileName: o.profileName,
+    auth: o.auth,
+    jwtIssuer: o.jwtIssuer,
+    jwksUri: o.jwksUri,
+    domain: o.domain,
+  });
+  const deployment = await targets.deploy(name).deploy(spec, { signal: ctx.signal, events: ctx.events });
+  ctx.print(deployment, () => renderDeployment(deployment));
+};

@@ -1,0 +1,41 @@
+import type { Deployment } from "@mlship/core";
+import type { CliContext } from "../context.js";
+import type { CommandRun } from "../program.js";
+import { renderRecord, renderTable } from "../render/table.js";
+import { loadTargets, targetName } from "../targets.js";
+
+async function deployTarget(ctx: CliContext, options: Record<string, unknown>) {
+  const name = targetName(ctx, options.target as string | undefined);
+  return (await loadTargets(ctx, [name])).deploy(name);
+}
+
+export const renderDeployment = (d: Deployment) =>
+  renderRecord({
+    name: d.name,
+    target: d.target,
+    status: d.status,
+    url: d.url,
+    model: d.model,
+    failureReason: d.failureReason,
+    instanceType: d.instanceType,
+    instanceCount: d.instanceCount,
+    created: d.createdAt,
+    updated: d.updatedAt,
+    ...(d.details ?? {}),
+  });
+
+export const list: CommandRun = async (ctx, _args, options) => {
+  const all = await (await deployTarget(ctx, options)).list({}, { signal: ctx.signal, events: ctx.events });
+  ctx.print(all, () => renderTable(["NAME", "STATUS", "URL", "UPDATED"], all.map((d) => [d.name, d.status, d.url, d.updatedAt ?? d.createdAt])));
+};
+
+export const get: CommandRun = async (ctx, [name = ""], options) => {
+  const d = await (await deployTarget(ctx, options)).get(name, { signal: ctx.signal, events: ctx.events });
+  ctx.print(d, () => renderDeployment(d));
+};
+
+export const delete_: CommandRun = async (ctx, [name = ""], options) => {
+  await (await deployTarget(ctx, options)).delete(name, { signal: ctx.signal, events: ctx.events });
+  ctx.print({ name, deleted: true }, () => `Deleted ${name}.\n`);
+};
+

@@ -1,0 +1,53 @@
+import { writeFileSync } from "node:fs";
+import { basename, dirname, extname, join, resolve } from "node:path";
+import { createModelSource, renderScoreReport, score } from "@mlship/scoring";
+import { existingPath } from "../files.js";
+import { parseList } from "../parse.js";
+import type { CommandRun } from "../program.js";
+import { renderScoreSummary } from "../render/summary.js";
+import { loadTargets, targetName } from "../targets.js";
+
+interface ScoreFlags {
+  target?: string;
+  data: string;
+  features?: string;
+  label?: string;
+  out?: string;
+  batchSize?: number;
+  concurrency?: number;
+  resume?: boolean;
+  report?: string;
+  token?: string;
+}
+
+/** `data/test.csv` -> `data/test.scores.csv`. */
+const defaultOut = (data: string) => join(dirname(data), `${basename(data, extname(data))}.scores.csv`);
+
+export const run: CommandRun = async (ctx, [name = ""], options) => {
+  const o = options as unknown as ScoreFlags;
+  const data = existingPath(ctx.io.cwd, o.data, "--data");
+  const features = parseList("--features", o.features);
+  const out = o.out ? resolve(ctx.io.cwd, o.out) : defaultOut(data);
+  const target = targetName(ctx, o.target);
+  const invoker = await (await loadTargets(ctx, [target], { token: o.token })).deploy(target).invoker(name, { signal: ctx.signal, events: ctx.events });
+  try {
+    const model = createModelSource({ invoker, features, events: ctx.events });
+    const summary = await score({
+      model,
+      data,
+      features,
+      label: o.label,
+      out,
+      batchSize: o.batchSize,
+      concurrency: o.concurrency,
+      resume: o.resume,
+      signal: ctx.signal,
+      events: ctx.events,
+    });
+    const report = o.report ? resolve(ctx.io.cwd, o.report) : undefined;
+    if (report) writeFileSync(report, renderScoreReport(summary, { title: `${name} — mlship score report`, subtitle: `${data} on ${target}` }));
+    ctx.print({ ...summary, report }, () => renderScoreSummary(summary, report));
+  } finally {
+    await invoker.close?.();
+  }
+};

@@ -1,0 +1,75 @@
+import { dirname, join, relative, resolve } from "node:path";
+import { type Framework, MlshipError, type TrainSpec } from "@mlship/core";
+import { existingPath } from "../files.js";
+import { parseHyperparameters, parsePairs } from "../parse.js";
+import type { CommandRun } from "../program.js";
+import { loadTargets, targetName } from "../targets.js";
+import { renderRun } from "./jobs.js";
+
+interface TrainFlags {
+  target?: string;
+  entryPoint: string;
+  sourceDir?: string;
+  data?: string[];
+  contentType?: string;
+  hp?: string[];
+  framework?: Framework;
+  frameworkVersion?: string;
+  image?: string;
+  instanceType?: string;
+  instanceCount?: number;
+  baseJobName?: string;
+  role?: string;
+  bucket?: string;
+  prefix?: string;
+  maxRuntime?: number;
+  wait: boolean;
+  logs: "all" | "none";
+  downloadOutput?: string;
+}
+
+export const run: CommandRun = async (ctx, _args, options) => {
+  const o = options as unknown as TrainFlags;
+  const cwd = ctx.io.cwd;
+  // Everything the user named must exist before anything is uploaded or started.
+  const sourceDir = o.sourceDir ? existingPath(cwd, o.sourceDir, "--source-dir") : dirname(existingPath(cwd, o.entryPoint, "--entry-point"));
+  const entryPoint = o.sourceDir ? o.entryPoint : relative(sourceDir, join(cwd, o.entryPoint));
+  existingPath(sourceDir, entryPoint, "--entry-point");
+  const channels = Object.fromEntries(
+    Object.entries(parsePairs("--data", o.data)).map(([channel, source]) => [
+      channel,
+      source.startsWith("s3://") ? source : existingPath(cwd, source, `--data ${channel}=`),
+    ]),
+  );
+  const hyperparameters = parseHyperparameters(o.hp);
+
+  const name = targetName(ctx, o.target);
+  const targets = await loadTargets(ctx, [name], { role: o.role, bucket: o.bucket, prefix: o.prefix });
+  const target = targets.train(name);
+  if (o.downloadOutput && !target.downloadArtifacts) {
+    throw new MlshipError("E_USAGE", `The ${name} target cannot download artifacts`, { where: "--download-output", hint: "Drop --download-output for this target." });
+  }
+  const spec: TrainSpec & { contentType?: string } = {
+    entryPoint,
+    sourceDir,
+    channels,
+    hyperparameters: hyperparameters as TrainSpec["hyperparameters"],
+    framework: o.framework,
+    frameworkVersion: o.frameworkVersion,
+    image: o.image,
+    instanceType: o.instanceType,
+    instanceCount: o.instanceCount,
+    baseJobName: o.baseJobName,
+    maxRuntimeSeconds: o.maxRuntime,
+    wait: o.wait,
+    contentType: o.contentType,
+  };
+  const events = o.logs === "none" ? (e: Parameters<typeof ctx.events>[0]) => e.type !== "training.log" && ctx.events(e) : ctx.events;
+  const result = await target.train(spec, { signal: ctx.signal, events });
+  let downloaded: string[] | undefined;
+  if (o.downloadOutput && target.downloadArtifacts) {
+    downloaded = await target.downloadArtifacts(result.jobName, resolve(cwd, o.downloadOutput), { signal: ctx.signal, events: ctx.events });
+  }
+  ctx.print(downloaded ? { ...result, downloaded } : result, () => renderRun(result) + (downloaded ? `downloaded: ${downloaded.length} files to ${o.downloadOutput}\n` : ""));
+};
+

@@ -1,0 +1,46 @@
+import type { EventSink } from "@mlship/core";
+import { type LoadedConfig, loadConfig } from "./config.js";
+import { type CliIO, type Colors, colorsFor, type GlobalOptions } from "./io.js";
+import { createEventRenderer, type EventRenderer } from "./render/events.js";
+
+/** Everything a command needs from the outside world, built once per invocation. */
+export interface CliContext {
+  io: CliIO;
+  opts: GlobalOptions;
+  colors: Colors;
+  config: LoadedConfig;
+  events: EventSink;
+  signal: AbortSignal;
+  /** Prints the command's result: JSON with --json, else the human rendering. */
+  print(result: unknown, human: () => string): void;
+  /** Region/profile/endpoint from flags, then config, then the environment. */
+  aws(): { region?: string; profile?: string; endpoint?: string };
+}
+
+export function createContext(io: CliIO, opts: GlobalOptions, signal: AbortSignal): CliContext & { close(): void } {
+  const colors = colorsFor(io, opts);
+  const config = loadConfig(io.cwd, opts.config);
+  const renderer: EventRenderer = createEventRenderer(io, opts, colors);
+  return {
+    io,
+    opts,
+    colors,
+    config,
+    events: renderer.sink,
+    signal,
+    print(result, human) {
+      renderer.close();
+      if (opts.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      else if (!opts.quiet) io.stdout.write(human());
+    },
+    aws() {
+      const c = config.config;
+      return {
+        region: opts.region ?? c.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION,
+        profile: opts.profile ?? c.profile ?? io.env.AWS_PROFILE,
+        endpoint: opts.endpointUrl ?? c.endpointUrl ?? io.env.AWS_ENDPOINT_URL,
+      };
+    },
+    close: () => renderer.close(),
+  };
+}

@@ -1,0 +1,66 @@
+import { readFileSync } from "node:fs";
+import { isMlshipError } from "@mlship/core";
+import { CommanderError } from "commander";
+import { type CliContext, createContext } from "./context.js";
+import { EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exitCodeFor } from "./exit-codes.js";
+import { type CliIO, colorsFor, type GlobalOptions, processIO } from "./io.js";
+import { buildProgram } from "./program.js";
+
+const version = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+
+/** Runs `mlship <argv>` and returns the exit code: 0 ok, 1 failed, 2 usage/input, 130 interrupted. */
+export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
+  const controller = new AbortController();
+  let interrupted = false;
+  const onSigint = () => {
+    if (interrupted) process.exit(EXIT_INTERRUPTED); // second Ctrl-C: give up on cleanup
+    interrupted = true;
+    io.stderr.write("\nInterrupted: cleaning up (press Ctrl-C again to force)...\n");
+    controller.abort(new Error("interrupted by the user (SIGINT)"));
+  };
+  process.on("SIGINT", onSigint);
+
+  let ctx: (CliContext & { close(): void }) | undefined;
+  let opts: GlobalOptions = {};
+  const program = buildProgram(
+    version,
+    async (command, load, args) => {
+      opts = command.optsWithGlobals<GlobalOptions>();
+      ctx = createContext(io, opts, controller.signal);
+      const { run } = await load();
+      await run(ctx, args, command.opts());
+    },
+    io,
+  );
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return EXIT_OK;
+  } catch (error) {
+    // commander has already printed usage errors, --help and --version.
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    ctx?.close();
+    reportError(io, opts, error);
+    return interrupted ? EXIT_INTERRUPTED : exitCodeFor(error);
+  } finally {
+    process.off("SIGINT", onSigint);
+    ctx?.close();
+  }
+}
+
+function reportError(io: CliIO, opts: GlobalOptions, error: unknown): void {
+  const colors = colorsFor(io, opts);
+  const code = isMlshipError(error) ? error.code : "E_INTERNAL";
+  const message = error instanceof Error ? error.message : String(error);
+  io.stderr.write(`${colors.red(`error [${code}]`)}: ${message}\n`);
+  if (isMlshipError(error)) {
+    if (error.where) io.stderr.write(`  where: ${error.where}\n`);
+    if (error.hint) io.stderr.write(`  hint: ${error.hint}\n`);
+  } else if (!opts.verbose) {
+    io.stderr.write("  hint: this looks like a bug in mlship; rerun with --verbose and report it.\n");
+  }
+  if (opts.verbose && error instanceof Error && error.stack) io.stderr.write(`${colors.dim(error.stack)}\n`);
+  if (opts.json) {
+    const body = isMlshipError(error) ? error.toJSON() : { name: "Error", code, message };
+    io.stdout.write(`${JSON.stringify({ error: body }, null, 2)}\n`);
+  }
+}

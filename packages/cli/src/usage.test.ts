@@ -1,0 +1,75 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { runCli } from "./test/run-cli.js";
+
+const dir = mkdtempSync(join(tmpdir(), "mlship-cli-usage-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("mlship usage", () => {
+  it("prints help with an example and exits 0", async () => {
+    const r = await runCli(["--help"], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("Usage: mlship");
+    expect(r.stdout).toContain("Examples:");
+    for (const cmd of ["train", "deploy", "invoke", "score", "deployments", "jobs", "rime", "emulator", "demo", "targets"]) {
+      expect(r.stdout).toContain(cmd);
+    }
+  });
+
+  it("has --help with an example on every command", async () => {
+    for (const cmd of [["train"], ["deploy"], ["invoke"], ["score"], ["rime", "export"], ["emulator"], ["demo"]]) {
+      const r = await runCli([...cmd, "--help"], { cwd: dir });
+      expect(r.code, cmd.join(" ")).toBe(0);
+      expect(r.stdout, cmd.join(" ")).toContain("$ mlship");
+    }
+  });
+
+  it("prints its version", async () => {
+    const r = await runCli(["--version"], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it("exits 2 on an unknown command, an unknown flag and a missing required flag", async () => {
+    expect((await runCli(["fly"], { cwd: dir })).code).toBe(2);
+    const unknownFlag = await runCli(["targets", "--bogus"], { cwd: dir });
+    expect(unknownFlag.code).toBe(2);
+    expect(unknownFlag.stderr).toContain("--bogus");
+    const missing = await runCli(["deploy", "--name", "x"], { cwd: dir });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("--model");
+  });
+
+  it("exits 2 on a malformed number", async () => {
+    const r = await runCli(["score", "ep", "--data", "x.csv", "--batch-size", "ten"], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--batch-size");
+  });
+
+  it("reports a missing file as an input error before doing anything", async () => {
+    const r = await runCli(["train", "--target", "local", "--entry-point", "nope.py", "--data", "train=missing.csv"], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/error \[E_INVALID_INPUT\]: .*does not exist/);
+    expect(r.stderr).toContain("hint:");
+  });
+
+  it("reports an invalid config file with where and a hint", async () => {
+    const project = mkdtempSync(join(dir, "bad-config-"));
+    writeFileSync(join(project, "mlship.config.json"), JSON.stringify({ targets: "sagemaker" }));
+    const r = await runCli(["deployments", "list"], { cwd: project });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("error [E_CONFIG]");
+    expect(r.stderr).toContain("targets");
+  });
+
+  it("names an unknown target with an install hint, as JSON too", async () => {
+    const r = await runCli(["deployments", "list", "--target", "acme", "--json"], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("E_PLUGIN_NOT_FOUND");
+    expect(r.stderr).toMatch(/npm i/);
+    const doc = JSON.parse(r.stdout) as { error: { code: string } };
+    expect(doc.error.code).toBe("E_PLUGIN_NOT_FOUND");
+  });
+});
