@@ -24,7 +24,14 @@ import {
 } from "./data-files.js";
 import { errorNameOf, statusOf, toMlshipError } from "./s3-errors.js";
 import { assertValidBucketName, formatS3Uri, parseS3Uri } from "./s3-uri.js";
-import { encodeTable, outputOrder, type RowValues, type TableFormat, type TableStats } from "./table.js";
+import {
+  batched,
+  encodeTable,
+  outputOrder,
+  type RowValues,
+  type TableFormat,
+  type TableStats,
+} from "./table.js";
 import { classifySource, columnsTable, iterableTable, rowsTable, type TableSource } from "./table-sources.js";
 import { putStream } from "./upload.js";
 
@@ -417,7 +424,7 @@ async function* convertFile(
     const identity = map.every((j, i) => j === i);
     const rows: AsyncIterable<RowValues> = identity ? table.rows : reorder(table.rows, map);
     yield* encodeTable(
-      rows,
+      batched(rows),
       encodeOptions(columns, format, options, (i) => `${file.name} row ${i}`),
       stats,
     );

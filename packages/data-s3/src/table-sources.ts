@@ -1,7 +1,9 @@
 import { type DataSource, MlshipError, type Row } from "@mlship/core";
 import {
+  BATCH_ROWS,
   checkCells,
   checkColumns,
+  type RowBatches,
   type RowLocator,
   type RowValues,
   rowValues,
@@ -69,13 +71,27 @@ function isColumn(values: unknown): values is ArrayLike<unknown> {
 /** An in-memory or streamed table, checked as far as it can be before anything is uploaded. */
 export interface TableSource {
   columns: string[];
-  rows: Iterable<RowValues> | AsyncIterable<RowValues>;
+  rows: RowBatches;
   where: RowLocator;
   /** Releases the source if it is never consumed (a peeked iterator). */
   dispose(): Promise<void>;
 }
 
 const nothing = async () => {};
+
+/** Rows 0..length-1 made on demand, in batches. */
+function batchesOf(length: number, row: (i: number) => RowValues): Iterable<RowValues[]> {
+  return {
+    *[Symbol.iterator]() {
+      for (let start = 0; start < length; start += BATCH_ROWS) {
+        const end = Math.min(length, start + BATCH_ROWS);
+        const batch: RowValues[] = [];
+        for (let i = start; i < end; i++) batch.push(row(i));
+        yield batch;
+      }
+    },
+  };
+}
 
 /**
  * Row arrays: the first row fixes the columns, then every row and cell is checked up front (the
@@ -94,11 +110,7 @@ export function rowsTable(rows: readonly Row[], format: TableFormat): TableSourc
   }
   return {
     columns,
-    rows: {
-      *[Symbol.iterator]() {
-        for (let i = 0; i < rows.length; i++) yield rowValues(rows[i], columns, `rows[${i}]`);
-      },
-    },
+    rows: batchesOf(rows.length, (i) => rowValues(rows[i], columns, `rows[${i}]`)),
     where: (i) => `rows[${i}]`,
     dispose: nothing,
   };
@@ -127,11 +139,7 @@ export function columnsTable(data: Record<string, ArrayLike<unknown>>, format: T
   for (let i = 0; i < length; i++) checkCells(row(i), columns, format, `row ${i}`);
   return {
     columns,
-    rows: {
-      *[Symbol.iterator]() {
-        for (let i = 0; i < length; i++) yield row(i);
-      },
-    },
+    rows: batchesOf(length, row),
     where: (i) => `row ${i}`,
     dispose: nothing,
   };
@@ -171,43 +179,60 @@ export async function iterableTable(
     throw error;
   }
   let started = false;
-  const rows = isAsync
+  const rows: RowBatches = isAsync
     ? {
         async *[Symbol.asyncIterator]() {
           started = true;
-          yield firstValues;
+          const source = iterator as AsyncIterator<Row>;
+          let batch: RowValues[] = [firstValues];
           let i = 1;
           try {
             for (;;) {
-              const step = await sourceStep(() => iterator.next(), i);
-              if (step.done) return;
-              yield rowValues(step.value, columns, `row ${i}`);
+              let step: IteratorResult<Row>;
+              try {
+                step = await source.next();
+              } catch (cause) {
+                throw sourceFailed(cause, i);
+              }
+              if (step.done) break;
+              batch.push(rowValues(step.value, columns, `row ${i}`));
               i++;
+              if (batch.length >= BATCH_ROWS) {
+                yield batch;
+                batch = [];
+              }
             }
+            if (batch.length > 0) yield batch;
           } finally {
-            await closeQuietly(iterator);
+            await closeQuietly(source);
           }
         },
       }
     : {
         *[Symbol.iterator]() {
           started = true;
-          yield firstValues;
+          const source = iterator as Iterator<Row>;
+          let batch: RowValues[] = [firstValues];
           let i = 1;
           try {
             for (;;) {
               let step: IteratorResult<Row>;
               try {
-                step = (iterator as Iterator<Row>).next();
+                step = source.next();
               } catch (cause) {
                 throw sourceFailed(cause, i);
               }
-              if (step.done) return;
-              yield rowValues(step.value, columns, `row ${i}`);
+              if (step.done) break;
+              batch.push(rowValues(step.value, columns, `row ${i}`));
               i++;
+              if (batch.length >= BATCH_ROWS) {
+                yield batch;
+                batch = [];
+              }
             }
+            if (batch.length > 0) yield batch;
           } finally {
-            (iterator as Iterator<Row>).return?.();
+            source.return?.();
           }
         },
       };

@@ -2,7 +2,7 @@ import { isMlshipError } from "@mlship/core";
 import { parse as parseCsvSync } from "csv-parse/sync";
 import { describe, expect, it } from "vitest";
 import { csvCell, csvTextToValue, jsonCell } from "./cells.js";
-import { checkColumns, encodeTable, outputOrder, rowValues, type TableStats } from "./table.js";
+import { batched, checkColumns, encodeTable, outputOrder, rowValues, type TableStats } from "./table.js";
 
 async function text(chunks: AsyncIterable<Buffer>): Promise<string> {
   let out = "";
@@ -109,7 +109,7 @@ describe("encodeTable", () => {
   it("writes CSV with a header that csv-parse reads back to the same cells", async () => {
     const stats: TableStats = { rows: 0 };
     const csv = await text(
-      encodeTable(rows, { format: "csv", header: true, columns: ["n", "s", "flag"], where }, stats),
+      encodeTable([rows], { format: "csv", header: true, columns: ["n", "s", "flag"], where }, stats),
     );
     expect(stats.rows).toBe(3);
     expect(csv).toBe('n,s,flag\n1,"a,b",true\n2.5,"q""uote",\n-3,"multi\nline",false\n');
@@ -125,8 +125,10 @@ describe("encodeTable", () => {
     const csv = await text(
       encodeTable(
         [
-          [0.1, 0.2, 1],
-          [0.3, 0.4, 0],
+          [
+            [0.1, 0.2, 1],
+            [0.3, 0.4, 0],
+          ],
         ],
         { format: "csv", header: false, columns: ["f1", "f2", "target"], labelColumn: "target", where },
         { rows: 0 },
@@ -138,7 +140,7 @@ describe("encodeTable", () => {
   it("writes JSON Lines in column order (label last on request) that JSON.parse reads back", async () => {
     const jsonl = await text(
       encodeTable(
-        rows,
+        [rows],
         {
           format: "jsonl",
           header: true,
@@ -167,7 +169,7 @@ describe("encodeTable", () => {
       [3, Number.NaN],
     ];
     const error = await text(
-      encodeTable(bad, { format: "jsonl", header: true, columns: ["a", "b"], where }, stats),
+      encodeTable([bad], { format: "jsonl", header: true, columns: ["a", "b"], where }, stats),
     ).catch((e: unknown) => e);
     expect(isMlshipError(error) && error.where).toBe('rows[1], column "b"');
     expect((error as Error).message).toMatch(/NaN is not valid JSON/);
@@ -182,7 +184,7 @@ describe("encodeTable", () => {
     let bytes = 0;
     const stats: TableStats = { rows: 0 };
     for await (const chunk of encodeTable(
-      many(),
+      batched(many()),
       { format: "csv", header: true, columns: ["i", "s", "b"], where },
       stats,
     )) {
