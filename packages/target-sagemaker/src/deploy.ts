@@ -131,18 +131,21 @@ async function watchEndpoint(
   ctx: OperationContext | undefined,
   done: (d: DescribeEndpointCommandOutput | undefined, sawChange: boolean) => boolean,
   timeoutMs: number,
+  alreadyEmitted?: DeploymentStatus,
 ): Promise<DescribeEndpointCommandOutput | undefined> {
   const delays = backoff(session.poll);
   const deadline = Date.now() + timeoutMs;
-  let last: string | undefined;
+  let lastEmitted: string | undefined = alreadyEmitted;
+  let lastSeen: string | undefined;
+  // True once the endpoint has left InService or changed status: an InService seen before that may be stale.
   let sawChange = false;
   for (;;) {
     const d = await describeEndpoint(session, name, ctx?.signal);
     const status = (d?.EndpointStatus ?? "NotFound") as DeploymentStatus;
-    if (status !== last) {
-      if (last !== undefined) sawChange = true;
-      if (status !== "InService") sawChange = true;
-      last = status;
+    if ((lastSeen !== undefined && status !== lastSeen) || status !== "InService") sawChange = true;
+    lastSeen = status;
+    if (status !== lastEmitted) {
+      lastEmitted = status;
       emit(ctx, {
         type: "deploy.status",
         name,
@@ -155,7 +158,9 @@ async function watchEndpoint(
       throw new MlshipError(
         "E_TIMEOUT",
         `Endpoint ${name} still ${status} after ${Math.round(timeoutMs / 1000)}s`,
-        { where: name },
+        {
+          where: name,
+        },
       );
     }
     await sleep(delays.next().value, ctx?.signal, `Waiting for endpoint ${name}`);
@@ -207,7 +212,7 @@ export async function deploy(
     });
   }
   const region = await session.region();
-  const role = spec.role ?? session.role();
+  const role = session.role(spec.role);
   const resourceName = nameFromBase(name);
   const plan = await planModel(session, spec, resourceName, ctx);
 
@@ -291,7 +296,7 @@ export async function deploy(
     throw e;
   }
 
-  if (spec.wait === false) return getDeployment(session, name, ctx);
+  if (spec.wait === false) return getDeployment(session, name, ctx, plan.description);
 
   const final = await watchEndpoint(
     session,
@@ -304,6 +309,7 @@ export async function deploy(
       return status === "Failed" || status === "OutOfService";
     },
     DEPLOY_TIMEOUT_MS,
+    existing ? "Updating" : "Creating",
   );
   const ok = final?.EndpointStatus === "InService" && final.EndpointConfigName === resourceName;
   if (!ok) {
@@ -362,7 +368,7 @@ export async function deleteDeployment(
     );
   }
   emit(ctx, { type: "deploy.status", name, status: "Deleting" });
-  await watchEndpoint(session, name, ctx, (x) => !x, DELETE_TIMEOUT_MS);
+  await watchEndpoint(session, name, ctx, (x) => !x, DELETE_TIMEOUT_MS, "Deleting");
   if (configName) await deleteConfigAndModels(session, configName);
 }
 

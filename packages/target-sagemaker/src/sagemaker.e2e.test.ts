@@ -271,7 +271,10 @@ describe("hosting", () => {
       target: "sagemaker",
       instanceType: "ml.m5.large",
     });
-    expect(events.of("deploy.status").at(-1)?.status).toBe("InService");
+    const statuses = events.of("deploy.status").map((e) => e.status);
+    expect(statuses[0]).toBe("Creating");
+    expect(statuses.at(-1)).toBe("InService");
+    expect(statuses.filter((st, i) => st === statuses[i - 1])).toEqual([]); // transitions only
 
     const model = await sm.send(new DescribeModelCommand({ ModelName: dep.details?.modelName as string }));
     expect(model.PrimaryContainer?.Environment).toMatchObject({

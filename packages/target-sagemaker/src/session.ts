@@ -57,8 +57,9 @@ export class Session {
     return this.#region;
   }
 
-  role(): string {
-    return resolveRole(this.deps.role, this.deps.env ?? process.env);
+  /** The execution role: a per-call override, else the target's, else MLSHIP_SAGEMAKER_ROLE; validated. */
+  role(override?: string): string {
+    return resolveRole(override ?? this.deps.role, this.deps.env ?? process.env);
   }
 
   /** The bucket, created on first use when it is the SageMaker default one. */

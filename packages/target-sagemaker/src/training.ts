@@ -126,7 +126,7 @@ export async function train(
   if (!spec.entryPoint)
     throw new MlshipError("E_INVALID_INPUT", "entryPoint is required", { where: "entryPoint" });
   const region = await session.region();
-  const role = spec.role ?? session.role();
+  const role = session.role(spec.role);
   const image = resolveImage(spec, region);
   const jobName = spec.jobName ?? nameFromBase(spec.baseJobName ?? baseNameFromEntryPoint(spec.entryPoint));
   if (!isValidName(jobName)) {
