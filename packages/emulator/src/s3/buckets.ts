@@ -1,10 +1,8 @@
 import { AwsApiError } from "../aws-error.js";
 import { readBody, send } from "../http/io.js";
-import { type S3Request, s3Headers } from "./context.js";
+import { type S3Request, s3Headers, XML } from "./context.js";
 import { compareKeys } from "./store.js";
 import { malformedXml, parseXml, xmlDocument } from "./xml.js";
-
-const XML = { "content-type": "application/xml" };
 
 /**
  * CreateBucket with S3's location rules: a request signed for us-east-1 may name any region (or none, meaning

@@ -20,3 +20,6 @@ export interface S3Request {
 export function s3Headers(r: S3Request): Record<string, string> {
   return { "x-amz-request-id": r.requestId, "x-amz-id-2": Buffer.from(r.requestId).toString("base64") };
 }
+
+/** Content type of S3's XML documents. */
+export const XML = { "content-type": "application/xml" } as const;

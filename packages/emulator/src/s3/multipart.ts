@@ -3,11 +3,9 @@ import { readBody, send } from "../http/io.js";
 import { attributesFromRequest, checksumHeaders } from "./attributes.js";
 import { header, ingestBody } from "./body.js";
 import { checksumHeader, checksumMember, parseChecksumAlgorithm } from "./checksum.js";
-import { type S3Request, s3Headers } from "./context.js";
+import { type S3Request, s3Headers, XML } from "./context.js";
 import { checkWriteCondition } from "./objects.js";
 import { malformedXml, parseXml, xmlDocument } from "./xml.js";
-
-const XML = { "content-type": "application/xml" };
 
 export async function createMultipartUpload(r: S3Request): Promise<void> {
   const rawAlgorithm = header(r.req, "x-amz-checksum-algorithm");

@@ -3,11 +3,9 @@ import { AwsApiError } from "../aws-error.js";
 import { readBody, send } from "../http/io.js";
 import { attributesFromRequest, checksumHeaders, objectHeaders, parseTagging } from "./attributes.js";
 import { header, ingestBody } from "./body.js";
-import { type S3Request, s3Headers } from "./context.js";
+import { type S3Request, s3Headers, XML } from "./context.js";
 import { attributesOf, type ObjectMeta } from "./store.js";
 import { parseXml, xmlDocument } from "./xml.js";
-
-const XML = { "content-type": "application/xml" };
 
 export async function putObject(r: S3Request): Promise<void> {
   const attributes = attributesFromRequest(r.req);

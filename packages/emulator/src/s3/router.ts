@@ -13,7 +13,7 @@ import {
   listObjectsV1,
   listObjectsV2,
 } from "./buckets.js";
-import type { S3Request } from "./context.js";
+import { type S3Request, s3Headers, XML } from "./context.js";
 import {
   abortMultipartUpload,
   completeMultipartUpload,
@@ -231,10 +231,7 @@ function sendS3Error(r: S3Request, method: string, error: unknown): void {
     r.res.destroy(e);
     return;
   }
-  const headers = {
-    "x-amz-request-id": r.requestId,
-    "x-amz-id-2": Buffer.from(r.requestId).toString("base64"),
-  };
+  const headers = s3Headers(r);
   if (method === "HEAD") {
     send(r.res, e.status, headers);
     return;
@@ -252,5 +249,5 @@ function sendS3Error(r: S3Request, method: string, error: unknown): void {
     },
     false,
   );
-  send(r.res, e.status, { ...headers, "content-type": "application/xml", ...e.headers }, body);
+  send(r.res, e.status, { ...headers, ...XML, ...e.headers }, body);
 }
