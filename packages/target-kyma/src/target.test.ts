@@ -429,6 +429,33 @@ describe("deploy", () => {
     ).toBe(true);
   });
 
+  it("works with namespace-scoped credentials that cannot read Namespace objects", async () => {
+    const scoped = await startKubeApiServer({
+      contextNamespace: "team-b",
+      namespaces: ["default", "kyma-system", { name: "team-b", labels: { "istio-injection": "enabled" } }],
+      objects: [kymaGateway()],
+      // A Kyma service account bound to one namespace: no Namespace reads, no access to kyma-system.
+      authorize: (r) => r.namespace === "team-b",
+    });
+    const previous = kube;
+    kube = scoped;
+    controllers(scoped);
+    try {
+      const events = collectingSink();
+      const d = await makeTarget({ domain: "c-1a2b.kyma.ondemand.com" }).deploy(spec(), { events });
+      expect(d.status).toBe("InService");
+      expect(events.of("log").map((e) => e.message)).toEqual([
+        "Cannot read namespace team-b with these credentials; assuming it exists with istio-injection=enabled",
+      ]);
+      await makeTarget().delete("breast-cancer");
+      expect(scoped.get(T.deployment, "team-b", "breast-cancer")).toBeUndefined();
+      expect(scoped.get(T.namespace, undefined, "team-b")).toBeDefined();
+    } finally {
+      kube = previous;
+      await scoped.stop();
+    }
+  });
+
   it("never takes over objects it did not create", async () => {
     kube.set({
       apiVersion: "v1",

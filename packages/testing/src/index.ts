@@ -15,6 +15,7 @@ export {
   fakeTrainTarget,
 } from "./fakes.js";
 export type {
+  KubeAccessRequest,
   KubeApiServer,
   KubeApiServerOptions,
   KubeConfigObject,

@@ -351,6 +351,25 @@ describe("startKubeApiServer with @kubernetes/client-node", () => {
     ]);
   });
 
+  it("answers 403 Forbidden where the authorize hook says no", async () => {
+    const scoped = await startKubeApiServer({
+      authorize: (r) => r.resource !== "namespaces" && (r.namespace === "default" || r.verb === "list"),
+    });
+    try {
+      const skc = new KubeConfig();
+      skc.loadFromString(scoped.kubeconfig);
+      const err = await apiError(skc.makeApiClient(CoreV1Api).readNamespace({ name: "default" }));
+      expect(err.code).toBe(403);
+      expect(err.status).toMatchObject({ reason: "Forbidden" });
+      expect(String(err.status.message)).toContain(
+        'cannot get resource "namespaces" in API group "" at the cluster scope',
+      );
+      await KubernetesObjectApi.makeApiClient(skc).create(deployment("ok"));
+    } finally {
+      await scoped.stop();
+    }
+  });
+
   it("serves discovery for the Kyma and Istio types", async () => {
     const res = await fetch(`${kube.url}/apis/gateway.kyma-project.io/v2`, {
       headers: { authorization: `Bearer ${kube.token}` },

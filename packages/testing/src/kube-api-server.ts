@@ -86,6 +86,16 @@ export interface KubeRequestRecord {
   status: number;
 }
 
+/** What a request wants to do, in RBAC terms. */
+export interface KubeAccessRequest {
+  verb: "get" | "list" | "create" | "update" | "patch" | "delete";
+  group: string;
+  resource: string;
+  subresource?: string;
+  namespace?: string;
+  name?: string;
+}
+
 export interface KubeApiServerOptions {
   /** Bearer token the server accepts (default: random). Requests without it get 401. */
   token?: string;
@@ -99,6 +109,8 @@ export interface KubeApiServerOptions {
   namespaces?: Array<string | { name: string; labels?: Record<string, string> }>;
   /** Objects that exist at start (created as manager `test`). */
   objects?: KubeObject[];
+  /** RBAC stand-in: return false to answer 403 Forbidden (default: everything allowed). */
+  authorize?: (request: KubeAccessRequest) => boolean;
 }
 
 export interface KubeConfigObject {
@@ -1766,6 +1778,32 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
     const contentType =
       (req.headers["content-type"] ?? "application/json").split(";")[0]?.trim() ?? "application/json";
     const { type } = r;
+    if (options.authorize) {
+      const verbs: Record<string, KubeAccessRequest["verb"]> = {
+        GET: r.name === undefined ? "list" : "get",
+        POST: "create",
+        PUT: "update",
+        PATCH: "patch",
+        DELETE: "delete",
+      };
+      const access: KubeAccessRequest = {
+        verb: verbs[method] ?? "get",
+        group: type.group,
+        resource: type.resource,
+      };
+      if (r.subresource) access.subresource = r.subresource;
+      if (r.namespace) access.namespace = r.namespace;
+      if (r.name) access.name = r.name;
+      if (!options.authorize(access)) {
+        const scope = r.namespace ? `in the namespace "${r.namespace}"` : "at the cluster scope";
+        throw new KubeStatusError(
+          403,
+          "Forbidden",
+          `${qualifiedResource(type)}${r.name ? ` "${r.name}"` : ""} is forbidden: User "test" cannot ${access.verb} resource "${type.resource}${r.subresource ? `/${r.subresource}` : ""}" in API group "${type.group}" ${scope}`,
+          { ...(r.name ? { name: r.name } : {}), group: type.group, kind: type.resource },
+        );
+      }
+    }
     if (r.subresource !== undefined) {
       const allowed =
         (r.subresource === "status" && type.status) || (r.subresource === "log" && type.resource === "pods");
