@@ -1,18 +1,13 @@
-import { mkdir, readdir, writeFile } from "node:fs/promises";
+import { mkdir, readdir } from "node:fs/promises";
 import { join, relative } from "node:path";
-import { gzipSync } from "node:zlib";
 import { MlshipError } from "@mlship/core";
 import { create, extract } from "tar";
 
 /** Packs the contents of `dir` (entries at the archive root, as SageMaker's model.tar.gz) into `file`. */
 export async function packDir(dir: string, file: string): Promise<string> {
   const entries = (await readdir(dir)).sort();
-  if (entries.length === 0) {
-    // An empty tar is two 512-byte zero blocks; tar.create refuses an empty entry list.
-    await writeFile(file, gzipSync(Buffer.alloc(1024)));
-    return file;
-  }
-  await create({ gzip: true, file, cwd: dir, portable: true }, entries);
+  // tar.create refuses an empty list, and an all-zero archive does not extract: an empty dir packs as ".".
+  await create({ gzip: true, file, cwd: dir, portable: true }, entries.length ? entries : ["."]);
   return file;
 }
 

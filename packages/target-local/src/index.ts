@@ -1,10 +1,18 @@
+import { localTargetPlugin } from "./register.js";
+
 export { findPython } from "./python.js";
+export { registerLocalTarget } from "./register.js";
 export type { ModelServer, ModelServerOptions } from "./serving/model-server.js";
 export { startModelServer } from "./serving/model-server.js";
 export type { CrashInfo } from "./serving/server-process.js";
+export type { LocalTargetOptions } from "./target/context.js";
+export type { LocalTarget } from "./target/local-target.js";
+export { createLocalTarget } from "./target/local-target.js";
 export type {
   LocalTrainingOptions,
   LocalTrainingResult,
   SecondaryStatus,
 } from "./training/run-training-job.js";
 export { runTrainingJob } from "./training/run-training-job.js";
+
+export default localTargetPlugin;

@@ -28,7 +28,13 @@ async function testRows(): Promise<{ X: number[][]; y: number[] }> {
   return { X: rows.map((r) => r.slice(1)), y: rows.map((r) => r[0] as number) };
 }
 
-const examples = [
+const examples: Array<{
+  name: string;
+  dir: string;
+  train: string;
+  program: string;
+  hps: Record<string, string>;
+}> = [
   {
     name: "scikit-learn",
     dir: sklearnExample,

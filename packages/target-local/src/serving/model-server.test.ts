@@ -33,7 +33,7 @@ async function post(server: ModelServer, body: string | Uint8Array, headers: Rec
   return { status: res.status, type: res.headers.get("content-type") ?? "", text: await res.text() };
 }
 
-describe.each(runtimes)("the $runtime model server", ({ runtime, program, source }) => {
+describe.each(runtimes)("the $runtime model server", ({ program, source }) => {
   let tmp: { dir: string; cleanup: () => Promise<void> };
   let server: ModelServer;
   const crashes: CrashInfo[] = [];

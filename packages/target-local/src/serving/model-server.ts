@@ -1,4 +1,4 @@
-import { openSync } from "node:fs";
+import { closeSync, openSync } from "node:fs";
 import { access, mkdir, rm, stat } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
@@ -153,24 +153,31 @@ export async function launchModelServer(
     }
   };
   if (detached) await mkdir(join(detached.logFile, ".."), { recursive: true });
-  const server = new ServerProcess({
-    command,
-    cwd: codeDir,
-    env,
-    config: {
-      host: options.host ?? "127.0.0.1",
-      port: options.port ?? 0,
-      workers: Math.max(1, options.workers ?? availableParallelism()),
-      modelDir,
-      codeDir,
-      program,
-      controlFd: 3,
-      watchStdin: !detached,
-    },
-    logFd: detached ? openSync(detached.logFile, "a") : undefined,
-    onLog,
-    readyTimeoutMs: options.readyTimeoutMs,
-  });
+  const logFd = detached ? openSync(detached.logFile, "a") : undefined;
+  let server: ServerProcess;
+  try {
+    server = new ServerProcess({
+      command,
+      cwd: codeDir,
+      env,
+      config: {
+        host: options.host ?? "127.0.0.1",
+        port: options.port ?? 0,
+        workers: Math.max(1, options.workers ?? availableParallelism()),
+        modelDir,
+        codeDir,
+        program,
+        controlFd: 3,
+        watchStdin: !detached,
+      },
+      logFd,
+      onLog,
+      readyTimeoutMs: options.readyTimeoutMs,
+    });
+  } finally {
+    // The child has its own copy of the log file descriptor.
+    if (logFd !== undefined) closeSync(logFd);
+  }
   try {
     await server.waitListening();
   } catch (error) {

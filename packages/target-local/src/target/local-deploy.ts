@@ -1,0 +1,290 @@
+import { existsSync, readFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  createHttpInvoker,
+  type Deployment,
+  type DeploySpec,
+  type DeployTarget,
+  emit,
+  isMlshipError,
+  isNodeRuntimeImage,
+  type ListOptions,
+  MlshipError,
+  type OperationContext,
+} from "@mlship/core";
+import { killGroup, processAlive } from "../process-group.js";
+import { launchModelServer, type ModelServerOptions, runtimeOfProgram } from "../serving/model-server.js";
+import type { LocalTargetContext } from "./context.js";
+import type { JobRecord } from "./local-training.js";
+
+/** What the state dir keeps per deployment. */
+export interface DeploymentRecord {
+  deployment: Deployment;
+  spec: Omit<DeploySpec, "name">;
+  /** Master process of the serving process group. */
+  pid?: number;
+  port?: number;
+  generation: number;
+}
+
+const FILE = "deployment.json";
+
+/** Guards against pid reuse: only signal a process that is one of our servers. */
+function isOurServer(pid: number): boolean {
+  if (!processAlive(pid)) return false;
+  if (!existsSync("/proc/self/cmdline")) return true; // no procfs: trust the recorded pid
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    return cmdline.includes("mlship_serve.py") || cmdline.includes("node-server");
+  } catch {
+    return false;
+  }
+}
+
+async function ping(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(3000) });
+    await res.arrayBuffer();
+    return res.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+export function createLocalDeploy(c: LocalTargetContext): Omit<DeployTarget, "name"> {
+  const dirOf = (name: string) => c.state.deploymentDir(name);
+  const read = (name: string) => c.state.read<DeploymentRecord>(dirOf(name), FILE);
+  const write = (record: DeploymentRecord) => c.state.write(dirOf(record.deployment.name), FILE, record);
+  const notFound = (name: string) =>
+    new MlshipError("E_NOT_FOUND", `No local deployment named ${name}`, {
+      hint: `Deployments live under ${join(c.state.root, "deployments")}.`,
+      where: name,
+    });
+
+  /** The model, code and runtime a spec points at (a local training job, or an artifact). */
+  async function serverOptions(
+    name: string,
+    spec: Omit<DeploySpec, "name">,
+    generation: number,
+  ): Promise<ModelServerOptions> {
+    const model = spec.model;
+    let modelData = model.modelData;
+    let program = model.entryPoint ?? spec.environment?.SAGEMAKER_PROGRAM;
+    let submitDirectory = model.sourceDir;
+    let runtime: "python" | "node" | undefined;
+    if (model.trainingJob) {
+      const job = await c.state.read<JobRecord>(c.state.jobDir(model.trainingJob), "job.json");
+      if (!job) {
+        throw new MlshipError("E_NOT_FOUND", `No local training job named ${model.trainingJob}`, {
+          where: "model.trainingJob",
+        });
+      }
+      if (job.run.status !== "Completed" || !job.run.modelArtifact) {
+        throw new MlshipError(
+          "E_DEPLOY_FAILED",
+          `Training job ${model.trainingJob} has no model (status ${job.run.status})`,
+          {
+            where: "model.trainingJob",
+          },
+        );
+      }
+      modelData ??= fileURLToPath(job.run.modelArtifact);
+      // As the SageMaker SDK does, the training entry point serves unless another script is named.
+      program ??= job.run.entryPoint;
+      submitDirectory ??= job.codeDir;
+      runtime = job.runtime;
+    }
+    if (!modelData) {
+      throw new MlshipError(
+        "E_INVALID_INPUT",
+        `Deployment ${name} needs model.trainingJob or model.modelData`,
+        {
+          where: "model",
+        },
+      );
+    }
+    if (spec.framework === "node" || (spec.image && isNodeRuntimeImage(spec.image))) runtime = "node";
+    else if (spec.framework === "sklearn") runtime = "python";
+    else if (program) runtime = runtimeOfProgram(program);
+    return {
+      workDir: join(dirOf(name), `serve-${generation}`),
+      modelData,
+      program,
+      submitDirectory,
+      runtime,
+      python: c.options.python,
+      workers: c.options.workers,
+      host: c.options.host,
+      env: spec.environment,
+      objectStore: c.objectStore(),
+      name,
+    };
+  }
+
+  /** Starts a detached server and waits for it; on failure nothing is left running. */
+  async function startServer(
+    name: string,
+    spec: Omit<DeploySpec, "name">,
+    generation: number,
+    ctx: OperationContext,
+  ) {
+    const options = await serverOptions(name, spec, generation);
+    const logFile = join(dirOf(name), "server.log");
+    const server = await launchModelServer(options, ctx, { logFile });
+    const host = options.host ?? "127.0.0.1";
+    const url = `http://${host.includes(":") ? `[${host}]` : host}:${server.port}`;
+    try {
+      await server.ready();
+      if (!(await ping(url))) throw new MlshipError("E_DEPLOY_FAILED", `${url}/ping did not answer 200`);
+    } catch (error) {
+      await server.close();
+      await rm(options.workDir, { recursive: true, force: true });
+      throw isMlshipError(error)
+        ? error
+        : new MlshipError("E_DEPLOY_FAILED", `Deployment ${name} failed: ${(error as Error).message}`, {
+            cause: error,
+          });
+    }
+    server.release();
+    return { pid: server.pid, port: server.port, url, logFile, workDir: options.workDir };
+  }
+
+  /** The stored record with its status checked against the process and /ping. */
+  async function live(record: DeploymentRecord): Promise<Deployment> {
+    const d = record.deployment;
+    if (d.status !== "InService" || record.pid === undefined) return d;
+    if (!isOurServer(record.pid)) {
+      return {
+        ...d,
+        status: "Failed",
+        failureReason: `The server process (pid ${record.pid}) is not running; see server.log`,
+      };
+    }
+    if (d.url && !(await ping(d.url)))
+      return { ...d, status: "OutOfService", failureReason: "/ping does not answer 200" };
+    return d;
+  }
+
+  const target: Omit<DeployTarget, "name"> = {
+    async deploy(spec, ctx = {}) {
+      const { name, ...rest } = spec;
+      if (await read(name)) return target.update(name, rest, ctx);
+      const now = new Date().toISOString();
+      const deployment: Deployment = {
+        target: "local",
+        name,
+        status: "Creating",
+        model: spec.model.trainingJob ? `training job ${spec.model.trainingJob}` : spec.model.modelData,
+        instanceType: spec.instanceType ?? "local",
+        instanceCount: spec.instanceCount ?? 1,
+        createdAt: now,
+        updatedAt: now,
+      };
+      await write({ deployment, spec: rest, generation: 1 });
+      emit(ctx, { type: "deploy.status", name, status: "Creating" });
+      try {
+        const s = await startServer(name, rest, 1, ctx);
+        const ready: Deployment = {
+          ...deployment,
+          status: "InService",
+          url: s.url,
+          updatedAt: new Date().toISOString(),
+          details: { pid: s.pid, port: s.port, logFile: s.logFile },
+        };
+        await write({ deployment: ready, spec: rest, pid: s.pid, port: s.port, generation: 1 });
+        emit(ctx, { type: "deploy.status", name, status: "InService" });
+        return ready;
+      } catch (error) {
+        const reason = (error as Error).message;
+        await write({
+          deployment: { ...deployment, status: "Failed", failureReason: reason },
+          spec: rest,
+          generation: 1,
+        });
+        emit(ctx, { type: "deploy.status", name, status: "Failed", message: reason });
+        throw isMlshipError(error) && error.code === "E_DEPLOY_FAILED"
+          ? error
+          : new MlshipError("E_DEPLOY_FAILED", `Deployment ${name} failed: ${reason}`, { cause: error });
+      }
+    },
+
+    async get(name) {
+      const record = await read(name);
+      if (!record) throw notFound(name);
+      return live(record);
+    },
+
+    async list(options: ListOptions = {}) {
+      const out: Deployment[] = [];
+      for (const name of await c.state.names("deployments")) {
+        if (options.nameContains && !name.includes(options.nameContains)) continue;
+        const record = await read(name).catch(() => undefined);
+        if (record) out.push(await live(record));
+      }
+      out.sort((a, b) => (b.createdAt ?? "").localeCompare(a.createdAt ?? ""));
+      return out.slice(0, options.maxResults ?? out.length);
+    },
+
+    async update(name, spec, ctx = {}) {
+      const record = await read(name);
+      if (!record) throw notFound(name);
+      const generation = record.generation + 1;
+      emit(ctx, { type: "deploy.status", name, status: "Updating" });
+      await write({ ...record, deployment: { ...record.deployment, status: "Updating" } });
+      let started: Awaited<ReturnType<typeof startServer>>;
+      try {
+        started = await startServer(name, spec, generation, ctx);
+      } catch (error) {
+        // Like a SageMaker update that fails: the old model keeps serving.
+        const reason = (error as Error).message;
+        await write({ ...record, deployment: { ...record.deployment, failureReason: reason } });
+        emit(ctx, { type: "deploy.status", name, status: (await live(record)).status, message: reason });
+        throw error;
+      }
+      if (record.pid !== undefined && isOurServer(record.pid)) await killGroup(record.pid);
+      await rm(join(dirOf(name), `serve-${record.generation}`), { recursive: true, force: true });
+      const deployment: Deployment = {
+        ...record.deployment,
+        status: "InService",
+        failureReason: undefined,
+        url: started.url,
+        model: spec.model.trainingJob ? `training job ${spec.model.trainingJob}` : spec.model.modelData,
+        instanceType: spec.instanceType ?? record.deployment.instanceType,
+        instanceCount: spec.instanceCount ?? record.deployment.instanceCount,
+        updatedAt: new Date().toISOString(),
+        details: { pid: started.pid, port: started.port, logFile: started.logFile },
+      };
+      await write({ deployment, spec, pid: started.pid, port: started.port, generation });
+      emit(ctx, { type: "deploy.status", name, status: "InService" });
+      return deployment;
+    },
+
+    async delete(name, ctx = {}) {
+      const record = await read(name);
+      if (!record) return;
+      emit(ctx, { type: "deploy.status", name, status: "Deleting" });
+      if (record.pid !== undefined && isOurServer(record.pid)) await killGroup(record.pid);
+      await rm(dirOf(name), { recursive: true, force: true });
+      emit(ctx, { type: "deploy.status", name, status: "NotFound" });
+    },
+
+    async invoker(name) {
+      const deployment = await target.get(name);
+      if (deployment.status !== "InService" || !deployment.url) {
+        throw new MlshipError(
+          "E_DEPLOY_FAILED",
+          `Deployment ${name} is ${deployment.status}, not InService`,
+          {
+            hint: deployment.failureReason,
+            where: name,
+            details: { status: deployment.status },
+          },
+        );
+      }
+      return createHttpInvoker({ url: deployment.url });
+    },
+  };
+  return target;
+}

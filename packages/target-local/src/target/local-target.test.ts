@@ -1,0 +1,203 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  collectingSink,
+  createContainer,
+  isMlshipError,
+  resolveDeployTarget,
+  resolveTrainTarget,
+} from "@mlship/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import plugin, { createLocalTarget, type LocalTarget } from "../index.js";
+import {
+  nodeExample,
+  processesMatching,
+  SAMPLE_ROW,
+  tempDir,
+  trainCsv,
+  waitGone,
+  writeFiles,
+} from "../test-support/fixtures.js";
+import type { JobRecord } from "./local-training.js";
+
+let tmp: { dir: string; cleanup: () => Promise<void> };
+let target: LocalTarget;
+const serverPids = new Set<number>();
+
+beforeAll(async () => {
+  tmp = await tempDir();
+  target = createLocalTarget({ stateDir: join(tmp.dir, "state"), workers: 1 });
+});
+afterAll(async () => {
+  for (const d of await target.listDeployments()) await target.delete(d.name);
+  expect(await waitGone([...serverPids])).toEqual([]);
+  await tmp.cleanup();
+});
+
+const pidOf = (d: { details?: Record<string, unknown> }) => d.details?.pid as number;
+const codeOf = (e: unknown) => (isMlshipError(e) ? e.code : String(e));
+
+describe("the local target plugin", () => {
+  it("registers a training and a deployment target named local", () => {
+    const container = createContainer();
+    plugin.register(container, { stateDir: join(tmp.dir, "plugin-state") });
+    expect(plugin.name).toBe("local");
+    expect(resolveTrainTarget(container, "local").name).toBe("local");
+    expect(resolveDeployTarget(container, "local").name).toBe("local");
+    expect(plugin.describeOptions?.().map((o) => o.name)).toContain("stateDir");
+  });
+});
+
+describe("training with the local target", () => {
+  let jobName: string;
+
+  it("trains the Node example and keeps the job for describe, list, logs and downloadArtifacts", async () => {
+    const sink = collectingSink();
+    const run = await target.train(
+      {
+        entryPoint: "train.mjs",
+        sourceDir: nodeExample,
+        channels: { train: trainCsv },
+        hyperparameters: { epochs: 200 },
+        baseJobName: "breast-cancer",
+      },
+      { events: sink },
+    );
+    jobName = run.jobName;
+    expect(jobName).toMatch(/^breast-cancer-\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-\d{3}$/);
+    expect(run).toMatchObject({ target: "local", status: "Completed", framework: "node" });
+    expect(run.modelArtifact).toMatch(/^file:\/\/.*model\.tar\.gz$/);
+    expect(run.hyperparameters).toMatchObject({ epochs: "200", sagemaker_program: '"train.mjs"' });
+    expect(sink.of("training.status").map((e) => e.secondaryStatus)).toContain("Training");
+
+    const again = createLocalTarget({ stateDir: join(tmp.dir, "state") }); // another process, same state dir
+    expect(await again.describe(jobName)).toMatchObject({ status: "Completed", jobName });
+    expect((await again.listTrainingJobs()).map((r) => r.jobName)).toContain(jobName);
+    const lines: string[] = [];
+    for await (const event of again.logs(jobName)) lines.push(event.message);
+    expect(lines.some((l) => l.startsWith("training on 455 rows"))).toBe(true);
+
+    const files = await again.downloadArtifacts(jobName, join(tmp.dir, "artifacts"));
+    expect(files.map((f) => f.slice(join(tmp.dir, "artifacts").length + 1)).sort()).toEqual([
+      "model.json",
+      "output/metrics.json",
+    ]);
+  });
+
+  it("rejects with E_TRAINING_FAILED when the script fails and records why", async () => {
+    const code = await writeFiles(join(tmp.dir, "failing"), {
+      "train.mjs": 'throw new Error("no label column");\n',
+    });
+    const error = await target
+      .train({ entryPoint: "train.mjs", sourceDir: code, jobName: "fails-1" })
+      .catch((e) => e);
+    expect(codeOf(error)).toBe("E_TRAINING_FAILED");
+    expect((error as Error).message).toContain("no label column");
+    expect(await target.describe("fails-1")).toMatchObject({ status: "Failed" });
+    await expect(
+      target.train({ entryPoint: "train.mjs", sourceDir: code, jobName: "fails-1" }),
+    ).rejects.toMatchObject({
+      code: "E_ALREADY_EXISTS",
+    });
+    await expect(target.describe("nope")).rejects.toMatchObject({ code: "E_NOT_FOUND" });
+  });
+
+  it("stop() from another process kills the job's process tree and marks it Stopped", async () => {
+    const code = await writeFiles(join(tmp.dir, "hanging"), {
+      "train.mjs": "setInterval(() => {}, 1000);\n",
+    });
+    const run = await target.train({
+      entryPoint: "train.mjs",
+      sourceDir: code,
+      jobName: "hangs-1",
+      wait: false,
+    });
+    expect(run.status).toBe("InProgress");
+    const file = join(tmp.dir, "state", "jobs", "hangs-1", "job.json");
+    let pid: number | undefined;
+    for (let i = 0; i < 200 && pid === undefined; i++) {
+      pid = (JSON.parse(await readFile(file, "utf8")) as JobRecord).pid;
+      if (pid === undefined) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(pid).toBeDefined();
+    const other = createLocalTarget({ stateDir: join(tmp.dir, "state") });
+    await other.stop("hangs-1");
+    expect(await waitGone([pid as number])).toEqual([]);
+    let status = "";
+    for (let i = 0; i < 100 && status !== "Stopped"; i++) {
+      status = (await target.describe("hangs-1")).status;
+      if (status !== "Stopped") await new Promise((r) => setTimeout(r, 50));
+    }
+    const final = await target.describe("hangs-1");
+    expect(final, JSON.stringify(final)).toMatchObject({ status: "Stopped" });
+  });
+
+  describe("deploying it", () => {
+    it("serves the job's model, found again by a later process, then updates and deletes it", async () => {
+      const sink = collectingSink();
+      const deployed = await target.deploy(
+        { name: "bc", model: { trainingJob: jobName, entryPoint: "inference.mjs" } },
+        { events: sink },
+      );
+      serverPids.add(pidOf(deployed));
+      expect(deployed).toMatchObject({ target: "local", name: "bc", status: "InService" });
+      expect(sink.of("deploy.status").map((e) => e.status)).toEqual(["Creating", "InService"]);
+
+      const later = createLocalTarget({ stateDir: join(tmp.dir, "state") });
+      expect(await later.get("bc")).toMatchObject({ status: "InService", url: deployed.url });
+      expect((await later.listDeployments()).map((d) => d.name)).toEqual(["bc"]);
+      const invoker = await later.invoker("bc");
+      const res = await invoker.invoke({ body: SAMPLE_ROW.join(","), contentType: "text/csv" });
+      const [p] = JSON.parse(new TextDecoder().decode(res.body)) as number[];
+      expect(p).toBeGreaterThan(0.5);
+      expect(p).toBeLessThanOrEqual(1);
+      await invoker.close?.();
+
+      const updated = await later.update("bc", {
+        model: { trainingJob: jobName, entryPoint: "inference.mjs" },
+      });
+      serverPids.add(pidOf(updated));
+      expect(updated.status).toBe("InService");
+      expect(pidOf(updated)).not.toBe(pidOf(deployed));
+      expect(await waitGone([pidOf(deployed)])).toEqual([]);
+
+      await later.delete("bc");
+      expect(await waitGone([pidOf(updated)])).toEqual([]);
+      await expect(target.get("bc")).rejects.toMatchObject({ code: "E_NOT_FOUND" });
+      await later.delete("bc"); // idempotent
+    });
+
+    it("reports a deployment whose server died as Failed", async () => {
+      const deployed = await target.deploy({
+        name: "dies",
+        model: { trainingJob: jobName, entryPoint: "inference.mjs" },
+      });
+      const pid = pidOf(deployed);
+      serverPids.add(pid);
+      process.kill(-pid, "SIGKILL");
+      expect(await waitGone([pid])).toEqual([]);
+      const seen = await target.get("dies");
+      expect(seen.status).toBe("Failed");
+      expect(seen.failureReason).toMatch(/not running/);
+      await expect(target.invoker("dies")).rejects.toMatchObject({ code: "E_DEPLOY_FAILED" });
+      await target.delete("dies");
+    });
+
+    it("fails a deployment whose model cannot load, leaving nothing running", async () => {
+      const model = await writeFiles(join(tmp.dir, "broken"), {
+        "inference.mjs": 'export function modelFn() { throw new Error("weights are corrupt"); }\n',
+      });
+      const run = await target.train({ entryPoint: "inference.mjs", sourceDir: model, jobName: "broken-1" }); // writes nothing: empty model
+      const error = await target
+        .deploy({ name: "broken", model: { trainingJob: run.jobName } })
+        .catch((e: unknown) => e);
+      expect(codeOf(error)).toBe("E_DEPLOY_FAILED");
+      expect((error as Error).message).toContain("weights are corrupt");
+      const seen = await target.get("broken");
+      expect(seen.status).toBe("Failed");
+      expect(seen.failureReason).toContain("weights are corrupt");
+      expect(await processesMatching(join("deployments", "broken"))).toEqual([]);
+      await target.delete("broken");
+    });
+  });
+});
