@@ -295,6 +295,77 @@ describe("training jobs (control plane)", () => {
   });
 });
 
+describe("code and data come from S3 only", () => {
+  it("fails a job whose code or channel is not an s3:// URI, and an endpoint whose code is a host path", async () => {
+    const sm = service();
+    const base = {
+      RoleArn: ROLE,
+      AlgorithmSpecification: { TrainingImage: SKLEARN, TrainingInputMode: "File" },
+      OutputDataConfig: { S3OutputPath: "s3://b/o" },
+      ResourceConfig: { InstanceType: "ml.m5.large", InstanceCount: 1, VolumeSizeInGB: 1 },
+    };
+    await sm.handle("CreateTrainingJob", {
+      ...base,
+      TrainingJobName: "host-code",
+      HyperParameters: { sagemaker_program: '"train.py"', sagemaker_submit_directory: '"/etc"' },
+    });
+    await sm.handle("CreateTrainingJob", {
+      ...base,
+      TrainingJobName: "https-channel",
+      HyperParameters: {
+        sagemaker_program: '"train.py"',
+        sagemaker_submit_directory: '"s3://b/code.tar.gz"',
+      },
+      InputDataConfig: [
+        {
+          ChannelName: "train",
+          DataSource: { S3DataSource: { S3DataType: "S3Prefix", S3Uri: "https://example.com/data" } },
+        },
+      ],
+    });
+    await sm.settled("training-job", "host-code");
+    await sm.settled("training-job", "https-channel");
+    expect(await sm.handle("DescribeTrainingJob", { TrainingJobName: "host-code" })).toMatchObject({
+      TrainingJobStatus: "Failed",
+      FailureReason: expect.stringMatching(
+        /sagemaker_submit_directory' must be the s3:\/\/ URI .* got '\/etc'/,
+      ),
+    });
+    expect(await sm.handle("DescribeTrainingJob", { TrainingJobName: "https-channel" })).toMatchObject({
+      TrainingJobStatus: "Failed",
+      FailureReason: "ClientError: Channel 'train': the emulator reads channels from s3:// URIs only.",
+    });
+
+    await sm.handle("CreateModel", {
+      ModelName: "host-path",
+      PrimaryContainer: {
+        Image: SKLEARN,
+        ModelDataUrl: "s3://b/model.tar.gz",
+        Environment: { SAGEMAKER_SUBMIT_DIRECTORY: "/home/someone/code" },
+      },
+    });
+    await sm.handle("CreateEndpointConfig", {
+      EndpointConfigName: "host-path",
+      ProductionVariants: [
+        {
+          VariantName: "AllTraffic",
+          ModelName: "host-path",
+          InstanceType: "ml.m5.large",
+          InitialInstanceCount: 1,
+        },
+      ],
+    });
+    await sm.handle("CreateEndpoint", { EndpointName: "host-path", EndpointConfigName: "host-path" });
+    await sm.settled("endpoint", "host-path");
+    expect(await sm.handle("DescribeEndpoint", { EndpointName: "host-path" })).toMatchObject({
+      EndpointStatus: "Failed",
+      FailureReason: expect.stringMatching(
+        /SAGEMAKER_SUBMIT_DIRECTORY must be an s3:\/\/ URI .* got '\/home\/someone\/code'/,
+      ),
+    });
+  });
+});
+
 describe("listing", () => {
   it("pages with NextToken, sorts, and filters by name and status", async () => {
     const sm = service();
@@ -388,7 +459,10 @@ describe("persistence", () => {
       TrainingJobName: "interrupted",
       RoleArn: ROLE,
       AlgorithmSpecification: { TrainingImage: SKLEARN, TrainingInputMode: "File" },
-      HyperParameters: { sagemaker_program: '"train.py"' },
+      HyperParameters: {
+        sagemaker_program: '"train.py"',
+        sagemaker_submit_directory: '"s3://b/code.tar.gz"',
+      },
       OutputDataConfig: { S3OutputPath: "s3://b/o" },
       ResourceConfig: { InstanceType: "ml.m5.large", InstanceCount: 1, VolumeSizeInGB: 1 },
     });

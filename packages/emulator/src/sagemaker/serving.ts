@@ -99,6 +99,20 @@ async function startVariant(
   const runtimeKind = runtimeForImage(container.Image);
   if (!runtimeKind) throw new VariantStartError(variant.VariantName, unsupportedImageReason(container.Image));
   const env = container.Environment ?? {};
+  // As in the container: code from S3 or from inside the model (`/opt/ml/model/code`), not from the host.
+  const submit = env.SAGEMAKER_SUBMIT_DIRECTORY;
+  if (submit !== undefined && !submit.startsWith("s3://") && submit !== "/opt/ml/model/code") {
+    throw new VariantStartError(
+      variant.VariantName,
+      `SAGEMAKER_SUBMIT_DIRECTORY must be an s3:// URI of the code (sourcedir.tar.gz) or /opt/ml/model/code; got '${submit}'.`,
+    );
+  }
+  if (!container.ModelDataUrl?.startsWith("s3://")) {
+    throw new VariantStartError(
+      variant.VariantName,
+      `The model's ModelDataUrl must be an s3:// URI of model.tar.gz; got '${container.ModelDataUrl ?? ""}'.`,
+    );
+  }
   const instanceId = `i-${randomBytes(9).toString("hex").slice(0, 17)}`;
   const group = endpointLogGroup(endpointName);
   const logStream = `${variant.VariantName}/${instanceId}`;

@@ -185,10 +185,30 @@ export function createTrainingJobs(deps: TrainingJobDeps): TrainingJobs {
       );
       return;
     }
+    // The code comes from S3 as in SageMaker; never from a path on the emulator's host.
+    const sourceBundle = hyperparameter(hps, "sagemaker_submit_directory");
+    if (!sourceBundle?.startsWith("s3://")) {
+      finish(
+        job,
+        "Failed",
+        "Failed",
+        `ClientError: The hyperparameter 'sagemaker_submit_directory' must be the s3:// URI of the code (sourcedir.tar.gz); got ${sourceBundle === undefined ? "nothing" : `'${sourceBundle}'`}.`,
+      );
+      return;
+    }
     const channels: Record<string, string> = {};
     for (const channel of job.InputDataConfig ?? []) {
       const source = (channel.DataSource as { S3DataSource?: { S3Uri?: string } } | undefined)?.S3DataSource;
-      if (source?.S3Uri) channels[channel.ChannelName as string] = source.S3Uri;
+      if (!source?.S3Uri?.startsWith("s3://")) {
+        finish(
+          job,
+          "Failed",
+          "Failed",
+          `ClientError: Channel '${String(channel.ChannelName)}': the emulator reads channels from s3:// URIs only.`,
+        );
+        return;
+      }
+      channels[channel.ChannelName as string] = source.S3Uri;
     }
     const stopping = () => job.TrainingJobStatus === "Stopping" || state.stopRequested;
     let result: TrainingRunResult;
@@ -201,7 +221,7 @@ export function createTrainingJobs(deps: TrainingJobDeps): TrainingJobs {
           jobName: job.TrainingJobName,
           workDir: join(deps.workRoot, job.TrainingJobName.toLowerCase()),
           entryPoint,
-          sourceBundle: hyperparameter(hps, "sagemaker_submit_directory"),
+          sourceBundle,
           channels,
           hyperparameters: hps,
           environment: job.Environment,
