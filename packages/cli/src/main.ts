@@ -26,6 +26,8 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     version,
     async (command, load, args) => {
       opts = command.optsWithGlobals<GlobalOptions>();
+      // The AWS SDK warns on every run that it will drop Node 20 in 2027; say it once in --verbose, not always.
+      if (!opts.verbose) io.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
       ctx = createContext(io, opts, controller.signal);
       const { run } = await load();
       await run(ctx, args, command.opts());

@@ -86,8 +86,9 @@ export const run: CommandRun = async (ctx, _args, options) => {
       const summary = await score({ model: createModelSource({ invoker, features, events: ctx.events }), data: join(data, "test.csv"), label: "target", out, signal: ctx.signal, events: ctx.events });
       const report = resolve(ctx.io.cwd, o.report);
       await writeFile(report, renderScoreReport(summary, { title: "mlship demo — breast cancer", subtitle: `${framework} model, endpoint ${name} on the emulator` }));
-      ctx.print({ framework, trainingJob: run.jobName, endpoint: deployed.name, invoke: { row, response: probability }, score: summary, report }, () =>
-        `\nTrained ${run.jobName}, deployed ${deployed.name}, scored the held-out split:\n${renderScoreSummary(summary, report)}`,
+      const shown = { ...summary, out: undefined }; // the scores file lives in the scratch folder removed below
+      ctx.print({ framework, trainingJob: run.jobName, endpoint: deployed.name, invoke: { row, response: probability }, score: shown, report }, () =>
+        `\nTrained ${run.jobName}, deployed ${deployed.name}, scored the held-out split:\n${renderScoreSummary(shown, report)}`,
       );
     } finally {
       await invoker.close?.();

@@ -1,0 +1,149 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Emulator, startEmulator } from "@mlship/emulator";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "./test/run-cli.js";
+
+// The built CLI, spawned as a user would, against the emulator with the real AWS SDK underneath.
+const examples = fileURLToPath(new URL("../../../examples/", import.meta.url));
+const nodeExample = join(examples, "node-breast-cancer");
+const data = join(examples, "sklearn-breast-cancer", "data");
+const work = mkdtempSync(join(tmpdir(), "mlship-cli-e2e-"));
+let emulator: Emulator;
+let env: Record<string, string | undefined>;
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  env = {
+    AWS_ENDPOINT_URL: emulator.endpoint,
+    AWS_REGION: emulator.region,
+    AWS_ACCESS_KEY_ID: "test",
+    AWS_SECRET_ACCESS_KEY: "test",
+    MLSHIP_SAGEMAKER_ROLE: `arn:aws:iam::${emulator.accountId}:role/cli-e2e`,
+  };
+});
+afterAll(async () => {
+  await emulator?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+const cli = (args: string[]) => runCli(["--target", "sagemaker", ...args], { cwd: work, env });
+const json = <T = Record<string, unknown>>(r: { code: number | null; stdout: string; stderr: string }): T => {
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as T;
+};
+
+describe("mlship against the emulator", () => {
+  let job = "";
+
+  it("trains the Node example and reports the job", async () => {
+    const run = json<{ jobName: string; status: string; modelArtifact: string }>(
+      await runCli(
+        ["train", "--target", "sagemaker", "--entry-point", "train.mjs", "--source-dir", nodeExample, "--framework", "node", "--data", `train=${join(data, "train.csv")}`, "--hp", "epochs=200", "--json"],
+        { cwd: work, env },
+      ),
+    );
+    expect(run.status).toBe("Completed");
+    expect(run.modelArtifact).toMatch(/^s3:\/\/.+\/output\/model\.tar\.gz$/);
+    job = run.jobName;
+
+    const described = json<{ jobName: string; status: string }>(await runCli(["jobs", "describe", job, "--target", "sagemaker", "--json"], { cwd: work, env }));
+    expect(described).toMatchObject({ jobName: job, status: "Completed" });
+    const listed = json<Array<{ jobName: string }>>(await runCli(["jobs", "list", "--target", "sagemaker", "--json"], { cwd: work, env }));
+    expect(listed.map((j) => j.jobName)).toContain(job);
+    const logs = await runCli(["jobs", "logs", job, "--target", "sagemaker"], { cwd: work, env });
+    expect(logs.code, logs.stderr).toBe(0);
+    expect(logs.stdout).toContain("train_accuracy=");
+  });
+
+  it("deploys, invokes, scores, exports for RIME and deletes", async () => {
+    const name = "cli-e2e";
+    const deployed = json<{ name: string; status: string }>(
+      await runCli(["deploy", "--target", "sagemaker", "--model", job, "--name", name, "--entry-point", "inference.mjs", "--json"], { cwd: work, env }),
+    );
+    expect(deployed).toMatchObject({ name, status: "InService" });
+
+    const rows = readFileSync(join(data, "test.csv"), "utf8").split("\n").slice(1, 4).map((l) => l.split(",").slice(1).join(","));
+    writeFileSync(join(work, "rows.csv"), `${rows.join("\n")}\n`);
+    const answer = json<{ body: number[] }>(await runCli(["invoke", name, "--target", "sagemaker", "--file", "rows.csv", "--json"], { cwd: work, env }));
+    expect(answer.body).toHaveLength(3);
+    for (const p of answer.body) expect(p).toBeGreaterThanOrEqual(0), expect(p).toBeLessThanOrEqual(1);
+
+    const human = await runCli(["invoke", name, "--target", "sagemaker", "--body", rows[0] ?? "", "--accept", "text/csv"], { cwd: work, env });
+    expect(human.code, human.stderr).toBe(0);
+    expect(Number(human.stdout.trim())).toBeCloseTo(answer.body[0] ?? -1, 6);
+
+    const summary = json<{ rows: number; failed: number; metrics: { rocAuc: number }; report: string }>(
+      await cli(["score", name, "--data", join(data, "test.csv"), "--label", "target", "--out", "scores.csv", "--report", "report.html", "--json"]),
+    );
+    expect(summary.rows).toBe(114);
+    expect(summary.failed).toBe(0);
+    expect(summary.metrics.rocAuc).toBeGreaterThan(0.95);
+    expect(readFileSync(join(work, "scores.csv"), "utf8").trim().split("\n")).toHaveLength(115);
+    expect(readFileSync(summary.report, "utf8")).toContain("ROC curve");
+
+    const features = readFileSync(join(data, "test.csv"), "utf8").split("\n")[0]?.split(",").slice(1).join(",") ?? "";
+    json(await cli(["rime", "export", name, "--features", features, "--out", "model.py", "--json"]));
+    const modelFile = readFileSync(join(work, "model.py"), "utf8");
+    expect(modelFile).toContain("def predict_dict");
+    expect(modelFile).toContain(name);
+
+    const list = await cli(["deployments", "list"]);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(new RegExp(`${name}\\s+InService`));
+    json(await cli(["deployments", "delete", name, "--json"]));
+    const gone = await cli(["deployments", "get", name]);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain("E_NOT_FOUND");
+    json(await cli(["deployments", "delete", name, "--json"])); // idempotent
+  });
+
+  it("stops the training job on Ctrl-C and exits 130", async () => {
+    const src = join(work, "slow");
+    mkdirSync(src, { recursive: true });
+    writeFileSync(join(src, "train.mjs"), 'console.log("training started"); setInterval(() => console.log("still training"), 500);\n');
+    let sent = false;
+    const r = await runCli(["train", "--target", "sagemaker", "--entry-point", "train.mjs", "--source-dir", src, "--framework", "node", "--base-job-name", "slow"], {
+      cwd: work,
+      env,
+      onOutput: (text, child) => {
+        if (!sent && text.includes("training started")) {
+          sent = true;
+          child.kill("SIGINT");
+        }
+      },
+    });
+    expect(sent).toBe(true);
+    expect(r.code, r.stderr).toBe(130);
+    const jobs = json<Array<{ jobName: string; status: string }>>(await runCli(["jobs", "list", "--target", "sagemaker", "--json"], { cwd: work, env }));
+    const slow = jobs.find((j) => j.jobName.startsWith("slow-"));
+    expect(slow?.status).toBe("Stopped");
+  });
+
+  it("says credentials are missing, with a hint, as a usage error", async () => {
+    const home = mkdtempSync(join(work, "home-"));
+    const r = await runCli(["deployments", "list", "--target", "sagemaker"], {
+      cwd: work,
+      env: { AWS_ENDPOINT_URL: emulator.endpoint, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_SESSION_TOKEN: undefined, HOME: home, AWS_CONFIG_FILE: join(home, "none"), AWS_SHARED_CREDENTIALS_FILE: join(home, "none"), AWS_EC2_METADATA_DISABLED: "true" },
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("E_CREDENTIALS");
+    expect(r.stderr).toContain("hint:");
+  });
+});
+
+describe("mlship demo", () => {
+  it("runs offline end to end and cleans up", async () => {
+    const dir = mkdtempSync(join(work, "demo-"));
+    const r = await runCli(["demo", "--json"], { cwd: dir, env: { AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_ENDPOINT_URL: undefined } });
+    const doc = json<{ framework: string; endpoint: string; score: { rows: number; failed: number; metrics: { rocAuc: number } }; report: string }>(r);
+    expect(["sklearn", "node"]).toContain(doc.framework);
+    expect(doc.score.rows).toBe(114);
+    expect(doc.score.failed).toBe(0);
+    expect(doc.score.metrics.rocAuc).toBeGreaterThan(0.95);
+    expect(existsSync(doc.report)).toBe(true);
+    expect(readFileSync(doc.report, "utf8")).toContain("Precision-recall curve");
+  });
+});
