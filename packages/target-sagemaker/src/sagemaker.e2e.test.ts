@@ -237,6 +237,52 @@ describe("training", () => {
     }
   });
 
+  it("rejects an unknown framework version before uploading anything", async () => {
+    const err = await rejection(
+      target.train({ entryPoint: "train.py", sourceDir: SKLEARN_EXAMPLE, frameworkVersion: "0.99" }),
+    );
+    expect(err.code).toBe("E_INVALID_INPUT");
+    expect(err.hint).toContain("1.2-1");
+  });
+
+  it("reports missing credentials from the SDK default chain as E_CREDENTIALS", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "config"), "");
+    writeFileSync(join(dir, "credentials"), "");
+    const keys = [
+      "AWS_CONFIG_FILE",
+      "AWS_SHARED_CREDENTIALS_FILE",
+      "AWS_EC2_METADATA_DISABLED",
+      "AWS_ACCESS_KEY_ID",
+      "AWS_SECRET_ACCESS_KEY",
+      "AWS_PROFILE",
+    ];
+    const saved = Object.fromEntries(keys.map((k) => [k, process.env[k]]));
+    Object.assign(process.env, {
+      AWS_CONFIG_FILE: join(dir, "config"),
+      AWS_SHARED_CREDENTIALS_FILE: join(dir, "credentials"),
+      AWS_EC2_METADATA_DISABLED: "true",
+    });
+    delete process.env.AWS_ACCESS_KEY_ID;
+    delete process.env.AWS_SECRET_ACCESS_KEY;
+    const anonymous = createSageMakerTarget({
+      endpoint: emulator.endpoint,
+      region: emulator.region,
+      profile: "nobody",
+    });
+    try {
+      const err = await rejection(anonymous.describe(nodeJob));
+      expect(err.code).toBe("E_CREDENTIALS");
+      expect(err.hint).toMatch(/credentials/i);
+    } finally {
+      for (const k of keys) {
+        if (saved[k] === undefined) delete process.env[k];
+        else process.env[k] = saved[k];
+      }
+      await anonymous.close();
+    }
+  });
+
   it("refuses to start without a role", async () => {
     const config = emulatorClientConfig(emulator);
     const noRole = createSageMakerTarget({
@@ -375,6 +421,11 @@ describe("hosting", () => {
     const err = await rejection(invoker.predict(FEATURES.slice(0, 2)));
     expect(err.code).toBe("E_THROTTLED");
   }, 30_000);
+
+  it("updates only endpoints that exist", async () => {
+    const err = await rejection(target.update("e2e-missing", { model: { trainingJob: nodeJob } }));
+    expect(err.code).toBe("E_NOT_FOUND");
+  });
 
   it("deletes endpoint, config and model; delete is idempotent", async () => {
     const dep = await target.get(name);
