@@ -18,8 +18,10 @@ export type { ModelSource, ModelSourceOptions, Row, ScoreUnitsOptions } from "./
 export { createModelSource } from "./model-source.js";
 export type { OutputFormat } from "./output.js";
 export type { OutputParser, RowResult, Task } from "./parse-scores.js";
+export type { ReportOptions } from "./report-html.js";
+export { renderScoreReport } from "./report-html.js";
+export type { RimeExportOptions } from "./rime-export.js";
+export { exportRimeModelFile } from "./rime-export.js";
 export type { RowCodec, Unit } from "./row-codec.js";
 export type { BatchModel, InputFormat, ScoreOptions, ScoreSummary } from "./score.js";
 export { score } from "./score.js";
-export type { ReportOptions } from "./report-html.js";
-export { renderScoreReport } from "./report-html.js";

@@ -2,6 +2,26 @@ import { describe, expect, it } from "vitest";
 import { binaryMetrics, latencySummary, multiclassMetrics } from "./metrics.js";
 import { runPython } from "./test/python.js";
 
+interface BinaryRef {
+  rocAuc: number;
+  prAuc: number;
+  logLoss: number;
+  brier: number;
+  accuracy: number;
+  precision: number;
+  recall: number;
+  f1: number;
+  cm: number[][];
+  p: number[];
+}
+
+interface MultiRef {
+  accuracy: number;
+  macroF1: number;
+  logLoss: number;
+  cm: number[][];
+}
+
 /** A deterministic generator so failures reproduce. */
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
@@ -43,10 +63,7 @@ describe("binary metrics", () => {
     }
     for (const threshold of [0.5, 0.37]) {
       const ours = binaryMetrics(scores, labels, { threshold });
-      const ref = runPython(SKLEARN_BINARY, { scores, labels, threshold }) as Record<
-        string,
-        number & number[]
-      >;
+      const ref = runPython(SKLEARN_BINARY, { scores, labels, threshold }) as BinaryRef;
       expect(ours.rocAuc).toBeCloseTo(ref.rocAuc, 12);
       expect(ours.prAuc).toBeCloseTo(ref.prAuc, 12);
       expect(ours.logLoss).toBeCloseTo(ref.logLoss, 10);
@@ -57,7 +74,7 @@ describe("binary metrics", () => {
       expect(ours.f1).toBeCloseTo(ref.f1, 12);
       expect(ours.confusionMatrix).toEqual(ref.cm);
       const lat = latencySummary(scores);
-      expect([lat.p50Ms, lat.p95Ms, lat.p99Ms]).toEqual(ref.p.map((v: number) => expect.closeTo(v, 12)));
+      expect([lat.p50Ms, lat.p95Ms, lat.p99Ms]).toEqual(ref.p.map((v) => expect.closeTo(v, 12)));
     }
   });
 
@@ -106,7 +123,7 @@ describe("multi-class metrics", () => {
       labels.push(y);
     }
     const ours = multiclassMetrics(probs, labels);
-    const ref = runPython(SKLEARN_MULTI, { probs, labels }) as Record<string, number & number[][]>;
+    const ref = runPython(SKLEARN_MULTI, { probs, labels }) as MultiRef;
     expect(ours.accuracy).toBeCloseTo(ref.accuracy, 12);
     expect(ours.macroF1).toBeCloseTo(ref.macroF1, 12);
     expect(ours.logLoss).toBeCloseTo(ref.logLoss, 10);

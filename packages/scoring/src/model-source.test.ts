@@ -45,7 +45,9 @@ describe("model source, binary", () => {
         const model = createModelSource({ invoker, features: d.features, contentType, maxBatchRows: 128 });
         const scores = await model.predictBatch(dicts);
         expect(scores).toHaveLength(300);
-        scores.forEach((s, i) => expect(s).toBeCloseTo(expected[i] as number, 12));
+        scores.forEach((s, i) => {
+          expect(s).toBeCloseTo(expected[i] as number, 12);
+        });
         expect(server.requests).toBe(3);
       });
     }
@@ -54,21 +56,27 @@ describe("model source, binary", () => {
   it("uses the feature order, not the row's key order", async () => {
     const { invoker } = await endpoint();
     const model = createModelSource({ invoker, features: d.features });
-    const reversed = Object.fromEntries(Object.entries(dicts[0] as object).reverse());
+    const reversed = Object.fromEntries(Object.entries(dicts[0] as Record<string, number>).reverse());
     expect(await model.predictDict(reversed)).toBeCloseTo(expected[0] as number, 12);
   });
 
   it("picks the positive class by index or by label", async () => {
     const { invoker } = await endpoint(BINARY, "pairs");
     const byIndex = createModelSource({ invoker, features: d.features, positiveIndex: 0 });
-    expect(await byIndex.predictDict(dicts[1] as object)).toBeCloseTo(1 - (expected[1] as number), 12);
+    expect(await byIndex.predictDict(dicts[1] as Record<string, number>)).toBeCloseTo(
+      1 - (expected[1] as number),
+      12,
+    );
     const byLabel = createModelSource({
       invoker,
       features: d.features,
       classes: ["benign", "malignant"],
       positiveLabel: "benign",
     });
-    expect(await byLabel.predictDict(dicts[1] as object)).toBeCloseTo(1 - (expected[1] as number), 12);
+    expect(await byLabel.predictDict(dicts[1] as Record<string, number>)).toBeCloseTo(
+      1 - (expected[1] as number),
+      12,
+    );
     expect(() =>
       createModelSource({ invoker, features: d.features, classes: ["a", "b"], positiveLabel: "c" }),
     ).toThrow(/positiveLabel/);
@@ -98,7 +106,9 @@ describe("model source, binary", () => {
           .map((l) => 1 - Number(l)),
     });
     const scores = await model.predictBatch(dicts.slice(0, 5));
-    scores.forEach((s, i) => expect(s).toBeCloseTo(1 - (expected[i] as number), 12));
+    scores.forEach((s, i) => {
+      expect(s).toBeCloseTo(1 - (expected[i] as number), 12);
+    });
   });
 });
 
@@ -113,7 +123,9 @@ describe("model source, multi-class", () => {
       scores.forEach((s, i) => {
         expect(s).toHaveLength(3);
         expect(s.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
-        s.forEach((p, k) => expect(p).toBeCloseTo((d.expected[i] as number[])[k] as number, 12));
+        s.forEach((p, k) => {
+          expect(p).toBeCloseTo((d.expected[i] as number[])[k] as number, 12);
+        });
       });
     });
   }
@@ -121,11 +133,11 @@ describe("model source, multi-class", () => {
   it("rejects a 3-class answer for a binary task unless the positive class is named", async () => {
     const { invoker } = await endpoint(MULTI, "list");
     const binary = createModelSource({ invoker, features: d.features });
-    await expect(binary.predictDict(dicts[0] as object)).rejects.toMatchObject({
+    await expect(binary.predictDict(dicts[0] as Record<string, number>)).rejects.toMatchObject({
       code: "E_SCORE_OUT_OF_RANGE",
     });
     const oneVsRest = createModelSource({ invoker, features: d.features, positiveIndex: 2 });
-    expect(await oneVsRest.predictDict(dicts[0] as object)).toBeCloseTo(
+    expect(await oneVsRest.predictDict(dicts[0] as Record<string, number>)).toBeCloseTo(
       (d.expected[0] as number[])[2] as number,
       12,
     );
@@ -140,7 +152,9 @@ describe("coalescing", () => {
     const { server, invoker } = await endpoint();
     const model = createModelSource({ invoker, features: d.features, maxBatchRows: 100 });
     const scores = await Promise.all(dicts.map((row) => model.predictDict(row)));
-    scores.forEach((s, i) => expect(s).toBeCloseTo((d.expected[i] as number[])[0] as number, 12));
+    scores.forEach((s, i) => {
+      expect(s).toBeCloseTo((d.expected[i] as number[])[0] as number, 12);
+    });
     expect(server.requests).toBe(3);
     expect(server.rows).toBe(250);
   });
@@ -165,11 +179,14 @@ describe("coalescing", () => {
     const model = createModelSource({ invoker, features: d.features });
     const worker = async (start: number) => {
       const out: number[] = [];
-      for (let i = start; i < start + 25; i++) out.push(await model.predictDict(dicts[i] as object));
+      for (let i = start; i < start + 25; i++)
+        out.push(await model.predictDict(dicts[i] as Record<string, number>));
       return out;
     };
     const results = await Promise.all([0, 25, 50, 75].map(worker));
-    results.flat().forEach((s, i) => expect(s).toBeCloseTo((d.expected[i] as number[])[0] as number, 12));
+    results.flat().forEach((s, i) => {
+      expect(s).toBeCloseTo((d.expected[i] as number[])[0] as number, 12);
+    });
     expect(server.requests).toBe(25);
   });
 });
@@ -214,7 +231,9 @@ describe("failures stay with their rows", () => {
     const model = createModelSource({ invoker, features: d.features });
     // Multi-row requests answer one short; only single-row requests line up, and those are used.
     const results = await model.predictBatchSettled(dicts.slice(0, 8));
-    results.forEach((r, i) => expect(r).toBeCloseTo(expected[i] as number, 12));
+    results.forEach((r, i) => {
+      expect(r).toBeCloseTo(expected[i] as number, 12);
+    });
     expect(server.requests).toBe(15);
   });
 

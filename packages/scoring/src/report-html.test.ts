@@ -11,7 +11,9 @@ function summary(withMetrics: boolean): ScoreSummary {
     rows: 9,
     scored: 8,
     failed: 1,
-    reasons: [{ code: "E_SCORE_OUT_OF_RANGE", message: "score 1.5 is outside [0,1] <script>", rows: 1, firstRow: 8 }],
+    reasons: [
+      { code: "E_SCORE_OUT_OF_RANGE", message: "score 1.5 is outside [0,1] <script>", rows: 1, firstRow: 8 },
+    ],
     resumedAt: 0,
     out: "/tmp/scores.csv",
     columns: ["score", "error"],
@@ -29,7 +31,8 @@ describe("renderScoreReport", () => {
     const html = renderScoreReport(summary(true), { title: "bc <demo>" });
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).not.toMatch(/<script|<link|src=|href=/i); // nothing to fetch, nothing to run
-    for (const caption of ["ROC curve", "Precision-recall curve", "Score histogram per class", "Calibration"]) expect(html).toContain(caption);
+    for (const caption of ["ROC curve", "Precision-recall curve", "Score histogram per class", "Calibration"])
+      expect(html).toContain(caption);
     expect(html).toContain("ROC AUC");
     expect(html).toContain("latency p50 / p95 / p99");
     expect(html).toContain("bc &#60;demo&#62;"); // escaped

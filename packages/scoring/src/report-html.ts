@@ -13,14 +13,18 @@ const H = 240;
 const PAD = 36;
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const fmt = (v: number | null | undefined, digits = 4) => (v === null || v === undefined || Number.isNaN(v) ? "–" : v.toFixed(digits));
+const fmt = (v: number | null | undefined, digits = 4) =>
+  v === null || v === undefined || Number.isNaN(v) ? "–" : v.toFixed(digits);
 const sx = (x: number) => PAD + x * (W - 2 * PAD);
 const sy = (y: number) => H - PAD - y * (H - 2 * PAD);
 
 /** Axes from 0 to 1 with labels; `body` draws inside. */
 function chart(title: string, xLabel: string, yLabel: string, body: string): string {
   const ticks = [0, 0.5, 1]
-    .map((t) => `<text x="${sx(t)}" y="${H - PAD + 14}" text-anchor="middle">${t}</text><text x="${PAD - 6}" y="${sy(t) + 4}" text-anchor="end">${t}</text>`)
+    .map(
+      (t) =>
+        `<text x="${sx(t)}" y="${H - PAD + 14}" text-anchor="middle">${t}</text><text x="${PAD - 6}" y="${sy(t) + 4}" text-anchor="end">${t}</text>`,
+    )
     .join("");
   return `<figure><svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(title)}">
 <rect x="${PAD}" y="${PAD}" width="${W - 2 * PAD}" height="${H - 2 * PAD}" class="frame"/>${ticks}
@@ -29,7 +33,7 @@ function chart(title: string, xLabel: string, yLabel: string, body: string): str
 <figcaption>${esc(title)}</figcaption></figure>`;
 }
 
-const polyline = (points: CurvePoint[], cls: string) =>
+const polyline = (points: ReadonlyArray<Pick<CurvePoint, "x" | "y">>, cls: string) =>
   `<polyline class="${cls}" points="${points.map((p) => `${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join(" ")}"/>`;
 
 function histogram(m: BinaryMetrics): string {
@@ -44,13 +48,27 @@ function histogram(m: BinaryMetrics): string {
         return `<rect class="${cls}" x="${(x0 + offset * width).toFixed(1)}" y="${(H - PAD - h).toFixed(1)}" width="${width.toFixed(1)}" height="${h.toFixed(1)}"><title>${c}</title></rect>`;
       })
       .join("");
-  return chart("Score histogram per class (blue: negative, orange: positive)", "score", `rows (max ${max})`, bars(negatives, "neg", 0) + bars(positives, "pos", 1));
+  return chart(
+    "Score histogram per class (blue: negative, orange: positive)",
+    "score",
+    `rows (max ${max})`,
+    bars(negatives, "neg", 0) + bars(positives, "pos", 1),
+  );
 }
 
 function calibration(m: BinaryMetrics): string {
-  const pts = m.curves.calibration.filter((b) => b.count > 0).map((b) => ({ x: b.meanScore, y: b.positiveRate }));
-  const dots = pts.map((p) => `<circle class="pos-dot" cx="${sx(p.x).toFixed(1)}" cy="${sy(p.y).toFixed(1)}" r="3"/>`).join("");
-  return chart("Calibration (dashed: perfect)", "mean predicted score", "fraction positive", `<line class="diag" x1="${sx(0)}" y1="${sy(0)}" x2="${sx(1)}" y2="${sy(1)}"/>${polyline(pts, "curve")}${dots}`);
+  const pts = m.curves.calibration
+    .filter((b) => b.count > 0)
+    .map((b) => ({ x: b.meanScore, y: b.positiveRate }));
+  const dots = pts
+    .map((p) => `<circle class="pos-dot" cx="${sx(p.x).toFixed(1)}" cy="${sy(p.y).toFixed(1)}" r="3"/>`)
+    .join("");
+  return chart(
+    "Calibration (dashed: perfect)",
+    "mean predicted score",
+    "fraction positive",
+    `<line class="diag" x1="${sx(0)}" y1="${sy(0)}" x2="${sx(1)}" y2="${sy(1)}"/>${polyline(pts, "curve")}${dots}`,
+  );
 }
 
 const table = (rows: Array<[string, string]>) =>
@@ -79,7 +97,9 @@ ${histogram(m)}${calibration(m)}</section>`;
 
 function multiclassSection(m: MulticlassMetrics): string {
   const header = m.confusionMatrix.map((_, j) => `<th>pred ${j}</th>`).join("");
-  const rows = m.confusionMatrix.map((r, i) => `<tr><th>actual ${i}</th>${r.map((c) => `<td>${c}</td>`).join("")}</tr>`).join("");
+  const rows = m.confusionMatrix
+    .map((r, i) => `<tr><th>actual ${i}</th>${r.map((c) => `<td>${c}</td>`).join("")}</tr>`)
+    .join("");
   return `<section><h2>Metrics</h2>${table([
     ["rows with labels", String(m.count)],
     ["classes", String(m.classes)],
@@ -95,7 +115,10 @@ export function renderScoreReport(summary: ScoreSummary, options: ReportOptions 
   const run = table([
     ["rows", String(summary.rows)],
     ["scored / failed", `${summary.scored} / ${summary.failed}`],
-    ...summary.reasons.map((r): [string, string] => [`failed: ${r.code}`, `${r.rows} rows, first row ${r.firstRow}: ${r.message}`]),
+    ...summary.reasons.map((r): [string, string] => [
+      `failed: ${r.code}`,
+      `${r.rows} rows, first row ${r.firstRow}: ${r.message}`,
+    ]),
     ["rows per second", summary.rowsPerSecond.toFixed(0)],
     ["elapsed", `${(summary.elapsedMs / 1000).toFixed(2)} s`],
     ["requests", String(l.requests)],

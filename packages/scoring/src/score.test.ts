@@ -8,7 +8,7 @@ import type { BinaryMetrics, MulticlassMetrics } from "./metrics.js";
 import { createModelSource } from "./model-source.js";
 import { score } from "./score.js";
 import { BINARY, type Dataset, dataset, MULTI, tempDir, writeCsv } from "./test/data.js";
-import { type ResponseShape, startTestServer, type TestModel, type TestServer } from "./test/model-server.js";
+import { type ResponseShape, startTestServer, type TestModel } from "./test/model-server.js";
 import { runPython } from "./test/python.js";
 
 let dir: string;
@@ -83,7 +83,10 @@ describe("score: CSV", () => {
       expect(Number(r[1])).toBeCloseTo((d.expected[i] as number[])[0] as number, 12);
       expect(r[2]).toBe("");
     });
-    const ref = runPython(SKLEARN_FROM_FILES, { data, out }) as Record<string, number & number[][]>;
+    const ref = runPython(SKLEARN_FROM_FILES, { data, out }) as Record<string, number> & {
+      cm: number[][];
+      n: number;
+    };
     const m = summary.metrics as BinaryMetrics;
     expect(ref.n).toBe(2500);
     for (const k of [
@@ -96,7 +99,7 @@ describe("score: CSV", () => {
       "recall",
       "f1",
     ] as const) {
-      expect(m[k]).toBeCloseTo(ref[k], 10);
+      expect(m[k]).toBeCloseTo(ref[k] as number, 10);
     }
     expect(m.confusionMatrix).toEqual(ref.cm);
     expect(summary.latency.requests).toBe(9);
@@ -114,9 +117,9 @@ describe("score: CSV", () => {
     await writeFile(data, `f2,target,f0,id,f3,f1\n${lines.join("\n")}\n`);
     const { invoker } = await endpoint();
     const summary = await score({ model: createModelSource({ invoker, features: d.features }), data });
-    (summary.results as number[]).forEach((s, i) =>
-      expect(s).toBeCloseTo((d.expected[i] as number[])[0] as number, 12),
-    );
+    (summary.results as number[]).forEach((s, i) => {
+      expect(s).toBeCloseTo((d.expected[i] as number[])[0] as number, 12);
+    });
   });
 
   it("keeps going past bad rows: each gets an error, the rest are scored, nothing dropped", async () => {
@@ -189,9 +192,9 @@ describe("score: CSV", () => {
         data,
         batchSize: 64,
       });
-      (summary.results as number[]).forEach((s, i) =>
-        expect(s).toBeCloseTo((d.expected[i] as number[])[0] as number, 12),
-      );
+      (summary.results as number[]).forEach((s, i) => {
+        expect(s).toBeCloseTo((d.expected[i] as number[])[0] as number, 12);
+      });
     });
   }
 });
@@ -258,7 +261,9 @@ describe("score: other formats and multi-class", () => {
     });
     expect(summary.rows).toBe(700);
     const { rows } = await readOut(out);
-    rows.forEach((r, i) => expect(Number(r[0])).toBeCloseTo((d.expected[i] as number[])[0] as number, 12));
+    rows.forEach((r, i) => {
+      expect(Number(r[0])).toBeCloseTo((d.expected[i] as number[])[0] as number, 12);
+    });
   });
 
   it("writes per-class columns for a multi-class model, with metrics matching scikit-learn", async () => {
@@ -276,11 +281,11 @@ describe("score: other formats and multi-class", () => {
     });
     const { header, rows } = await readOut(out);
     expect(header).toEqual(["score_0", "score_1", "score_2", "error"]);
-    rows.forEach((r, i) =>
-      [0, 1, 2].forEach((k) =>
-        expect(Number(r[k])).toBeCloseTo((d.expected[i] as number[])[k] as number, 12),
-      ),
-    );
+    rows.forEach((r, i) => {
+      [0, 1, 2].forEach((k) => {
+        expect(Number(r[k])).toBeCloseTo((d.expected[i] as number[])[k] as number, 12);
+      });
+    });
     const ref = runPython(
       `
 import json, sys
@@ -293,7 +298,7 @@ pred = p.argmax(axis=1)
 print(json.dumps({"accuracy": m.accuracy_score(y, pred), "macroF1": m.f1_score(y, pred, average="macro"),
   "logLoss": m.log_loss(y, p, labels=[0, 1, 2]), "cm": m.confusion_matrix(y, pred).tolist()}))`,
       { data, out },
-    ) as Record<string, number & number[][]>;
+    ) as { accuracy: number; macroF1: number; logLoss: number; cm: number[][] };
     const m = summary.metrics as MulticlassMetrics;
     expect(m.accuracy).toBeCloseTo(ref.accuracy, 12);
     expect(m.macroF1).toBeCloseTo(ref.macroF1, 12);
@@ -310,9 +315,9 @@ print(json.dumps({"accuracy": m.accuracy_score(y, pred), "macroF1": m.f1_score(y
       data,
       batchSize: 50,
     });
-    (summary.results as number[]).forEach((s, i) =>
-      expect(s).toBe(((d.rows[i] as number[])[0] as number) > 0 ? 0.9 : 0.1),
-    );
+    (summary.results as number[]).forEach((s, i) => {
+      expect(s).toBe(((d.rows[i] as number[])[0] as number) > 0 ? 0.9 : 0.1);
+    });
   });
 });
 

@@ -141,7 +141,7 @@ export async function openCsvInput(options: InputOptions): Promise<InputSource> 
       }
 
       const slice = encoding.kind === "csv-slice";
-      const onRecord = (line: string, end: number) => {
+      const onRecord = (line: string, end: number, ascii: boolean) => {
         position = end;
         if (!slice || line.includes('"')) {
           if (line.includes('"')) return slowRow(line, end);
@@ -184,7 +184,7 @@ export async function openCsvInput(options: InputOptions): Promise<InputSource> 
           unit = field(line, featureIdx[0] as number);
           for (let k = 1; k < featureIdx.length; k++) unit += `,${field(line, featureIdx[k] as number)}`;
         }
-        const bytes = Buffer.byteLength(unit) + 1;
+        const bytes = (ascii ? unit.length : Buffer.byteLength(unit)) + 1;
         if (options.overheadBytes + bytes > options.maxBytes)
           return builder.addError(tooBig(bytes), label, keep, end);
         builder.add(unit, bytes, label, keep, end);

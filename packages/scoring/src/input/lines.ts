@@ -2,8 +2,11 @@ import { isAscii } from "node:buffer";
 import { createReadStream } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
 
-/** Receives one record (a line, or several when quotes span newlines), `\r\n`/`\n` removed, and the byte offset after it. */
-export type OnRecord = (record: string, endOffset: number) => void;
+/**
+ * Receives one record (a line, or several when quotes span newlines) with `\r\n`/`\n` removed, the byte
+ * offset after it, and whether it is known to be ASCII (then its byte length is its string length).
+ */
+export type OnRecord = (record: string, endOffset: number, ascii: boolean) => void;
 
 export interface LineReaderOptions {
   /** Byte offset to start at (a record boundary from an earlier run). */
@@ -38,7 +41,7 @@ export async function* readRecords(
   let first = offset === 0;
   let bytesRead = offset;
 
-  const emitLine = (line: string, bytes: number) => {
+  const emitLine = (line: string, bytes: number, ascii: boolean) => {
     offset += bytes;
     let record = line.endsWith("\r") ? line.slice(0, -1) : line;
     if (options.quotes && (open !== "" || record.includes('"'))) {
@@ -49,7 +52,7 @@ export async function* readRecords(
       }
       open = "";
     }
-    if (record !== "") onRecord(record, offset);
+    if (record !== "") onRecord(record, offset, ascii);
   };
 
   for await (const chunk of stream as AsyncIterable<Buffer>) {
@@ -70,7 +73,7 @@ export async function* readRecords(
       const nl = text.indexOf("\n", start);
       if (nl === -1) break;
       const line = text.slice(start, nl);
-      emitLine(line, fast ? line.length + 1 : Buffer.byteLength(line) + 1);
+      emitLine(line, fast ? line.length + 1 : Buffer.byteLength(line) + 1, fast);
       start = nl + 1;
     }
     carry = text.slice(start);
@@ -80,12 +83,12 @@ export async function* readRecords(
   carry += decoder.end();
   if (carry !== "" || open !== "") {
     // The last line has no newline: its bytes are its own length.
-    if (carry !== "") emitLine(carry, Buffer.byteLength(carry));
+    if (carry !== "") emitLine(carry, Buffer.byteLength(carry), false);
     if (open !== "") {
       // Unbalanced quotes to the end of the file: hand it over as is; the CSV parser names the problem.
       const record = open;
       open = "";
-      onRecord(record, offset);
+      onRecord(record, offset, false);
     }
   }
   yield { bytesRead };

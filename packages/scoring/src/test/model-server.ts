@@ -26,6 +26,8 @@ export interface Faults {
 
 export interface TestServer {
   url: string;
+  /** When set, requests without `Authorization: Bearer <token>` get 401. */
+  token?: string;
   port: number;
   requests: number;
   rows: number;
@@ -133,6 +135,11 @@ export async function startTestServer(model: TestModel, shape: ResponseShape = "
       const body = Buffer.concat(chunks);
       state.requests++;
       state.maxBody = Math.max(state.maxBody, body.length);
+      if (state.token && req.headers.authorization !== `Bearer ${state.token}`) {
+        res.statusCode = 401;
+        res.end("missing or wrong bearer token");
+        return;
+      }
       const status = state.faults.statuses?.shift();
       if (status !== undefined) {
         res.statusCode = status;
