@@ -174,6 +174,8 @@ describe("training", () => {
     const files = await target.downloadArtifacts(nodeJob, dir);
     expect(files.length).toBeGreaterThan(0);
     expect(JSON.parse(readFileSync(join(dir, "model.json"), "utf8")).weights).toHaveLength(30);
+    // output.tar.gz (SM_OUTPUT_DATA_DIR) lands beside it, under output/.
+    expect(existsSync(join(dir, "output", "metrics.json"))).toBe(true);
     await expect(target.describe("no-such-job")).rejects.toMatchObject({ code: "E_NOT_FOUND" });
   }, 30_000);
 
