@@ -28,7 +28,7 @@ export async function createMultipartUpload(r: S3Request): Promise<void> {
       "The COMPOSITE checksum type cannot be used with the crc64nvme checksum algorithm.",
     );
   }
-  const info = await r.store.createUpload(
+  const info = await r.store.uploads.create(
     r.bucket,
     r.key,
     attributesFromRequest(r.req),
@@ -60,16 +60,16 @@ export async function uploadPart(r: S3Request, uploadId: string): Promise<void> 
       },
     );
   }
-  const { info } = r.store.upload(r.bucket, r.key, uploadId);
+  const { info } = r.store.uploads.get(r.bucket, r.key, uploadId);
   const ingested = await ingestBody(r.req, r.store, info.checksumAlgorithm);
-  const part = await r.store.putPart(r.bucket, r.key, uploadId, partNumber, ingested);
+  const part = await r.store.uploads.putPart(r.bucket, r.key, uploadId, partNumber, ingested);
   const headers: Record<string, string> = { ...s3Headers(r), etag: part.etag };
   if (ingested.checksum) headers[checksumHeader(ingested.checksum.algorithm)] = ingested.checksum.value;
   send(r.res, 200, headers);
 }
 
 export async function completeMultipartUpload(r: S3Request, uploadId: string): Promise<void> {
-  const { info } = r.store.upload(r.bucket, r.key, uploadId);
+  const { info } = r.store.uploads.get(r.bucket, r.key, uploadId);
   checkWriteCondition(r);
   const doc = parseXml(await readBody(r.req, 4 * 1024 * 1024), ["Part"]);
   const complete = doc.CompleteMultipartUpload as { Part?: Array<Record<string, unknown>> } | undefined;
@@ -83,7 +83,7 @@ export async function completeMultipartUpload(r: S3Request, uploadId: string): P
       ...(typeof checksum === "string" ? { checksum } : {}),
     };
   });
-  const meta = await r.store.completeUpload(r.bucket, r.key, uploadId, parts);
+  const meta = await r.store.uploads.complete(r.bucket, r.key, uploadId, parts);
   const checksum = meta.checksum;
   const body = xmlDocument("CompleteMultipartUploadResult", {
     Location: `http://${r.req.headers.host ?? "localhost"}/${r.bucket}/${encodeURI(r.key)}`,
@@ -98,12 +98,12 @@ export async function completeMultipartUpload(r: S3Request, uploadId: string): P
 }
 
 export async function abortMultipartUpload(r: S3Request, uploadId: string): Promise<void> {
-  await r.store.abortUpload(r.bucket, r.key, uploadId);
+  await r.store.uploads.abort(r.bucket, r.key, uploadId);
   send(r.res, 204, s3Headers(r));
 }
 
 export function listParts(r: S3Request, uploadId: string): void {
-  const { info, parts } = r.store.upload(r.bucket, r.key, uploadId);
+  const { info, parts } = r.store.uploads.get(r.bucket, r.key, uploadId);
   const marker = Number(r.query.get("part-number-marker") ?? 0);
   const maxParts = Math.min(Number(r.query.get("max-parts") ?? 1000), 1000);
   const after = parts.filter((p) => p.partNumber > marker);
@@ -133,9 +133,10 @@ export function listParts(r: S3Request, uploadId: string): void {
 }
 
 export function listMultipartUploads(r: S3Request): void {
+  r.store.bucket(r.bucket);
   const prefix = r.query.get("prefix") ?? "";
-  const uploads = r.store
-    .listUploads(r.bucket)
+  const uploads = r.store.uploads
+    .list(r.bucket)
     .filter((u) => u.key.startsWith(prefix))
     .sort((a, b) => (a.key === b.key ? a.initiated.localeCompare(b.initiated) : a.key < b.key ? -1 : 1));
   const body = xmlDocument("ListMultipartUploadsResult", {

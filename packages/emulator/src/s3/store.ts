@@ -1,11 +1,13 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { type Readable, Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { AwsApiError } from "../aws-error.js";
-import { type ChecksumAlgorithm, compositeChecksum, createChecksum } from "./checksum.js";
+import { type ChecksumAlgorithm, createChecksum } from "./checksum.js";
+import { readJson, writeJson } from "./json-files.js";
+import { MultipartUploads } from "./uploads.js";
 
 /** A stored checksum: a full-object one for simple puts, `COMPOSITE` (`…-N`) for multipart uploads. */
 export interface StoredChecksum {
@@ -46,24 +48,6 @@ export interface BucketInfo {
   creationDate: string;
 }
 
-export interface PartMeta {
-  partNumber: number;
-  size: number;
-  etag: string;
-  lastModified: string;
-  checksum?: string;
-}
-
-export interface UploadInfo {
-  uploadId: string;
-  bucket: string;
-  key: string;
-  initiated: string;
-  attributes: ObjectAttributes;
-  checksumAlgorithm?: ChecksumAlgorithm;
-  checksumType?: "FULL_OBJECT" | "COMPOSITE";
-}
-
 /** What streaming a body to a temporary file measured. */
 export interface IngestResult {
   file: string;
@@ -77,11 +61,6 @@ interface BucketState {
   objects: Map<string, ObjectMeta>;
 }
 
-interface UploadState {
-  info: UploadInfo;
-  parts: Map<number, PartMeta>;
-}
-
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /**
@@ -93,10 +72,12 @@ const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 export class S3Store {
   readonly root: string;
   private readonly buckets = new Map<string, BucketState>();
-  private readonly uploads = new Map<string, UploadState>();
+  /** Multipart uploads in progress. */
+  readonly uploads: MultipartUploads;
 
   private constructor(root: string) {
     this.root = root;
+    this.uploads = new MultipartUploads(join(root, "uploads"), this);
   }
 
   static async open(root: string): Promise<S3Store> {
@@ -140,7 +121,7 @@ export class S3Store {
 
   async deleteBucket(name: string): Promise<void> {
     const state = this.bucketState(name);
-    if (state.objects.size > 0 || [...this.uploads.values()].some((u) => u.info.bucket === name)) {
+    if (state.objects.size > 0 || this.uploads.list(name).length > 0) {
       throw new AwsApiError("BucketNotEmpty", "The bucket you tried to delete is not empty", 409, {
         BucketName: name,
       });
@@ -177,7 +158,7 @@ export class S3Store {
    * The caller commits the file with `putObject`/`putPart` or discards it with `discard`.
    */
   async ingest(body: Readable, algorithm?: ChecksumAlgorithm, decode?: Transform): Promise<IngestResult> {
-    const file = join(this.root, "tmp", `${randomUUID()}.part`);
+    const file = this.tempFile();
     const meter = new Meter(algorithm);
     try {
       if (decode) await pipeline(body, decode, meter, createWriteStream(file));
@@ -192,6 +173,11 @@ export class S3Store {
       md5: meter.md5.digest("hex"),
       checksum: algorithm && meter.checksum ? { algorithm, value: meter.checksum.digest() } : undefined,
     };
+  }
+
+  /** A fresh path in the store's temporary area (same file system as the objects, so renames are atomic). */
+  tempFile(): string {
+    return join(this.root, "tmp", `${randomUUID()}.part`);
   }
 
   async discard(file: string): Promise<void> {
@@ -236,7 +222,7 @@ export class S3Store {
   ): Promise<ObjectMeta> {
     const meta = this.head(source.bucket, source.key);
     this.bucketState(target.bucket);
-    const tmp = join(this.root, "tmp", `${randomUUID()}.part`);
+    const tmp = this.tempFile();
     await copyFile(join(this.bucketDir(source.bucket), "objects", meta.file), tmp);
     const { size, etag, checksum, partSizes } = meta;
     return this.putObject(
@@ -268,173 +254,6 @@ export class S3Store {
     await rm(join(dir, meta.file), { force: true });
   }
 
-  // ---- multipart uploads
-
-  async createUpload(
-    bucket: string,
-    key: string,
-    attributes: ObjectAttributes,
-    checksum?: { algorithm: ChecksumAlgorithm; type: "FULL_OBJECT" | "COMPOSITE" },
-  ): Promise<UploadInfo> {
-    this.bucketState(bucket);
-    const uploadId = randomBytes(24).toString("base64url");
-    const info: UploadInfo = {
-      uploadId,
-      bucket,
-      key,
-      initiated: new Date().toISOString(),
-      attributes,
-      ...(checksum ? { checksumAlgorithm: checksum.algorithm, checksumType: checksum.type } : {}),
-    };
-    await mkdir(this.uploadDir(uploadId), { recursive: true });
-    await writeJson(join(this.uploadDir(uploadId), "upload.json"), info);
-    this.uploads.set(uploadId, { info, parts: new Map() });
-    return info;
-  }
-
-  upload(bucket: string, key: string, uploadId: string): { info: UploadInfo; parts: PartMeta[] } {
-    const state = this.uploads.get(uploadId);
-    if (!state || state.info.bucket !== bucket || state.info.key !== key) {
-      throw new AwsApiError(
-        "NoSuchUpload",
-        "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.",
-        404,
-        { UploadId: uploadId },
-      );
-    }
-    return { info: state.info, parts: [...state.parts.values()].sort((a, b) => a.partNumber - b.partNumber) };
-  }
-
-  listUploads(bucket: string): UploadInfo[] {
-    this.bucketState(bucket);
-    return [...this.uploads.values()].map((u) => u.info).filter((u) => u.bucket === bucket);
-  }
-
-  async putPart(
-    bucket: string,
-    key: string,
-    uploadId: string,
-    partNumber: number,
-    ingested: IngestResult,
-  ): Promise<PartMeta> {
-    this.upload(bucket, key, uploadId);
-    const state = this.uploads.get(uploadId) as UploadState;
-    const dir = this.uploadDir(uploadId);
-    await rename(ingested.file, join(dir, `part-${partNumber}.bin`));
-    const part: PartMeta = {
-      partNumber,
-      size: ingested.size,
-      etag: `"${ingested.md5}"`,
-      lastModified: new Date().toISOString(),
-      ...(ingested.checksum ? { checksum: ingested.checksum.value } : {}),
-    };
-    state.parts.set(partNumber, part);
-    await writeJson(join(dir, `part-${partNumber}.json`), part);
-    return part;
-  }
-
-  /**
-   * Concatenates the listed parts into the object. Parts must exist with the given ETags, be in ascending
-   * order, and all but the last be at least 5 MiB, as S3 requires.
-   */
-  async completeUpload(
-    bucket: string,
-    key: string,
-    uploadId: string,
-    requested: Array<{ partNumber: number; etag: string; checksum?: string }>,
-  ): Promise<ObjectMeta> {
-    const { info } = this.upload(bucket, key, uploadId);
-    const state = this.uploads.get(uploadId) as UploadState;
-    if (requested.length === 0) {
-      throw new AwsApiError("MalformedXML", "You must specify at least one part.", 400);
-    }
-    const parts: PartMeta[] = [];
-    let previous = 0;
-    for (const [index, want] of requested.entries()) {
-      if (want.partNumber <= previous) {
-        throw new AwsApiError("InvalidPartOrder", "The list of parts was not in ascending order.", 400);
-      }
-      previous = want.partNumber;
-      const part = state.parts.get(want.partNumber);
-      if (!part || normaliseEtag(want.etag) !== normaliseEtag(part.etag)) {
-        throw new AwsApiError(
-          "InvalidPart",
-          "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
-          400,
-          { UploadId: uploadId, PartNumber: want.partNumber },
-        );
-      }
-      if (want.checksum && part.checksum && want.checksum !== part.checksum) {
-        throw new AwsApiError("InvalidPart", `The checksum of part ${want.partNumber} does not match.`, 400);
-      }
-      if (index < requested.length - 1 && part.size < 5 * 1024 * 1024) {
-        throw new AwsApiError(
-          "EntityTooSmall",
-          "Your proposed upload is smaller than the minimum allowed object size.",
-          400,
-          {
-            ProposedSize: part.size,
-            MinSizeAllowed: 5 * 1024 * 1024,
-            PartNumber: part.partNumber,
-          },
-        );
-      }
-      parts.push(part);
-    }
-    const tmp = join(this.root, "tmp", `${randomUUID()}.part`);
-    const out = createWriteStream(tmp);
-    try {
-      for (const part of parts) {
-        await pipeline(createReadStream(join(this.uploadDir(uploadId), `part-${part.partNumber}.bin`)), out, {
-          end: false,
-        });
-      }
-      out.end();
-      await new Promise<void>((resolve, reject) => {
-        out.once("finish", resolve);
-        out.once("error", reject);
-      });
-    } catch (error) {
-      out.destroy();
-      await rm(tmp, { force: true });
-      throw error;
-    }
-    const md5s = createHash("md5");
-    for (const part of parts) md5s.update(Buffer.from(normaliseEtag(part.etag), "hex"));
-    const etag = `"${md5s.digest("hex")}-${parts.length}"`;
-    const size = parts.reduce((sum, p) => sum + p.size, 0);
-    let checksum: StoredChecksum | undefined;
-    const algorithm = info.checksumAlgorithm;
-    if (algorithm && info.checksumType !== "FULL_OBJECT" && parts.every((p) => p.checksum)) {
-      checksum = {
-        algorithm,
-        value: compositeChecksum(
-          algorithm,
-          parts.map((p) => p.checksum as string),
-        ),
-        type: "COMPOSITE",
-      };
-    } else if (algorithm && info.checksumType === "FULL_OBJECT") {
-      checksum = { algorithm, value: await fileChecksum(tmp, algorithm), type: "FULL_OBJECT" };
-    }
-    const meta = await this.putObject(bucket, key, { file: tmp, size, etag }, info.attributes, {
-      ...(checksum ? { checksum } : {}),
-      partSizes: parts.map((p) => p.size),
-    });
-    await this.dropUpload(uploadId);
-    return meta;
-  }
-
-  async abortUpload(bucket: string, key: string, uploadId: string): Promise<void> {
-    this.upload(bucket, key, uploadId);
-    await this.dropUpload(uploadId);
-  }
-
-  private async dropUpload(uploadId: string): Promise<void> {
-    this.uploads.delete(uploadId);
-    await rm(this.uploadDir(uploadId), { recursive: true, force: true });
-  }
-
   // ---- internals
 
   private bucketState(name: string): BucketState {
@@ -447,10 +266,6 @@ export class S3Store {
 
   private bucketDir(name: string): string {
     return join(this.root, "buckets", name);
-  }
-
-  private uploadDir(uploadId: string): string {
-    return join(this.root, "uploads", uploadId);
   }
 
   private persistBucket(info: BucketInfo): Promise<void> {
@@ -472,18 +287,7 @@ export class S3Store {
       }
       this.buckets.set(name, { info, objects });
     }
-    for (const uploadId of await readdir(join(this.root, "uploads"))) {
-      const dir = this.uploadDir(uploadId);
-      const info = await readJson<UploadInfo>(join(dir, "upload.json"));
-      if (!info) continue;
-      const parts = new Map<number, PartMeta>();
-      for (const file of await readdir(dir)) {
-        if (!/^part-\d+\.json$/.test(file)) continue;
-        const part = await readJson<PartMeta>(join(dir, file));
-        if (part) parts.set(part.partNumber, part);
-      }
-      this.uploads.set(uploadId, { info, parts });
-    }
+    await this.uploads.load();
     // Temporary files of requests that were cut off by the previous stop.
     await rm(join(this.root, "tmp"), { recursive: true, force: true });
     await mkdir(join(this.root, "tmp"), { recursive: true });
@@ -528,12 +332,6 @@ class Meter extends Transform {
   }
 }
 
-async function fileChecksum(file: string, algorithm: ChecksumAlgorithm): Promise<string> {
-  const sum = createChecksum(algorithm);
-  for await (const chunk of createReadStream(file)) sum.update(chunk as Buffer);
-  return sum.digest();
-}
-
 /** S3 orders keys by their UTF-8 bytes. */
 export function compareKeys(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
@@ -541,22 +339,4 @@ export function compareKeys(a: string, b: string): number {
 
 function objectId(key: string): string {
   return createHash("sha256").update(key).digest("hex");
-}
-
-function normaliseEtag(etag: string): string {
-  return etag.replace(/^"|"$/g, "").replace(/^W\//, "");
-}
-
-async function writeJson(path: string, value: unknown): Promise<void> {
-  const tmp = `${path}.${randomBytes(4).toString("hex")}.tmp`;
-  await writeFile(tmp, JSON.stringify(value));
-  await rename(tmp, path);
-}
-
-async function readJson<T>(path: string): Promise<T | undefined> {
-  try {
-    return JSON.parse(await readFile(path, "utf8")) as T;
-  } catch {
-    return undefined;
-  }
 }
