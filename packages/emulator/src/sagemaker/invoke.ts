@@ -70,6 +70,10 @@ export async function invokeEndpoint(
   };
   const down = unavailable(variant);
   if (down) throw modelError(0, down);
+  // A serverless variant takes MaxConcurrency requests at once; SageMaker throttles the rest.
+  if (variant.maxConcurrency !== undefined && variant.inflight() >= variant.maxConcurrency) {
+    throw new AwsApiError("ThrottlingException", "Rate exceeded");
+  }
 
   let answer: { status: number; body: Buffer; headers: Record<string, string | string[] | undefined> };
   try {

@@ -495,6 +495,46 @@ describe("endpoints", () => {
     expect(invoke.code).toBe("ValidationError");
   });
 
+  it("throttles a serverless endpoint beyond its MaxConcurrency", async () => {
+    const slow = await bundle("slow-serve", {
+      "inference.mjs": [
+        "export async function modelFn() { return {}; }",
+        "export async function predictFn(input) { await new Promise((r) => setTimeout(r, 300)); return [1]; }",
+      ].join("\n"),
+    });
+    await sm.handle("CreateModel", {
+      ModelName: "slow-model",
+      PrimaryContainer: {
+        Image: NODE_RUNTIME_IMAGE,
+        ModelDataUrl: modelData,
+        Environment: { ...inference, SAGEMAKER_SUBMIT_DIRECTORY: slow },
+      },
+    });
+    await sm.handle("CreateEndpointConfig", {
+      EndpointConfigName: "slow-config",
+      ProductionVariants: [
+        {
+          VariantName: "AllTraffic",
+          ModelName: "slow-model",
+          ServerlessConfig: { MemorySizeInMB: 1024, MaxConcurrency: 1 },
+        },
+      ],
+    });
+    await sm.handle("CreateEndpoint", { EndpointName: "slow-endpoint", EndpointConfigName: "slow-config" });
+    await sm.settled("endpoint", "slow-endpoint");
+    expect(await describeEndpoint("slow-endpoint")).toMatchObject({ EndpointStatus: "InService" });
+    const call = () =>
+      sm.invokeEndpoint({ endpointName: "slow-endpoint", body: Buffer.from("1"), contentType: "text/csv" });
+    const [first, second] = await Promise.allSettled([call(), call()]);
+    expect(first.status).toBe("fulfilled");
+    expect(second.status).toBe("rejected");
+    const error = (second as PromiseRejectedResult).reason as AwsApiError;
+    expect([error.code, error.message]).toEqual(["ThrottlingException", "Rate exceeded"]);
+    expect((await call()).status).toBe(200);
+    await sm.handle("DeleteEndpoint", { EndpointName: "slow-endpoint" });
+    await sm.settled("endpoint", "slow-endpoint");
+  });
+
   it("comes back InService after a restart, then deletes: Deleting, gone, process stopped", async () => {
     await sm.close();
     sm = createSageMakerService({

@@ -26,6 +26,10 @@ export interface LiveVariant {
   agent: Agent;
   /** Set by the crash fault; invocations fail until the variant is replaced. */
   crashed?: string;
+  /** Serverless MaxConcurrency: invocations beyond it are throttled. */
+  maxConcurrency?: number;
+  /** Invocations in flight now. */
+  inflight(): number;
   /** Counts an invocation in flight until `work` settles. */
   track<T>(work: Promise<T>): Promise<T>;
   /** Resolves once no invocation is in flight (or after `timeoutMs`): an update drains before stopping. */
@@ -160,6 +164,8 @@ async function startVariant(
   const live: LiveVariant = {
     variantName: variant.VariantName,
     weight: variant.InitialVariantWeight ?? 1,
+    maxConcurrency: variant.ServerlessConfig?.MaxConcurrency,
+    inflight: () => inflight,
     image: container.Image ?? "",
     instanceId,
     logStream,
