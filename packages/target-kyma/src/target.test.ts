@@ -312,6 +312,34 @@ describe("deploy", () => {
     new Secret(stored.urls as never).validate();
     new Namespace(ns as never).validate();
     expect(validateApiRuleV2({ ...stored.rule, status: undefined })).toEqual([]);
+    // client-node's typed serialisation kept every field mlship sent (no dropped keys on the way).
+    const pod = (stored.deployment.spec as { template: { spec: Record<string, unknown> } }).template.spec;
+    expect(pod.volumes).toEqual([{ name: "model", emptyDir: {} }]);
+    expect(pod.imagePullSecrets).toEqual([{ name: "breast-cancer-ecr-pull" }]);
+    expect(pod.initContainers).toEqual([
+      expect.objectContaining({
+        name: "fetch-model",
+        command: ["python3", "-c", expect.stringContaining("mlship-fetch")],
+        securityContext: { runAsUser: 1337, runAsNonRoot: true, allowPrivilegeEscalation: false },
+        volumeMounts: [{ name: "model", mountPath: "/opt/ml/model" }],
+      }),
+    ]);
+    expect(pod.containers).toEqual([
+      expect.objectContaining({
+        name: "model",
+        args: ["serve"],
+        ports: [{ name: "http", containerPort: 8080, protocol: "TCP" }],
+        readinessProbe: expect.objectContaining({ httpGet: { path: "/ping", port: 8080 } }),
+        livenessProbe: expect.objectContaining({ httpGet: { path: "/ping", port: 8080 } }),
+        resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } },
+      }),
+    ]);
+    expect(stored.deployment.metadata.labels).toMatchObject({
+      "app.kubernetes.io/name": "breast-cancer",
+      "app.kubernetes.io/instance": "breast-cancer",
+      "app.kubernetes.io/managed-by": "mlship",
+    });
+    expect(stored.deployment.metadata.annotations?.["mlship.io/model-source"]).toBe(MODEL);
     expect((stored.rule.spec as { rules: Array<{ jwt?: unknown; noAuth?: unknown }> }).rules).toEqual([
       expect.objectContaining({
         path: "/ping",
@@ -691,6 +719,19 @@ describe("kubeconfig and plugin", () => {
     expect(d.details?.namespace).toBe("ml");
     const missing = await rejection(createKymaTarget({ kubeconfig: join(dir, "absent.yml") }).list());
     expect(missing.code).toBe("E_CONFIG");
+    // Default loading: KUBECONFIG, with its current context (namespace "nowhere" does not exist yet).
+    const saved = process.env.KUBECONFIG;
+    process.env.KUBECONFIG = file;
+    try {
+      const fromEnv = createKymaTarget({ s3, ecr: ecrApi(ecr), region: "us-east-1" });
+      expect(await fromEnv.list()).toEqual([]);
+      expect(kube.requests.map((r) => r.path)).toContain(
+        "/apis/gateway.kyma-project.io/v2/namespaces/nowhere/apirules",
+      );
+    } finally {
+      if (saved === undefined) delete process.env.KUBECONFIG;
+      else process.env.KUBECONFIG = saved;
+    }
   });
 
   it("registers as the kyma deploy target", async () => {
