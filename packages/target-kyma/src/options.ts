@@ -6,7 +6,8 @@ import type { KubeApi } from "./kube.js";
 import type { Resources } from "./manifests.js";
 import type { EcrApi } from "./pull-secret.js";
 
-export type KymaAuth = "jwt" | "noAuth";
+/** `none` is accepted as an alias of `noAuth` (the CLI's `--auth none`). */
+export type KymaAuth = "jwt" | "noAuth" | "none";
 
 /** Settings that can be given per target and overridden per deployment. */
 export interface KymaExposureOptions {

@@ -446,6 +446,8 @@ describe("deploy", () => {
       ["/ping", true, false],
       ["/invocations", true, false],
     ]);
+    expect((await bare.deploy(spec("cli-style", { auth: "none" }))).details?.auth).toBe("noAuth");
+    expect((await rejection(bare.deploy(spec("typo", { auth: "jwk" })))).code).toBe("E_INVALID_INPUT");
     // Switching back to jwt replaces noAuth (server-side apply drops the fields mlship no longer sets).
     await makeTarget().deploy(spec());
     const again = kube.get(T.apiRule, "ml", "breast-cancer") as KubeObject;

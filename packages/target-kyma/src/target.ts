@@ -81,7 +81,8 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
 }
 
 function resolveAuth(spec: KymaExposureOptions, options: KymaExposureOptions): ApiAuth {
-  const mode = spec.auth ?? options.auth ?? "jwt";
+  const requested = String(spec.auth ?? options.auth ?? "jwt");
+  const mode = ["noauth", "none"].includes(requested.toLowerCase()) ? "noAuth" : requested;
   if (mode === "noAuth") return { mode };
   if (mode !== "jwt") {
     throw new MlshipError("E_INVALID_INPUT", `Unknown auth "${String(mode)}": use "jwt" or "noAuth"`, {
