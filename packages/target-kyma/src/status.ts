@@ -252,3 +252,25 @@ export async function observe(
   if (!podFailure) return state;
   return { ...state, status: "Failed", message: podFailure.message, ready: false, failure: podFailure };
 }
+
+/** The latest Warning events about the deployment and its pods (FailedScheduling, FailedMount...), newest last. */
+export async function warningEvents(
+  kube: KubeApi,
+  namespace: string,
+  name: string,
+  limit = 3,
+): Promise<string[]> {
+  const events = await kube.list({ apiVersion: "v1", kind: "Event" }, namespace).catch(() => []);
+  return events
+    .filter((e) => {
+      const involved = (e.involvedObject ?? {}) as { name?: string };
+      return e.type === "Warning" && (involved.name === name || (involved.name ?? "").startsWith(`${name}-`));
+    })
+    .map((e) => ({
+      at: String(e.lastTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp ?? ""),
+      text: redact(`${String(e.reason ?? "Warning")}: ${String(e.message ?? "")}`),
+    }))
+    .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))
+    .slice(-limit)
+    .map((e) => e.text);
+}

@@ -576,11 +576,24 @@ describe("failures name their cause", () => {
     expect(d.failureReason).toContain("occupied");
   });
 
-  it("times out with what it saw last", async () => {
+  it("times out with what it saw last and the cluster's warnings", async () => {
     scenario = "stuck";
-    const err = await rejection(makeTarget({ waitTimeoutMs: 200 }).deploy(spec()));
+    kube.onWrite((e) => {
+      if (e.type === "ADDED" && e.object.kind === "Pod") {
+        kube.addEvent(e.object, {
+          type: "Warning",
+          reason: "FailedScheduling",
+          message: "0/3 nodes are available: 3 Insufficient memory.",
+        });
+      }
+    });
+    const err = await rejection(makeTarget({ waitTimeoutMs: 300 }).deploy(spec()));
     expect(err.code).toBe("E_TIMEOUT");
     expect(err.message).toContain("0/1 replicas available");
+    expect(err.message).toContain("FailedScheduling: 0/3 nodes are available: 3 Insufficient memory.");
+    expect(err.details?.warnings).toEqual([
+      "FailedScheduling: 0/3 nodes are available: 3 Insufficient memory.",
+    ]);
   });
 
   it("an abort stops the wait", async () => {

@@ -36,7 +36,7 @@ import {
 import { resolveModel } from "./model-source.js";
 import type { KymaDeploySpec, KymaExposureOptions, KymaTargetOptions } from "./options.js";
 import { buildPullSecret, type EcrApi, ecrApi, type PullSecretInfo, pullSecretInfo } from "./pull-secret.js";
-import { type Failure, observe, rolloutState } from "./status.js";
+import { type Failure, observe, rolloutState, warningEvents } from "./status.js";
 
 export const TARGET_NAME = "kyma";
 const DEFAULT_URL_EXPIRY_SECONDS = 7 * 24 * 3600;
@@ -323,13 +323,18 @@ export function createKymaTarget(options: KymaTargetOptions = {}): KymaTarget {
         return toDeployment(state, namespace, host, await secretsOf(namespace, name));
       }
       if (Date.now() - started >= timeout) {
+        const warnings = await warningEvents(kube(), namespace, name);
         throw new MlshipError(
           "E_TIMEOUT",
-          `Deployment ${name} was not ready after ${Math.round(timeout / 1000)} s: ${state.message}`,
+          `Deployment ${name} was not ready after ${Math.round(timeout / 1000)} s: ${state.message}${warnings.length > 0 ? `; recent warnings: ${warnings.join("; ")}` : ""}`,
           {
             where: `deployment/${name}`,
             hint: `Inspect it with \`kubectl -n ${namespace} describe deployment ${name}\` and \`kubectl -n ${namespace} get apirule ${name}\`; deploy again to keep waiting.`,
-            details: { replicas: state.replicas, apiRuleState: state.apiRuleState },
+            details: compact({
+              replicas: state.replicas,
+              apiRuleState: state.apiRuleState,
+              warnings: warnings.length > 0 ? warnings : undefined,
+            }),
           },
         );
       }
