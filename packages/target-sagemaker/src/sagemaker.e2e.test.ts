@@ -154,6 +154,8 @@ describe("training", () => {
     const statuses = events.of("training.status");
     expect(statuses.at(-1)).toMatchObject({ status: "Completed" });
     expect(new Set(statuses.map((s) => s.secondaryStatus)).size).toBeGreaterThan(1);
+    const keys = statuses.map((s) => `${s.status}/${s.secondaryStatus}`);
+    expect(keys.filter((k, i) => k === keys[i - 1])).toEqual([]); // transitions only
     const logs = events.of("training.log");
     expect(logs.length).toBeGreaterThan(0);
     expect(logs.every((l) => l.stream?.startsWith(`${run.jobName}/algo-1`))).toBe(true);

@@ -204,7 +204,10 @@ export async function train(
       trainingRunFromDescription(await describeTrainingJob(session.deps.api, jobName)),
       prepared,
     );
-  const run = await waitForTrainingJob(session, jobName, ctx, { logs: spec.logs !== false });
+  const run = await waitForTrainingJob(session, jobName, ctx, {
+    logs: spec.logs !== false,
+    emitted: "InProgress/Starting",
+  });
   return withStaged(run, prepared);
 }
 
@@ -223,7 +226,10 @@ export async function waitForTrainingJob(
   session: Session,
   jobName: string,
   ctx?: OperationContext,
-  options: { logs?: boolean } = {},
+  options: {
+    logs?: boolean /** `status/secondary` already reported by the caller. */;
+    emitted?: string;
+  } = {},
 ): Promise<TrainingRun> {
   const tail = new LogTail(session.deps.logs, { prefix: `${jobName}/` });
   const lastLines: string[] = [];
@@ -236,7 +242,7 @@ export async function waitForTrainingJob(
   };
   const signal = ctx?.signal;
   const delays = backoff(session.poll);
-  let lastKey = "";
+  let lastKey = options.emitted ?? "";
   try {
     for (;;) {
       if (signal?.aborted) throw abortError(signal, `Training job ${jobName}`);
