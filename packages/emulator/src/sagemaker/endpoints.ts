@@ -87,6 +87,11 @@ export interface Endpoints {
   DeleteEndpoint(input: Record<string, unknown>): Record<string, never>;
   /** The endpoint record and its serving processes (InvokeEndpoint). */
   lookup(name: string): { record: EndpointRecord; variants: readonly LiveVariant[] } | undefined;
+  /**
+   * Starts a fresh process for one variant and swaps it in (as SageMaker replaces an unhealthy
+   * instance); resolves to false when the endpoint is gone, busy with an operation, or the start fails.
+   */
+  replaceVariant(name: string, variantName: string): Promise<boolean>;
   /** Brings the persisted endpoints back: serving ones restart, half-done operations finish. */
   restore(): Promise<void>;
   close(): Promise<void>;
@@ -325,6 +330,37 @@ export function createEndpoints(
       const record = endpoints.get(name);
       if (!record) return undefined;
       return { record, variants: live.get(key(name))?.variants ?? [] };
+    },
+    async replaceVariant(name, variantName) {
+      const record = endpoints.get(name);
+      const entry = live.get(key(name));
+      const spec = record?.Variants.find((v) => v.VariantName === variantName);
+      if (!record || !entry || !spec || entry.operation || !SERVING_STATUSES.has(record.EndpointStatus))
+        return false;
+      const controller = new AbortController();
+      let replaced = false;
+      const done = (async () => {
+        let started: LiveVariant[];
+        try {
+          started = await startVariants(serving, record.EndpointName, [spec], controller.signal);
+        } catch {
+          return;
+        }
+        // An update or delete that began meanwhile owns the endpoint now: this replacement is moot.
+        if (controller.signal.aborted || closing || entry.operation?.controller !== controller) {
+          await Promise.allSettled(started.map((v) => v.close()));
+          return;
+        }
+        const old = entry.variants.filter((v) => v.variantName === variantName);
+        entry.variants = [...entry.variants.filter((v) => v.variantName !== variantName), ...started];
+        replaced = true;
+        await Promise.allSettled(old.map((v) => v.close()));
+      })().finally(() => {
+        if (entry.operation?.controller === controller) entry.operation = undefined;
+      });
+      entry.operation = { controller, done };
+      await done;
+      return replaced;
     },
     async restore() {
       const restarts: Promise<void>[] = [];

@@ -473,6 +473,33 @@ describe("endpoints", () => {
       contentType: "text/csv",
     });
     expect(ok.status).toBe(200);
+
+    // With ReplaceAfterSeconds the emulator replaces the dead process by itself, on a new instance.
+    const before = sm.processes("node-endpoint");
+    await sm.fault("crash-endpoint", { EndpointName: "node-endpoint", ReplaceAfterSeconds: 0.2 });
+    await expect(
+      sm.invokeEndpoint({
+        endpointName: "node-endpoint",
+        body: Buffer.from(FEATURE_ROW),
+        contentType: "text/csv",
+      }),
+    ).rejects.toMatchObject({
+      code: "ModelError",
+    });
+    const healed = await until(
+      () =>
+        sm
+          .invokeEndpoint({
+            endpointName: "node-endpoint",
+            body: Buffer.from(FEATURE_ROW),
+            contentType: "text/csv",
+          })
+          .catch(() => undefined),
+      "the replacement to serve",
+    );
+    expect(healed.invokedVariant).toBe("Blue");
+    expect(sm.processes("node-endpoint").some((pid) => before.includes(pid))).toBe(false);
+    expect(await describeEndpoint("node-endpoint")).toMatchObject({ EndpointStatus: "InService" });
   });
 
   it("fails an endpoint whose model cannot load, with the load error as FailureReason", async () => {

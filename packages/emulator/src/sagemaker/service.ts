@@ -29,8 +29,9 @@ export interface SageMakerService {
   /** SageMaker Runtime InvokeEndpoint. */
   invokeEndpoint(req: InvokeRequest): Promise<InvokeResponse>;
   /**
-   * Fault injection. `crash-endpoint` {EndpointName, VariantName?}: kills the serving process(es);
-   * invocations answer ModelError until UpdateEndpoint replaces them. `fail-training-job`
+   * Fault injection. `crash-endpoint` {EndpointName, VariantName?, ReplaceAfterSeconds?}: kills the serving
+   * process(es); invocations answer ModelError until UpdateEndpoint (or, with ReplaceAfterSeconds, the
+   * emulator itself after that delay) replaces them. `fail-training-job`
    * {TrainingJobName, reason?}: the running job ends Failed with `reason` as FailureReason.
    */
   fault(action: string, params: Record<string, unknown>): Promise<unknown>;
@@ -101,6 +102,8 @@ export function createSageMakerService(
     python: deps.python,
   });
 
+  const replacements = new Set<ReturnType<typeof setTimeout>>();
+
   const operations: Record<string, (input: Record<string, unknown>) => unknown> = {
     CreateTrainingJob: trainingJobs.CreateTrainingJob,
     DescribeTrainingJob: trainingJobs.DescribeTrainingJob,
@@ -160,6 +163,17 @@ export function createSageMakerService(
             }
           }
         }
+        // SageMaker replaces a dead instance; the fault can ask for that after a delay (default: never).
+        const delay = typeof params.ReplaceAfterSeconds === "number" ? params.ReplaceAfterSeconds : undefined;
+        if (delay !== undefined) {
+          for (const variant of victims) {
+            const timer = setTimeout(() => {
+              replacements.delete(timer);
+              void endpoints.replaceVariant(found.record.EndpointName, variant.variantName);
+            }, delay * 1000);
+            replacements.add(timer);
+          }
+        }
         return {
           EndpointName: found.record.EndpointName,
           Variants: victims.map((v) => v.variantName),
@@ -177,6 +191,8 @@ export function createSageMakerService(
       await endpoints.restore();
     },
     async close() {
+      for (const timer of replacements) clearTimeout(timer);
+      replacements.clear();
       await Promise.all([trainingJobs.close(), endpoints.close()]);
     },
     processes: (name) => endpoints.lookup(name)?.variants.flatMap((v) => v.server.pids()) ?? [],
