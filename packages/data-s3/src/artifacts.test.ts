@@ -161,6 +161,10 @@ describe("createS3ObjectStore", () => {
     await expect(store.upload(`${file}.missing`, `s3://${bucket}/k`)).rejects.toMatchObject({
       code: "E_NOT_FOUND",
     });
+    await expect(store.download(`s3://${bucket}/no-such-prefix/`, tempDir())).rejects.toMatchObject({
+      code: "E_NOT_FOUND",
+      where: `s3://${bucket}/no-such-prefix/`,
+    });
   });
 
   it("aborts a multipart file upload on the signal and leaves no object", async () => {

@@ -3,7 +3,7 @@ import { open, readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { createGunzip } from "node:zlib";
-import { MlshipError } from "@mlship/core";
+import { isMlshipError, MlshipError } from "@mlship/core";
 import { parse as parseCsv } from "csv-parse";
 import { csvTextToValue } from "./cells.js";
 import { jsonArrayElements } from "./json-array.js";
@@ -195,6 +195,19 @@ interface FileRecord {
 }
 
 async function* recordsOf(data: DataFile, target: TableFormat): AsyncGenerator<FileRecord> {
+  try {
+    yield* readRecords(data, target);
+  } catch (cause) {
+    if (isMlshipError(cause)) throw cause;
+    // A corrupt gzip stream, a file that vanished, an I/O error: say which file.
+    throw new MlshipError("E_INVALID_INPUT", `cannot read ${data.name}: ${(cause as Error).message}`, {
+      where: data.file,
+      cause,
+    });
+  }
+}
+
+async function* readRecords(data: DataFile, target: TableFormat): AsyncGenerator<FileRecord> {
   switch (data.kind) {
     case "csv":
       yield* csvRecords(data, target);
@@ -302,7 +315,7 @@ async function* jsonDocument(data: DataFile): AsyncGenerator<{ value: unknown; w
     const raw = createReadStream(data.file);
     return data.kind === "json.gz" ? raw.pipe(createGunzip()) : raw;
   };
-  const first = await firstSignificantChar(open());
+  const first = await firstSignificantChar(open(), data);
   if (first === "{") {
     yield* jsonLines(open(), data.name);
     return;
@@ -313,7 +326,10 @@ async function* jsonDocument(data: DataFile): AsyncGenerator<{ value: unknown; w
   }
 }
 
-async function firstSignificantChar(stream: NodeJS.ReadableStream): Promise<string | undefined> {
+async function firstSignificantChar(
+  stream: NodeJS.ReadableStream,
+  data: DataFile,
+): Promise<string | undefined> {
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       const text = chunk.toString("utf8").replace(/^[\s\ufeff]+/, "");
@@ -321,7 +337,10 @@ async function firstSignificantChar(stream: NodeJS.ReadableStream): Promise<stri
     }
     return undefined;
   } catch (cause) {
-    throw new MlshipError("E_INVALID_INPUT", `cannot read ${(cause as Error).message}`, { cause });
+    throw new MlshipError("E_INVALID_INPUT", `cannot read ${data.name}: ${(cause as Error).message}`, {
+      where: data.file,
+      cause,
+    });
   } finally {
     (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
   }

@@ -452,6 +452,7 @@ describe("S3DataStager: bad input fails before anything is created", () => {
     writeFileSync(path.join(dir, "empty.csv"), "");
     writeFileSync(path.join(dir, "header-only.csv"), "a,b\n");
     writeFileSync(path.join(dir, "ragged.csv"), "a,b\n1,2\n3\n");
+    writeFileSync(path.join(dir, "corrupt.json.gz"), Buffer.from("not gzip at all"));
     symlinkSync(path.join(dir, "gone.csv"), path.join(dir, "dangling.csv"));
     const emptyDir = path.join(dir, "nothing");
     mkdirSync(emptyDir);
@@ -468,6 +469,7 @@ describe("S3DataStager: bad input fails before anything is created", () => {
       ["empty.csv", {}, "E_INVALID_INPUT", /empty dataset/],
       ["header-only.csv", { format: "jsonl" }, "E_INVALID_INPUT", /has a header but no rows/],
       ["ragged.csv", { format: "jsonl" }, "E_INVALID_INPUT", /ragged\.csv/],
+      ["corrupt.json.gz", { format: "csv" }, "E_INVALID_INPUT", /cannot read corrupt\.json\.gz/],
       ["nothing", {}, "E_INVALID_INPUT", /empty dataset: no non-empty data files/],
       ["bad", {}, "E_INVALID_INPUT", /cannot read .*broken\.csv/],
       ["header-only.csv", { labelColumn: "zz" }, "E_INVALID_INPUT", /label column "zz"/],

@@ -117,7 +117,8 @@ export async function listKeys(client: S3Client, bucket: string, prefix: string,
 
 /**
  * Downloads one object into `dir/<basename>`, or every object under a prefix ending in `/` into
- * `dir/<path below the prefix>`. Keys that would land outside `dir` are refused.
+ * `dir/<path below the prefix>`. Keys that would land outside `dir` are refused; an empty prefix is
+ * E_NOT_FOUND (a channel with no data is a mistake, not an empty success).
  */
 export async function downloadUri(client: S3Client, uri: string, dir: string, ctx?: OperationContext) {
   const { bucket, key } = parseS3Uri(uri);
@@ -127,11 +128,15 @@ export async function downloadUri(client: S3Client, uri: string, dir: string, ct
     await downloadFile(client, uri, file, ctx);
     return [file];
   }
-  const keys = await listKeys(client, bucket, key, ctx);
+  const keys = (await listKeys(client, bucket, key, ctx)).filter(
+    (k) => k.length > key.length && !k.endsWith("/"),
+  );
+  if (keys.length === 0) {
+    throw new MlshipError("E_NOT_FOUND", `no objects under ${uri}`, { where: uri });
+  }
   const files: string[] = [];
   for (const objectKey of keys) {
-    const rel = objectKey.slice(key.length);
-    if (rel === "" || rel.endsWith("/")) continue; // "folder" placeholder objects
+    const rel = objectKey.slice(key.length); // "folder" placeholder objects (ending in /) were left out above
     const file = path.resolve(root, ...rel.split("/"));
     if (!file.startsWith(root + path.sep)) {
       throw new MlshipError("E_INVALID_INPUT", `object key ${objectKey} would be written outside ${dir}`, {
