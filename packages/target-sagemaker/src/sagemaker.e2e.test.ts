@@ -453,12 +453,19 @@ describe("hosting", () => {
     s3.destroy();
   }, 60_000);
 
-  it("fails a deployment whose model cannot load with E_DEPLOY_FAILED", async () => {
+  it("fails a deployment whose model cannot load with E_DEPLOY_FAILED, then replaces the failed endpoint", async () => {
     const err = await rejection(
       target.deploy({ name: "e2e-broken", model: await brokenModel(), framework: "node" }),
     );
     expect(err.code).toBe("E_DEPLOY_FAILED");
     expect(err.message).toMatch(/cannot load model|Failed/);
+    expect((await target.get("e2e-broken")).status).toBe("Failed");
+    // A failed endpoint cannot be updated: deploying to its name replaces it.
+    const fixed = await target.deploy({
+      name: "e2e-broken",
+      model: { trainingJob: nodeJob, entryPoint: "inference.mjs" },
+    });
+    expect(fixed.status).toBe("InService");
     await target.delete("e2e-broken");
     await expect(target.get("e2e-broken")).rejects.toMatchObject({ code: "E_NOT_FOUND" });
   }, 60_000);
