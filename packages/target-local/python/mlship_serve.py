@@ -227,9 +227,13 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         if length > MAX_BODY:
             if length <= DRAIN_LIMIT:
+                # Read and drop the body so the client sees the 413 instead of a reset connection.
                 remaining = length
                 while remaining > 0:
-                    remaining -= len(self.rfile.read(min(remaining, 1 << 20)) or b"x" * remaining)
+                    chunk = self.rfile.read(min(remaining, 1 << 20))
+                    if not chunk:
+                        break
+                    remaining -= len(chunk)
                 self.too_large(length)
             else:
                 self.too_large(length, close=True)

@@ -65,14 +65,20 @@ describe.each(runtimes)("the $runtime model server", ({ program, source }) => {
   });
 
   it("runs the hooks with the default decoders (code found in model/code)", async () => {
-    const res = await post(server, "1,2,3\n4,5,6", { "content-type": "text/csv", accept: "application/json" });
+    const res = await post(server, "1,2,3\n4,5,6", {
+      "content-type": "text/csv",
+      accept: "application/json",
+    });
     expect(res).toMatchObject({ status: 200, type: expect.stringMatching(/^application\/json/) });
     expect(JSON.parse(res.text)).toEqual([12, 30]);
   });
 
   it("answers in SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT when Accept is absent or */*", async () => {
     for (const accept of [undefined, "*/*"]) {
-      const res = await post(server, "[[1,1],[2,2]]", { "content-type": "application/json", ...(accept ? { accept } : {}) });
+      const res = await post(server, "[[1,1],[2,2]]", {
+        "content-type": "application/json",
+        ...(accept ? { accept } : {}),
+      });
       expect(res).toMatchObject({ status: 200, type: expect.stringMatching(/^text\/csv/) });
       expect(res.text.trim().split("\n").map(Number)).toEqual([4, 8]);
     }
@@ -99,7 +105,9 @@ describe.each(runtimes)("the $runtime model server", ({ program, source }) => {
     const res = await post(server, "1,".repeat(3_200_000), { "content-type": "text/csv" });
     expect(res.status).toBe(413);
     expect(res.text).toMatch(/limit is 6291456 bytes/);
-    expect((await post(server, "1,1", { "content-type": "text/csv", accept: "application/json" })).status).toBe(200);
+    expect(
+      (await post(server, "1,1", { "content-type": "text/csv", accept: "application/json" })).status,
+    ).toBe(200);
   });
 
   it("a crashed worker is reported and replaced", async () => {
@@ -117,7 +125,9 @@ describe.each(runtimes)("the $runtime model server", ({ program, source }) => {
     for (const pid of server.pids()) allPids.add(pid);
     // The replacement loads the model before it accepts connections; the survivor serves meanwhile.
     for (let i = 0; i < 6; i++)
-      expect((await post(server, "1,1", { "content-type": "text/csv", accept: "application/json" })).status).toBe(200);
+      expect(
+        (await post(server, "1,1", { "content-type": "text/csv", accept: "application/json" })).status,
+      ).toBe(200);
   });
 });
 

@@ -18,7 +18,7 @@ import {
   waitGone,
   writeFiles,
 } from "../test-support/fixtures.js";
-import type { JobRecord } from "./local-training.js";
+import { type JobRecord, jobNameFor } from "./local-training.js";
 
 let tmp: { dir: string; cleanup: () => Promise<void> };
 let target: LocalTarget;
@@ -45,6 +45,15 @@ describe("the local target plugin", () => {
     expect(resolveTrainTarget(container, "local").name).toBe("local");
     expect(resolveDeployTarget(container, "local").name).toBe("local");
     expect(plugin.describeOptions?.().map((o) => o.name)).toContain("stateDir");
+  });
+
+  it("names jobs like the SageMaker SDK, within 63 characters", () => {
+    const now = new Date(Date.UTC(2026, 10, 23, 14, 5, 9, 7));
+    expect(jobNameFor({ entryPoint: "train.py" }, now)).toBe("train-2026-11-23-14-05-09-007");
+    const long = jobNameFor({ entryPoint: "x.py", baseJobName: "a_very/long name".repeat(8) }, now);
+    expect(long.length).toBeLessThanOrEqual(63);
+    expect(long).toMatch(/^a-very-long-name.*-2026-11-23-14-05-09-007$/);
+    expect(() => jobNameFor({ entryPoint: "x.py", jobName: "../etc" })).toThrow(/Invalid training job name/);
   });
 });
 

@@ -5,7 +5,6 @@ import {
   envValue,
   type JsonLike,
   type PyValue,
-  pyJsonDumps,
   toCmdArgs,
 } from "./py-values.js";
 
@@ -230,6 +229,3 @@ export function buildToolkitEnv(input: ToolkitEnvInput): ToolkitEnv {
     },
   };
 }
-
-/** `json.dumps` as the toolkit writes it, for tests and config files. */
-export const toolkitJson = (value: JsonLike): string => pyJsonDumps(value);
