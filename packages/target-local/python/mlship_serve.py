@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 import traceback
+import warnings
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 MAX_BODY = 6 * 1024 * 1024  # InvokeEndpoint's payload limit
@@ -305,6 +306,9 @@ def run_worker(sock, config, control):
 
 
 def main():
+    # Python 3.12+ warns about fork() in a threaded process. The master's threads only use os.read and
+    # os.write (never a buffered stream or a lock the child needs), so forking here is safe.
+    warnings.filterwarnings("ignore", message=".*fork.*", category=DeprecationWarning)
     config = json.loads(sys.argv[1])
     control = Control(config.get("controlFd"))
     host, port, count = config.get("host", "127.0.0.1"), int(config.get("port", 0)), int(config["workers"])

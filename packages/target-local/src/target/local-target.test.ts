@@ -141,6 +141,19 @@ describe("training with the local target", () => {
     expect(final, JSON.stringify(final)).toMatchObject({ status: "Stopped" });
   });
 
+  it("follows a running job's log until it ends", async () => {
+    const code = await writeFiles(join(tmp.dir, "chatty"), {
+      "train.mjs":
+        "for (let i = 1; i <= 3; i++) { console.log(`step ${i}`); await new Promise((r) => setTimeout(r, 300)); }\n",
+    });
+    await target.train({ entryPoint: "train.mjs", sourceDir: code, jobName: "chatty-1", wait: false });
+    const lines: string[] = [];
+    for await (const event of target.logs("chatty-1", { follow: true })) lines.push(event.message);
+    expect(lines.filter((l) => l.startsWith("step "))).toEqual(["step 1", "step 2", "step 3"]);
+    expect(lines.at(-1)).toBe("Training job Completed");
+    expect((await target.describe("chatty-1")).status).toBe("Completed");
+  });
+
   describe("deploying it", () => {
     it("serves the job's model, found again by a later process, then updates and deletes it", async () => {
       const sink = collectingSink();

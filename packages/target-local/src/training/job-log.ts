@@ -27,7 +27,7 @@ export class JobLog {
     this.onLog = onLog;
     // CloudWatch's stream name for SageMaker training: <job>/algo-1-<epoch seconds>.
     this.stream = `${job}/${CURRENT_HOST}-${Math.floor(startedAt.getTime() / 1000)}`;
-    this.out = createWriteStream(file, { flags: "a" });
+    this.out = createWriteStream(file, { flags: "w" }); // a re-run in the same workDir starts a new log
     this.out.on("error", () => {}); // a full disk must not crash the job; events still flow
   }
 

@@ -1,12 +1,6 @@
 import { cpus } from "node:os";
 import { join } from "node:path";
-import {
-  decodeWireValue,
-  envValue,
-  type JsonLike,
-  type PyValue,
-  toCmdArgs,
-} from "./py-values.js";
+import { decodeWireValue, envValue, type JsonLike, type PyValue, toCmdArgs } from "./py-values.js";
 
 /** Framework hyperparameters the toolkit keeps out of the user's arguments (params.SAGEMAKER_HYPERPARAMETERS). */
 const FRAMEWORK_KEYS = new Set([
