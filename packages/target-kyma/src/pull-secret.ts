@@ -5,6 +5,7 @@ import {
   type GetAuthorizationTokenCommandOutput,
 } from "@aws-sdk/client-ecr";
 import { MlshipError } from "@mlship/core";
+import { wrapAwsError } from "@mlship/target-sagemaker";
 import type { KubeObject } from "./kube.js";
 import { ANNOTATIONS, pullSecretManifest, pullSecretName } from "./manifests.js";
 
@@ -51,16 +52,19 @@ export async function buildPullSecret(
   try {
     out = await ecr.getAuthorizationToken({});
   } catch (error) {
-    const name = (error as { name?: string }).name ?? "Error";
-    throw new MlshipError(
-      "E_CREDENTIALS",
-      `ECR GetAuthorizationToken failed (${name}): ${(error as Error).message}`,
-      {
-        cause: error,
-        hint: "The AWS profile (profileName) needs ecr:GetAuthorizationToken and pull rights on the image's repository.",
-        where: "profileName",
-      },
-    );
+    const wrapped = wrapAwsError(error, "ECR GetAuthorizationToken", {
+      code: "E_CREDENTIALS",
+      where: "profileName",
+    });
+    throw new MlshipError(wrapped.code, wrapped.message, {
+      cause: error,
+      where: "profileName",
+      hint:
+        wrapped.code === "E_NETWORK"
+          ? (wrapped.hint ?? "Check the network path to ECR.")
+          : "The AWS profile (profileName) needs ecr:GetAuthorizationToken and pull rights on the image's repository.",
+      ...(wrapped.details ? { details: wrapped.details } : {}),
+    });
   }
   const data = out.authorizationData?.[0];
   if (!data?.authorizationToken) {

@@ -35,7 +35,14 @@ import {
 } from "./manifests.js";
 import { resolveModel } from "./model-source.js";
 import type { KymaDeploySpec, KymaExposureOptions, KymaTargetOptions } from "./options.js";
-import { buildPullSecret, type EcrApi, ecrApi, type PullSecretInfo, pullSecretInfo } from "./pull-secret.js";
+import {
+  buildPullSecret,
+  type EcrApi,
+  ecrApi,
+  ecrRegistryOf,
+  type PullSecretInfo,
+  pullSecretInfo,
+} from "./pull-secret.js";
 import { type Failure, observe, rolloutState, warningEvents } from "./status.js";
 
 export const TARGET_NAME = "kyma";
@@ -156,18 +163,24 @@ export function createKymaTarget(options: KymaTargetOptions = {}): KymaTarget {
     });
     return aws;
   };
-  let ecrCache: EcrApi | undefined;
-  const ecr = (): EcrApi => {
-    ecrCache ??=
-      options.ecr ??
-      ecrApi(
+  // ECR tokens are regional: ask the registry's own region for one.
+  const ecrClients = new Map<string, EcrApi>();
+  const ecrFor = (image: string): EcrApi => {
+    if (options.ecr) return options.ecr;
+    const registryRegion = ecrRegistryOf(image)?.region ?? region;
+    const key = registryRegion ?? "";
+    let api = ecrClients.get(key);
+    if (!api) {
+      api = ecrApi(
         new ECRClient({
-          ...(region ? { region } : {}),
+          ...(registryRegion ? { region: registryRegion } : {}),
           ...(profile ? { profile } : {}),
           ...(options.endpoint ? { endpoint: options.endpoint } : {}),
         }),
       );
-    return ecrCache;
+      ecrClients.set(key, api);
+    }
+    return api;
   };
   const s3 = (): S3Client => options.s3 ?? awsClients().s3;
   const sagemaker = (): SageMakerApi => options.sagemaker ?? sageMakerApi(awsClients().sagemaker);
@@ -366,13 +379,14 @@ export function createKymaTarget(options: KymaTargetOptions = {}): KymaTarget {
     const existing = await readManaged(TYPES.deployment, namespace, name);
     await readManaged(TYPES.service, namespace, name);
     await readManaged(TYPES.apiRule, namespace, name);
-    await ensureNamespace(namespace, spec.labelNamespace ?? options.labelNamespace ?? false, ctx);
+    // Everything that can fail without touching the cluster comes first.
     const model = await resolveModel(spec, { sagemaker, s3, namespace, ...(region ? { region } : {}) }, ctx);
     const gateway = gatewayOf(spec);
     const domain = spec.domain ?? options.domain ?? (await discoverDomain(kube(), gateway));
     const host = domain ? `${name}.${domain}` : undefined;
+    await ensureNamespace(namespace, spec.labelNamespace ?? options.labelNamespace ?? false, ctx);
 
-    const pull = await buildPullSecret(ecr(), { owner: name, namespace, image: model.image });
+    const pull = await buildPullSecret(ecrFor(model.image), { owner: name, namespace, image: model.image });
     if (pull) {
       await kube().apply(pull.manifest);
       emit(ctx, {
@@ -574,7 +588,9 @@ export function createKymaTarget(options: KymaTargetOptions = {}): KymaTarget {
           }
         ).template?.spec?.containers ?? []
       ).find((c) => c.name === MODEL_CONTAINER)?.image;
-      const pull = image ? await buildPullSecret(ecr(), { owner: name, namespace, image }) : undefined;
+      const pull = image
+        ? await buildPullSecret(ecrFor(image), { owner: name, namespace, image })
+        : undefined;
       if (!pull) {
         throw new MlshipError(
           "E_INVALID_INPUT",
