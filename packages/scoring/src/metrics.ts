@@ -34,7 +34,7 @@ export interface BinaryMetrics {
   f1: number;
   /** scikit-learn's confusion_matrix layout: [[tn, fp], [fn, tp]]. */
   confusionMatrix: [[number, number], [number, number]];
-  /** At most ~200 points each, for plots: ROC (x = FPR, y = TPR) and PR (x = recall, y = precision). */
+  /** About 200 points each, for plots: ROC (x = FPR, y = TPR) and PR (x = recall, y = precision). */
   curves: {
     roc: CurvePoint[];
     pr: CurvePoint[];
@@ -98,8 +98,11 @@ export function latencySummary(ms: ArrayLike<number>): LatencySummary {
 
 const divide = (a: number, b: number) => (b === 0 ? 0 : a / b);
 
-/** Distinct-threshold walk from the highest score down: cumulative tp/fp at each threshold. */
-function thresholdWalk(scores: ArrayLike<number>, labels: ArrayLike<number>) {
+/** Scores split by label, each sorted ascending (typed arrays: 8 bytes a row, no per-row objects). */
+function splitSorted(
+  scores: ArrayLike<number>,
+  labels: ArrayLike<number>,
+): { pos: Float64Array; neg: Float64Array } {
   const n = scores.length;
   let pCount = 0;
   for (let i = 0; i < n; i++) pCount += labels[i] ? 1 : 0;
@@ -113,34 +116,26 @@ function thresholdWalk(scores: ArrayLike<number>, labels: ArrayLike<number>) {
   }
   pos.sort();
   neg.sort();
-  // Walk both ascending-sorted arrays from their ends (highest scores first).
-  const steps: Array<{ threshold: number; tp: number; fp: number }> = [];
-  let i = pos.length - 1;
-  let j = neg.length - 1;
-  let tp = 0;
-  let fp = 0;
-  while (i >= 0 || j >= 0) {
-    const s = Math.max(i >= 0 ? (pos[i] as number) : -Infinity, j >= 0 ? (neg[j] as number) : -Infinity);
-    while (i >= 0 && pos[i] === s) {
-      tp++;
-      i--;
-    }
-    while (j >= 0 && neg[j] === s) {
-      fp++;
-      j--;
-    }
-    steps.push({ threshold: s, tp, fp });
-  }
-  return { steps, positives: pos.length, negatives: neg.length };
+  return { pos, neg };
 }
 
-function thin<T>(points: T[], max = 200): T[] {
-  if (points.length <= max) return points;
-  const step = (points.length - 1) / (max - 1);
-  const out: T[] = [];
-  for (let k = 0; k < max; k++) out.push(points[Math.round(k * step)] as T);
-  return out;
+/** Number of distinct scores (thresholds) across both arrays. */
+function countThresholds(pos: Float64Array, neg: Float64Array): number {
+  let i = pos.length - 1;
+  let j = neg.length - 1;
+  let steps = 0;
+  while (i >= 0 || j >= 0) {
+    const a = i >= 0 ? (pos[i] as number) : -Infinity;
+    const b = j >= 0 ? (neg[j] as number) : -Infinity;
+    const s = a > b ? a : b;
+    while (i >= 0 && pos[i] === s) i--;
+    while (j >= 0 && neg[j] === s) j--;
+    steps++;
+  }
+  return steps;
 }
+
+const CURVE_POINTS = 200;
 
 /**
  * Binary metrics, matching scikit-learn: roc_auc_score, average_precision_score, log_loss, brier_score_loss,
@@ -182,35 +177,46 @@ export function binaryMetrics(
     const h = Math.min(19, Math.floor(p * 20));
     hist[h] = (hist[h] as number) + 1;
   }
-  const { steps, positives, negatives } = thresholdWalk(scores, labels);
-  let rocAuc: number | null = null;
-  let prAuc: number | null = null;
+  // Walk the distinct thresholds from the highest score down with cumulative tp/fp; plain locals (no
+  // closure) keep the doubles unboxed. ~200 evenly spaced curve points are kept for plots.
+  const { pos, neg } = splitSorted(scores, labels);
+  const positives = pos.length;
+  const negatives = neg.length;
+  const steps = countThresholds(pos, neg);
+  const every = Math.max(1, Math.ceil(steps / CURVE_POINTS));
+  const both = positives > 0 && negatives > 0;
   const roc: CurvePoint[] = [{ threshold: Infinity, x: 0, y: 0 }];
   const pr: CurvePoint[] = [];
-  if (positives > 0 && negatives > 0) {
-    let area = 0;
-    let prevTp = 0;
-    let prevFp = 0;
-    for (const s of steps) {
-      area += ((s.fp - prevFp) * (s.tp + prevTp)) / 2;
-      prevTp = s.tp;
-      prevFp = s.fp;
-      roc.push({ threshold: s.threshold, x: s.fp / negatives, y: s.tp / positives });
+  let area = 0;
+  let ap = 0;
+  let tp = 0;
+  let fp = 0;
+  let k = 0;
+  let i = positives - 1;
+  let j = negatives - 1;
+  while (i >= 0 || j >= 0) {
+    const a = i >= 0 ? (pos[i] as number) : -Infinity;
+    const b = j >= 0 ? (neg[j] as number) : -Infinity;
+    const threshold = a > b ? a : b;
+    const prevTp = tp;
+    const prevFp = fp;
+    while (i >= 0 && pos[i] === threshold) {
+      tp++;
+      i--;
     }
-    rocAuc = area / (positives * negatives);
-  }
-  if (positives > 0) {
-    let ap = 0;
-    let prevRecall = 0;
-    for (const s of steps) {
-      const recall = s.tp / positives;
-      const precision = s.tp / (s.tp + s.fp);
-      ap += (recall - prevRecall) * precision;
-      prevRecall = recall;
-      pr.push({ threshold: s.threshold, x: recall, y: precision });
+    while (j >= 0 && neg[j] === threshold) {
+      fp++;
+      j--;
     }
-    prAuc = ap;
+    area += ((fp - prevFp) * (tp + prevTp)) / 2;
+    if (positives > 0) ap += ((tp - prevTp) / positives) * (tp / (tp + fp));
+    if (++k % every === 0 || k === steps) {
+      if (both) roc.push({ threshold, x: fp / negatives, y: tp / positives });
+      if (positives > 0) pr.push({ threshold, x: tp / positives, y: tp / (tp + fp) });
+    }
   }
+  const rocAuc = both ? area / (positives * negatives) : null;
+  const prAuc = positives > 0 ? ap : null;
   const precision = divide(cm.tp, cm.tp + cm.fp);
   const recall = divide(cm.tp, cm.tp + cm.fn);
   return {
@@ -232,8 +238,8 @@ export function binaryMetrics(
       [cm.fn, cm.tp],
     ],
     curves: {
-      roc: thin(roc),
-      pr: thin(pr),
+      roc,
+      pr,
       calibration: calibration.map((b) => ({
         lower: b.lower,
         upper: b.upper,

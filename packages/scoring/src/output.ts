@@ -41,6 +41,17 @@ export class OutputFormatter {
     return `${csvText([...this.#kept, ...scoreColumns, "error"])}\n`;
   }
 
+  /**
+   * Several binary rows at once when nothing is kept and none failed: one native JSON.stringify instead of a
+   * number-to-text conversion per row. Undefined when the fast form does not apply.
+   */
+  binaryRows(results: readonly unknown[]): string | undefined {
+    if (this.#format !== "csv" || this.#task !== "binary" || this.#kept.length > 0 || results.length === 0)
+      return undefined;
+    for (let i = 0; i < results.length; i++) if (typeof results[i] !== "number") return undefined;
+    return `${JSON.stringify(results).slice(1, -1).replaceAll(",", ",\n")},\n`;
+  }
+
   row(result: number | number[] | MlshipError, keep: unknown): string {
     const failed = typeof result === "object" && !Array.isArray(result);
     if (this.#format === "jsonl") {

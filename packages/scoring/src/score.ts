@@ -296,6 +296,8 @@ export async function score(options: ScoreOptions): Promise<ScoreSummary> {
   }
 
   function emitBatch(batch: InputBatch, res: Array<RowResult<Score>>): void {
+    const fast = results ? undefined : fmt.binaryRows(res);
+    if (fast !== undefined) outBuf += fast;
     for (let i = 0; i < batch.count; i++) {
       let r = res[i] as RowResult<Score>;
       if (Array.isArray(r) && fmt.width !== undefined && r.length !== fmt.width) {
@@ -324,7 +326,7 @@ export async function score(options: ScoreOptions): Promise<ScoreSummary> {
         }
       }
       if (results) results.push(r);
-      else outBuf += fmt.row(r, batch.keep?.[i]);
+      else if (fast === undefined) outBuf += fmt.row(r, batch.keep?.[i]);
     }
     rows += batch.count;
     inputOffset = batch.endOffset;
