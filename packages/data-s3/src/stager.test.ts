@@ -494,6 +494,26 @@ describe("S3DataStager: bad input fails before anything is created", () => {
     expect(await textOf(first.objects[0] as string)).toBe("a\n1\n");
     await s.stage([{ a: 2 }], { channel: "train", run: "fixed", overwrite: true });
     expect(await textOf(first.objects[0] as string)).toBe("a\n2\n");
+
+    const dir = tempDir();
+    for (let i = 0; i < 12; i++) writeFileSync(path.join(dir, `part-${i}.csv`), `x\n${i}\n`);
+    await s.stage({ path: dir }, { channel: "parts", run: "fixed" });
+    writeFileSync(path.join(dir, "part-3.csv"), "x\nchanged\n");
+    const dirAgain = await s
+      .stage({ path: dir }, { channel: "parts", run: "fixed" })
+      .catch((e: unknown) => e);
+    expect(isMlshipError(dirAgain) && dirAgain.code).toBe("E_ALREADY_EXISTS");
+    expect(await textOf(first.objects[0]?.replace("/train/data.csv", "/parts/part-3.csv") as string)).toBe(
+      "x\n3\n",
+    );
+  });
+
+  it("refuses fileName for a directory", async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, "a.csv"), "x\n1\n");
+    await expect(stager().stage({ path: dir }, { channel: "train", fileName: "all.csv" })).rejects.toThrow(
+      /fileName names the object of a table or a single file/,
+    );
   });
 });
 

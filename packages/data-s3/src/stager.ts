@@ -245,20 +245,27 @@ export class S3DataStager implements DataStager {
     return this.#defaultBucket;
   }
 
+  /** HEADs every target key (8 at a time) and throws on the first that exists. */
   async #refuseExisting(bucket: string, keys: string[]): Promise<void> {
-    for (const key of keys) {
-      const uri = formatS3Uri(bucket, key);
-      try {
-        await this.#client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-      } catch (error) {
-        if (statusOf(error) === 404 || errorNameOf(error) === "NotFound") continue;
-        throw toMlshipError(error, `checking ${uri}`, uri, "E_NETWORK");
+    let next = 0;
+    const worker = async () => {
+      while (next < keys.length) {
+        const key = keys[next++] as string;
+        const uri = formatS3Uri(bucket, key);
+        try {
+          await this.#client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+        } catch (error) {
+          if (statusOf(error) === 404 || errorNameOf(error) === "NotFound") continue;
+          throw toMlshipError(error, `checking ${uri}`, uri, "E_NETWORK");
+        }
+        next = keys.length; // stop the other workers
+        throw new MlshipError("E_ALREADY_EXISTS", `${uri} already exists; staging does not overwrite data`, {
+          where: uri,
+          hint: "Pass another run (or prefix), clean up the earlier staging, or set overwrite: true.",
+        });
       }
-      throw new MlshipError("E_ALREADY_EXISTS", `${uri} already exists; staging does not overwrite data`, {
-        where: uri,
-        hint: "Pass another run (or prefix), clean up the earlier staging, or set overwrite: true.",
-      });
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(8, keys.length) }, worker));
   }
 }
 
@@ -337,6 +344,16 @@ export function needsConversion(kind: FileKind, options: StageOptions): boolean 
 
 async function planFiles(path: string, options: StageOptions): Promise<StagePlan> {
   const { isDirectory, files } = await findDataFiles(path);
+  if (isDirectory && options.fileName !== undefined) {
+    throw new MlshipError(
+      "E_INVALID_INPUT",
+      "fileName names the object of a table or a single file, not a directory",
+      {
+        where: "fileName",
+        hint: "Files of a directory keep their relative paths under the channel prefix.",
+      },
+    );
+  }
   const convert = files.some((f) => needsConversion(f.kind, options));
   if (!convert) {
     const types = new Set(files.map((f) => FILE_CONTENT[f.kind].contentType));
