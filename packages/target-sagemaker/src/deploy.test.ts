@@ -92,7 +92,7 @@ function fakeSageMaker() {
     async updateEndpoint(i) {
       calls.push(`updateEndpoint ${i.EndpointName}`);
       const e = endpoints.get(i.EndpointName as string);
-      if (!e || e.status !== "InService")
+      if (e?.status !== "InService")
         throw Object.assign(new Error("Cannot update in-progress endpoint"), { name: "ValidationException" });
       e.config = i.EndpointConfigName as string;
       e.queue = ["Updating", "InService"];
