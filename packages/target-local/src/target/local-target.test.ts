@@ -144,7 +144,7 @@ describe("training with the local target", () => {
   it("follows a running job's log until it ends", async () => {
     const code = await writeFiles(join(tmp.dir, "chatty"), {
       "train.mjs":
-        "for (let i = 1; i <= 3; i++) { console.log(`step ${i}`); await new Promise((r) => setTimeout(r, 300)); }\n",
+        "for (let i = 1; i <= 3; i++) { console.log('step ' + i); await new Promise((r) => setTimeout(r, 300)); }\n",
     });
     await target.train({ entryPoint: "train.mjs", sourceDir: code, jobName: "chatty-1", wait: false });
     const lines: string[] = [];
