@@ -158,6 +158,36 @@ describe("S3DataStager: tables", () => {
     expect(a.sha256).toBe(sha256(expected));
   });
 
+  it("writes the same bytes for every table source shape, in both formats", async () => {
+    const rows = [
+      { id: 1, name: "a,b", ok: true, score: 0.25 },
+      { id: 2, name: 'q"x', ok: false, score: null },
+    ];
+    const sources: Record<string, () => unknown> = {
+      rows: () => rows,
+      columns: () => ({ id: [1, 2], name: ["a,b", 'q"x'], ok: [true, false], score: [0.25, null] }),
+      asyncIterable: () =>
+        (async function* () {
+          yield* rows;
+        })(),
+      iterable: () => new Set(rows),
+    };
+    const expected = {
+      csv: 'id,name,ok,score\n1,"a,b",true,0.25\n2,"q""x",false,\n',
+      jsonl:
+        '{"id":1,"name":"a,b","ok":true,"score":0.25}\n{"id":2,"name":"q\\"x","ok":false,"score":null}\n',
+    };
+    const s = stager();
+    for (const [shape, source] of Object.entries(sources)) {
+      for (const format of ["csv", "jsonl"] as const) {
+        const ref = await s.stage(source() as never, { channel: `${shape}-${format}`, format });
+        expect(await textOf(ref.objects[0] as string), `${shape} ${format}`).toBe(expected[format]);
+        expect(ref.rows).toBe(2);
+        expect(ref.sha256).toBe(sha256(expected[format]));
+      }
+    }
+  });
+
   it("uses multipart for a large stream and reports upload.progress", async () => {
     async function* big() {
       for (let i = 0; i < 250_000; i++) yield { id: i, text: "x".repeat(40), value: i / 7 };
