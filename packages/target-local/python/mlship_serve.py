@@ -225,7 +225,11 @@ class Handler(BaseHTTPRequestHandler):
                 self.too_large(size)
                 return None
             return b"".join(chunks)
-        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            self.send(400, b"Invalid Content-Length", close=True)
+            return None
         if length > MAX_BODY:
             if length <= DRAIN_LIMIT:
                 # Read and drop the body so the client sees the 413 instead of a reset connection.
