@@ -127,7 +127,7 @@ function countThresholds(pos: Float64Array, neg: Float64Array): number {
   while (i >= 0 || j >= 0) {
     const a = i >= 0 ? (pos[i] as number) : -Infinity;
     const b = j >= 0 ? (neg[j] as number) : -Infinity;
-    const s = a > b ? a : b;
+    const s = Math.max(a, b);
     while (i >= 0 && pos[i] === s) i--;
     while (j >= 0 && neg[j] === s) j--;
     steps++;
@@ -197,7 +197,7 @@ export function binaryMetrics(
   while (i >= 0 || j >= 0) {
     const a = i >= 0 ? (pos[i] as number) : -Infinity;
     const b = j >= 0 ? (neg[j] as number) : -Infinity;
-    const threshold = a > b ? a : b;
+    const threshold = Math.max(a, b);
     const prevTp = tp;
     const prevFp = fp;
     while (i >= 0 && pos[i] === threshold) {

@@ -261,8 +261,20 @@ export async function score(options: ScoreOptions): Promise<ScoreSummary> {
   let labelsMissing = checkpoint?.labelsMissing ?? 0;
   let inputOffset = checkpoint?.inputOffset ?? 0;
   const reasons = new Map<string, Reason>((checkpoint?.reasons ?? []).map((r) => [r.code, { ...r }]));
-  let pairs = checkpoint ? await loadPairsGrowable(out as string, checkpoint.pairs) : new Float64Array(4096);
-  let pairCount = checkpoint?.pairs ?? 0;
+  // Binary metrics need every (score, label) pair for exact ROC/PR AUC: 9 bytes per labelled row.
+  let pairScores = new Float64Array(4096);
+  let pairLabels = new Uint8Array(4096);
+  let pairCount = 0;
+  if (checkpoint && checkpoint.pairs > 0) {
+    const saved = await loadPairs(out as string, checkpoint.pairs);
+    pairScores = new Float64Array(Math.max(4096, checkpoint.pairs * 2));
+    pairLabels = new Uint8Array(pairScores.length);
+    for (let i = 0; i < checkpoint.pairs; i++) {
+      pairScores[i] = saved[i * 2] as number;
+      pairLabels[i] = saved[i * 2 + 1] as number;
+    }
+    pairCount = checkpoint.pairs;
+  }
   let savedPairs = pairCount;
   const multi = checkpoint?.multiclass
     ? MulticlassAccumulator.from(checkpoint.multiclass)
@@ -285,13 +297,16 @@ export async function score(options: ScoreOptions): Promise<ScoreSummary> {
   const held: Array<{ batch: InputBatch; results: Array<RowResult<Score>> }> = [];
 
   function addPair(s: number, y: number): void {
-    if (pairCount * 2 + 2 > pairs.length) {
-      const next = new Float64Array(pairs.length * 2);
-      next.set(pairs);
-      pairs = next;
+    if (pairCount === pairScores.length) {
+      const scores = new Float64Array(pairScores.length * 2);
+      scores.set(pairScores);
+      pairScores = scores;
+      const labels = new Uint8Array(pairLabels.length * 2);
+      labels.set(pairLabels);
+      pairLabels = labels;
     }
-    pairs[pairCount * 2] = s;
-    pairs[pairCount * 2 + 1] = y;
+    pairScores[pairCount] = s;
+    pairLabels[pairCount] = y;
     pairCount++;
   }
 
@@ -383,7 +398,11 @@ export async function score(options: ScoreOptions): Promise<ScoreSummary> {
       if (force || performance.now() - lastCheckpoint >= interval) {
         lastCheckpoint = performance.now();
         await file.datasync();
-        const fresh = pairs.slice(savedPairs * 2, snap.pairs * 2);
+        const fresh = new Float64Array((snap.pairs - savedPairs) * 2);
+        for (let i = savedPairs; i < snap.pairs; i++) {
+          fresh[(i - savedPairs) * 2] = pairScores[i] as number;
+          fresh[(i - savedPairs) * 2 + 1] = pairLabels[i] as number;
+        }
         await saveCheckpoint(out as string, { ...snap, outputBytes }, fresh, savedPairs);
         savedPairs = snap.pairs;
       }
@@ -539,23 +558,12 @@ export async function score(options: ScoreOptions): Promise<ScoreSummary> {
   if (results) summary.results = results;
   if (options.label !== undefined) {
     if (task === "binary") {
-      const s = new Float64Array(pairCount);
-      const y = new Uint8Array(pairCount);
-      for (let i = 0; i < pairCount; i++) {
-        s[i] = pairs[i * 2] as number;
-        y[i] = pairs[i * 2 + 1] as number;
-      }
-      summary.metrics = binaryMetrics(s, y, { threshold: options.threshold ?? 0.5 });
+      summary.metrics = binaryMetrics(pairScores.subarray(0, pairCount), pairLabels.subarray(0, pairCount), {
+        threshold: options.threshold ?? 0.5,
+      });
     } else {
       summary.metrics = multi.finish();
     }
   }
   return summary;
-}
-
-async function loadPairsGrowable(out: string, count: number): Promise<Float64Array> {
-  const saved = await loadPairs(out, count);
-  const pairs = new Float64Array(Math.max(4096, saved.length * 2));
-  pairs.set(saved);
-  return pairs;
 }
