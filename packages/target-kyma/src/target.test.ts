@@ -486,6 +486,26 @@ describe("deploy", () => {
     }
   });
 
+  it("packs and uploads a local source dir next to the model", async () => {
+    const code = tempDir("kyma-code-");
+    writeFileSync(join(code, "inference.py"), "def model_fn(model_dir):\n    return None\n");
+    const d = await makeTarget().deploy({
+      name: "local-code",
+      model: { modelData: MODEL, sourceDir: code, entryPoint: "inference.py" },
+    });
+    const uploaded = `s3://${BUCKET}/mlship/kyma/ml/local-code/sourcedir.tar.gz`;
+    expect(d.details?.sourceBundle).toBe(uploaded);
+    const urls = kube.get(T.secret, "ml", "local-code-model-urls") as KubeObject;
+    const sourceUrl = Buffer.from(
+      (urls.data as Record<string, string>).SOURCE_URL as string,
+      "base64",
+    ).toString();
+    const res = await fetch(sourceUrl);
+    expect(res.status).toBe(200);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    expect([bytes[0], bytes[1]]).toEqual([0x1f, 0x8b]); // gzip
+  });
+
   it("never takes over objects it did not create", async () => {
     kube.set({
       apiVersion: "v1",
