@@ -522,6 +522,39 @@ describe("endpoints", () => {
     expect(invoke.code).toBe("ValidationError");
   });
 
+  it("serves code shipped inside model.tar.gz (SAGEMAKER_SUBMIT_DIRECTORY=/opt/ml/model/code)", async () => {
+    const dir = join(dataDir, "repacked");
+    mkdirSync(join(dir, "code"), { recursive: true });
+    writeFileSync(join(dir, "model.json"), JSON.stringify({ answer: 42 }));
+    writeFileSync(
+      join(dir, "code", "inference.mjs"),
+      [
+        'import { readFileSync } from "node:fs";',
+        'export function modelFn(modelDir) { return JSON.parse(readFileSync(modelDir + "/model.json", "utf8")); }',
+        "export function predictFn(input, model) { return [model.answer]; }",
+      ].join("\n"),
+    );
+    const tarball = join(dataDir, "repacked.tar.gz");
+    await createTar({ gzip: true, file: tarball, cwd: dir }, ["model.json", "code"]);
+    await s3.upload(tarball, "s3://bucket/repacked/model.tar.gz");
+    await deployModel(
+      "repacked",
+      "repacked-model",
+      { ...inference, SAGEMAKER_SUBMIT_DIRECTORY: "/opt/ml/model/code" },
+      "s3://bucket/repacked/model.tar.gz",
+    );
+    await sm.settled("endpoint", "repacked");
+    expect(await describeEndpoint("repacked")).toMatchObject({ EndpointStatus: "InService" });
+    const answer = await sm.invokeEndpoint({
+      endpointName: "repacked",
+      body: Buffer.from("1,2"),
+      contentType: "text/csv",
+    });
+    expect(JSON.parse(answer.body.toString("utf8"))).toEqual([42]);
+    await sm.handle("DeleteEndpoint", { EndpointName: "repacked" });
+    await sm.settled("endpoint", "repacked");
+  });
+
   it("throttles a serverless endpoint beyond its MaxConcurrency", async () => {
     const slow = await bundle("slow-serve", {
       "inference.mjs": [
