@@ -29,7 +29,7 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-const cli = (args: string[]) => runCli(["--target", "sagemaker", ...args], { cwd: work, env });
+const cli = (args: string[]) => runCli([...args, "--target", "sagemaker"], { cwd: work, env });
 const json = <T = Record<string, unknown>>(r: { code: number | null; stdout: string; stderr: string }): T => {
   expect(r.code, r.stderr).toBe(0);
   return JSON.parse(r.stdout) as T;
