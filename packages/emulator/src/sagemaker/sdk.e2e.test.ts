@@ -95,7 +95,7 @@ function trainingJob(
         DataSource: {
           S3DataSource: {
             S3DataType: "S3Prefix",
-            S3Uri: "s3://mlship-e2e/data/test/",
+            S3Uri: "s3://mlship-e2e/data/test",
             S3DataDistributionType: "FullyReplicated",
           },
         },

@@ -7,6 +7,7 @@ import { runtimeForImage, unsupportedImageReason } from "./images.js";
 import { requiredName } from "./models.js";
 import { listPage } from "./paging.js";
 import type { LocalRuntime, TrainingRunResult } from "./runtime.js";
+import { s3PrefixStore } from "./s3-prefix.js";
 import type { RecordStore } from "./store.js";
 import { toEpochSeconds } from "./time.js";
 import {
@@ -198,7 +199,18 @@ export function createTrainingJobs(deps: TrainingJobDeps): TrainingJobs {
     }
     const channels: Record<string, string> = {};
     for (const channel of job.InputDataConfig ?? []) {
-      const source = (channel.DataSource as { S3DataSource?: { S3Uri?: string } } | undefined)?.S3DataSource;
+      const source = (
+        channel.DataSource as { S3DataSource?: { S3Uri?: string; S3DataType?: string } } | undefined
+      )?.S3DataSource;
+      if (source?.S3DataType !== undefined && source.S3DataType !== "S3Prefix") {
+        finish(
+          job,
+          "Failed",
+          "Failed",
+          `ClientError: Channel '${String(channel.ChannelName)}': S3DataType ${source.S3DataType} is not supported by the emulator (use S3Prefix).`,
+        );
+        return;
+      }
       if (!source?.S3Uri?.startsWith("s3://")) {
         finish(
           job,
@@ -230,7 +242,7 @@ export function createTrainingJobs(deps: TrainingJobDeps): TrainingJobs {
           maxRuntimeSeconds: job.StoppingCondition.MaxRuntimeInSeconds as number | undefined,
           instanceType: job.ResourceConfig?.InstanceType as string | undefined,
           instanceCount: job.ResourceConfig?.InstanceCount as number | undefined,
-          objectStore: deps.objectStore,
+          objectStore: s3PrefixStore(deps.objectStore),
           onLog: (line) => log(job, line),
           onSecondaryStatus: (status) => {
             if (!stopping() && status !== "Uploading") transition(job, status);
