@@ -194,9 +194,7 @@ export function createEndpoints(
       started = await startVariants(serving, record.EndpointName, variants, signal);
     } catch (error) {
       if (signal.aborted || closing) return;
-      // AWS rolls back to the running config and reports why the update failed.
-      record.EndpointStatus = "RollingBack";
-      save(record);
+      // As on AWS, the endpoint stays on the config it runs and FailureReason says why the update failed.
       record.EndpointStatus = "InService";
       record.FailureReason = failureReason(error);
       clearPending(record);
