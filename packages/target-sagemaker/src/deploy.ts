@@ -19,6 +19,7 @@ import {
   DEFAULT_VARIANT_NAME,
 } from "./hosting-requests.js";
 import { sklearnImageUri } from "./images.js";
+import { ENDPOINT_LOG_GROUP_PREFIX, LogTail } from "./logs.js";
 import { nameFromBase } from "./naming.js";
 import type { Session } from "./session.js";
 import { lookupTrainingJob, TARGET_NAME } from "./training-job.js";
@@ -314,27 +315,50 @@ export async function deploy(
   const ok = final?.EndpointStatus === "InService" && final.EndpointConfigName === resourceName;
   if (!ok) {
     const reason = final?.FailureReason ?? `endpoint is ${final?.EndpointStatus ?? "gone"}`;
+    const lastLines = await lastEndpointLogLines(session, name);
     if (existing) {
       // The update rolled back: the old variant still serves; drop what we created.
       await deleteConfigAndModels(session, resourceName).catch(() => {});
     }
-    throw new MlshipError("E_DEPLOY_FAILED", `Deploying ${name} failed: ${reason}`, {
-      where: name,
-      hint: existing
-        ? "The previous model keeps serving. Check the endpoint's CloudWatch logs (/aws/sagemaker/Endpoints/<name>)."
-        : `Check the endpoint's CloudWatch logs (/aws/sagemaker/Endpoints/${name}); delete it with \`delete\`.`,
-      details: {
-        name,
-        status: final?.EndpointStatus,
-        failureReason: final?.FailureReason,
-        updated: !!existing,
+    throw new MlshipError(
+      "E_DEPLOY_FAILED",
+      `Deploying ${name} failed: ${reason}${
+        lastLines.length ? `\nLast log lines:\n${lastLines.join("\n")}` : ""
+      }`,
+      {
+        where: name,
+        hint: existing
+          ? "The previous model keeps serving. Check the endpoint's CloudWatch logs (/aws/sagemaker/Endpoints/<name>)."
+          : `Check the endpoint's CloudWatch logs (/aws/sagemaker/Endpoints/${name}); delete it with \`delete\`.`,
+        details: {
+          name,
+          status: final?.EndpointStatus,
+          failureReason: final?.FailureReason,
+          updated: !!existing,
+          lastLogLines: lastLines,
+        },
       },
-    });
+    );
   }
   if (existing?.EndpointConfigName && existing.EndpointConfigName !== resourceName) {
     await deleteConfigAndModels(session, existing.EndpointConfigName);
   }
   return getDeployment(session, name, ctx, plan.description);
+}
+
+const LOG_TAIL_LINES = 20;
+
+/** The last lines the endpoint's containers logged (`/aws/sagemaker/Endpoints/<name>`); best effort. */
+async function lastEndpointLogLines(session: Session, name: string): Promise<string[]> {
+  try {
+    const events = await new LogTail(session.deps.logs, {
+      group: `${ENDPOINT_LOG_GROUP_PREFIX}/${name}`,
+      prefix: "",
+    }).poll();
+    return events.slice(-LOG_TAIL_LINES).map((e) => e.message);
+  } catch {
+    return []; // Logs are a hint; never mask the deployment error.
+  }
 }
 
 /** Updates an existing endpoint in place; E_NOT_FOUND when there is none. */

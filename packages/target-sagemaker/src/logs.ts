@@ -36,7 +36,11 @@ export class LogTail {
     try {
       do {
         const page = await this.#api.describeLogStreams(
-          { logGroupName: this.#group, logStreamNamePrefix: this.#prefix, nextToken },
+          {
+            logGroupName: this.#group,
+            ...(this.#prefix ? { logStreamNamePrefix: this.#prefix } : {}),
+            nextToken,
+          },
           { abortSignal: signal },
         );
         for (const s of page.logStreams ?? []) {

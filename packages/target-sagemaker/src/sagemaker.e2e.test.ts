@@ -459,6 +459,7 @@ describe("hosting", () => {
     );
     expect(err.code).toBe("E_DEPLOY_FAILED");
     expect(err.message).toMatch(/cannot load model|Failed/);
+    expect(err.details?.lastLogLines).toContain("Error: cannot load model: corrupt");
     expect((await target.get("e2e-broken")).status).toBe("Failed");
     // A failed endpoint cannot be updated: deploying to its name replaces it.
     const fixed = await target.deploy({
