@@ -1,5 +1,7 @@
+import { spawn } from "node:child_process";
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { collectingSink, createHttpInvoker, decodeCsv } from "@mlship/core";
 import { parquetWriteFile } from "hyparquet-writer";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -450,6 +452,51 @@ describe("score: interruption and resume", () => {
     expect(killed).toBe(true);
     expect(summary).toMatchObject({ rows: 3000, failed: 0 });
     expect((await readFile(out)).equals(expected)).toBe(true);
+  });
+
+  it("resumes after the scoring process is killed with SIGKILL, with an identical file", async () => {
+    const d = dataset(BINARY, 8000, 45);
+    const data = join(dir, "data.csv");
+    await writeCsv(data, d);
+    const expected = await reference(d, data);
+    const { server, invoker } = await endpoint();
+    server.faults.delayMs = 15;
+    const out = join(dir, "scores.csv");
+    const script = fileURLToPath(new URL("./test/score-process.ts", import.meta.url));
+    const child = spawn(
+      process.execPath,
+      ["--conditions=@mlship/source", "--import", "tsx", script, server.url, data, out],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    const killed = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+      child.stdout.on("data", (chunk: Buffer) => {
+        const rows = Number(/rows (\d+)\n$/.exec(chunk.toString())?.[1] ?? 0);
+        if (rows >= 2500) child.kill("SIGKILL");
+      });
+      child.on("exit", (_code, signal) => {
+        clearTimeout(timer);
+        resolve(signal === "SIGKILL");
+      });
+    });
+    expect(killed).toBe(true);
+    server.faults.delayMs = 0;
+    const checkpoint = JSON.parse(await readFile(checkpointPaths(out).json, "utf8"));
+    // Rows written after the last checkpoint are rewritten on resume (the file is truncated to it).
+    expect(checkpoint.rows).toBeGreaterThan(0);
+    expect(checkpoint.rows).toBeLessThan(8000);
+    expect((await stat(out)).size).toBeGreaterThanOrEqual(checkpoint.outputBytes);
+    const summary = await score({
+      model: createModelSource({ invoker, features: d.features }),
+      data,
+      out,
+      keep: ["id"],
+      label: "target",
+      resume: true,
+    });
+    expect(summary).toMatchObject({ rows: 8000, failed: 0, resumedAt: checkpoint.rows });
+    expect((await readFile(out)).equals(expected)).toBe(true);
+    expect((summary.metrics as BinaryMetrics).count).toBe(8000);
   });
 
   it("refuses a checkpoint from a different input", async () => {

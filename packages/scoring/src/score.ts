@@ -478,7 +478,7 @@ export async function score(options: ScoreOptions): Promise<ScoreSummary> {
               pending--;
               consume(c.batch, c.results);
             }
-            if (outBuf.length >= 1 << 18) flush(false);
+            if (outBuf.length >= 1 << 18 || performance.now() - lastCheckpoint >= interval) flush(false);
             wakeUp();
           },
           (error: unknown) => {

@@ -22,6 +22,8 @@ export interface Faults {
   nanValue?: number;
   /** Requests with more than one row answer one result short. */
   dropOne?: boolean;
+  /** Answer every request this much later. */
+  delayMs?: number;
 }
 
 export interface TestServer {
@@ -160,13 +162,17 @@ export async function startTestServer(model: TestModel, shape: ResponseShape = "
         return predict(model, r);
       });
       if (f.dropOne && scores.length > 1) scores = scores.slice(1);
-      try {
-        render(state.shape, scores, res);
-      } catch {
-        // NaN cannot be written as JSON: send it as text, as a broken model server might.
-        res.setHeader("content-type", "application/json");
-        res.end(JSON.stringify(scores.map((s) => s[0])).replace(/null/g, "NaN"));
-      }
+      const send = () => {
+        try {
+          render(state.shape, scores, res);
+        } catch {
+          // NaN cannot be written as JSON: send it as text, as a broken model server might.
+          res.setHeader("content-type", "application/json");
+          res.end(JSON.stringify(scores.map((s) => s[0])).replace(/null/g, "NaN"));
+        }
+      };
+      if (f.delayMs) setTimeout(send, f.delayMs);
+      else send();
     });
   };
 
