@@ -9,7 +9,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { KubeConfig } from "@kubernetes/client-node";
 import { collectingSink, decodeNpy, isMlshipError, type MlshipError } from "@mlship/core";
 import { type ModelServer, runTrainingJob, startModelServer } from "@mlship/target-local";
-import { type KubeApiServer, startKubeApiServer, tempDir } from "@mlship/testing";
+import { type KubeApiServer, simulateControllers, startKubeApiServer, tempDir } from "@mlship/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKymaInvoker, createKymaTarget, invokeKymaEndpoint, payloadBody } from "./index.js";
 
@@ -202,21 +202,7 @@ describe("KymaTarget.invoker", () => {
 
   beforeAll(async () => {
     kube = await startKubeApiServer({ contextNamespace: "ml" });
-    kube.onWrite((e) => {
-      if (e.type === "DELETED" || e.subresource) return;
-      const { namespace = "", name } = e.object.metadata as { namespace?: string; name: string };
-      if (e.object.kind === "APIRule") kube.setStatus(e.object, namespace, name, { state: "Ready" });
-      if (e.object.kind === "Deployment") {
-        kube.setStatus(e.object, namespace, name, {
-          observedGeneration: e.object.metadata.generation,
-          replicas: 1,
-          updatedReplicas: 1,
-          readyReplicas: 1,
-          availableReplicas: 1,
-          conditions: [{ type: "Available", status: "True" }],
-        });
-      }
-    });
+    simulateControllers(kube);
   });
 
   afterAll(async () => {

@@ -21,6 +21,8 @@ import { createSageMakerTarget, sageMakerApi } from "@mlship/target-sagemaker";
 import {
   type KubeApiServer,
   type KubeObject,
+  type SimulatedRollout,
+  simulateControllers,
   startKubeApiServer,
   tempDir,
   validateApiRuleV2,
@@ -76,132 +78,31 @@ afterAll(async () => {
 type Scenario = "ready" | "imagePull" | "crash" | "fetchFail" | "apiRuleError" | "stuck";
 let scenario: Scenario;
 
+const ROLLOUTS: Record<Scenario, SimulatedRollout> = {
+  ready: "ready",
+  apiRuleError: "ready",
+  imagePull: "imagePullBackOff",
+  crash: "crashLoopBackOff",
+  fetchFail: "initFailed",
+  stuck: "pending",
+};
+
 /** Plays the cluster's controllers: pods for each rollout, Deployment and APIRule status. */
 function controllers(server: KubeApiServer): void {
-  server.onWrite((e) => {
-    if (e.type === "DELETED" || e.subresource) return;
-    const { namespace = "default", name } = e.object.metadata as { namespace?: string; name: string };
-    if (e.object.kind === "APIRule") {
-      server.setStatus(
-        T.apiRule,
-        namespace,
-        name,
-        scenario === "apiRuleError"
-          ? {
-              state: "Error",
-              description: "Validation error: host breast-cancer is occupied by APIRule other/x",
-            }
-          : { state: "Ready", lastProcessedTime: new Date().toISOString() },
-      );
-    }
-    if (e.object.kind !== "Deployment") return;
-    const spec = e.object.spec as {
-      replicas: number;
-      template: { metadata: { labels: Record<string, string> }; spec: Record<string, unknown> };
-    };
-    const labels = spec.template.metadata.labels;
-    const pod = `${name}-${labels["mlship.io/template-hash"]}-x1`;
-    const ok = scenario === "ready" || scenario === "apiRuleError";
-    const waiting = (reason: string) => ({ state: { waiting: { reason, message: `${reason} detail` } } });
-    const statuses: Record<Scenario, Record<string, unknown>> = {
-      ready: {
-        phase: "Running",
-        initContainerStatuses: [
-          { name: "fetch-model", state: { terminated: { exitCode: 0, reason: "Completed" } } },
-        ],
-        containerStatuses: [{ name: "model", ready: true, state: { running: {} } }],
-      },
-      apiRuleError: {
-        phase: "Running",
-        containerStatuses: [{ name: "model", ready: true, state: { running: {} } }],
-      },
-      imagePull: {
-        phase: "Pending",
-        initContainerStatuses: [{ name: "fetch-model", ...waiting("ImagePullBackOff") }],
-      },
-      crash: {
-        phase: "Running",
-        initContainerStatuses: [{ name: "fetch-model", state: { terminated: { exitCode: 0 } } }],
-        containerStatuses: [
-          {
-            name: "model",
-            restartCount: 4,
-            ...waiting("CrashLoopBackOff"),
-            lastState: { terminated: { exitCode: 1, reason: "Error" } },
-          },
-        ],
-      },
-      fetchFail: {
-        phase: "Pending",
-        initContainerStatuses: [
-          { name: "fetch-model", state: { terminated: { exitCode: 1, reason: "Error" } } },
-        ],
-      },
-      stuck: { phase: "Pending" },
-    };
-    if (!server.get(T.pod, namespace, pod)) {
-      server.set({
-        apiVersion: "v1",
-        kind: "Pod",
-        metadata: {
-          name: pod,
-          namespace,
-          labels,
-          // Owned (through a ReplicaSet, in a real cluster) by the Deployment: garbage-collected with it.
-          ownerReferences: [
-            {
-              apiVersion: "apps/v1",
-              kind: "Deployment",
-              name,
-              uid: e.object.metadata.uid as string,
-              controller: true,
-            },
-          ],
-        },
-        spec: spec.template.spec,
-        status: statuses[scenario],
-      });
-      server.setPodLog(
-        namespace,
-        pod,
-        "model",
-        "Traceback (most recent call last):\nValueError: model.joblib is corrupt\n",
-        {
-          previous: true,
-        },
-      );
-      server.setPodLog(
-        namespace,
-        pod,
-        "fetch-model",
-        "mlship-fetch: downloading model.tar.gz failed: HTTP 403 Forbidden (the presigned URL has expired: redeploy to issue fresh ones)\n",
-      );
-    }
-    const generation = e.object.metadata.generation;
-    server.setStatus(
-      T.deployment,
-      namespace,
-      name,
-      ok
+  simulateControllers(server, {
+    rollout: () => ROLLOUTS[scenario],
+    apiRule: () =>
+      scenario === "apiRuleError"
         ? {
-            observedGeneration: generation,
-            replicas: spec.replicas,
-            updatedReplicas: spec.replicas,
-            readyReplicas: spec.replicas,
-            availableReplicas: spec.replicas,
-            conditions: [
-              { type: "Available", status: "True", reason: "MinimumReplicasAvailable" },
-              { type: "Progressing", status: "True", reason: "NewReplicaSetAvailable" },
-            ],
+            state: "Error",
+            description: "Validation error: host breast-cancer is occupied by APIRule other/x",
           }
-        : {
-            observedGeneration: generation,
-            replicas: spec.replicas,
-            updatedReplicas: spec.replicas,
-            unavailableReplicas: spec.replicas,
-            conditions: [{ type: "Available", status: "False", reason: "MinimumReplicasUnavailable" }],
-          },
-    );
+        : { state: "Ready" },
+    logs: {
+      model: "Traceback (most recent call last):\nValueError: model.joblib is corrupt\n",
+      "fetch-model":
+        "mlship-fetch: downloading model.tar.gz failed: HTTP 403 Forbidden (the presigned URL has expired: redeploy to issue fresh ones)\n",
+    },
   });
 }
 

@@ -26,6 +26,13 @@ export type {
   KubeResourceType,
   KubeTypeRef,
   KubeWriteEvent,
+  SimulatedControllersOptions,
+  SimulatedRollout,
 } from "./kube-api-server.js";
-export { DEFAULT_KUBE_RESOURCE_TYPES, startKubeApiServer, validateApiRuleV2 } from "./kube-api-server.js";
+export {
+  DEFAULT_KUBE_RESOURCE_TYPES,
+  simulateControllers,
+  startKubeApiServer,
+  validateApiRuleV2,
+} from "./kube-api-server.js";
 export { tempDir } from "./temp.js";

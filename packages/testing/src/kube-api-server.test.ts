@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   type KubeApiServer,
   type KubeWriteEvent,
+  simulateControllers,
   startKubeApiServer,
   validateApiRuleV2,
 } from "./kube-api-server.js";
@@ -368,6 +369,45 @@ describe("startKubeApiServer with @kubernetes/client-node", () => {
     } finally {
       await scoped.stop();
     }
+  });
+
+  it("simulateControllers rolls out pods and sets Deployment and APIRule status", async () => {
+    let outcome: "ready" | "crashLoopBackOff" = "ready";
+    simulateControllers(kube, { rollout: () => outcome, logs: { main: "boom\n" } });
+    await apply(deployment("web"));
+    await apply(apiRule({ noAuth: true }));
+    await new Promise((r) => setTimeout(r, 20));
+    const read = await apps.readNamespacedDeployment({ name: "web", namespace: "default" });
+    expect(read.status).toMatchObject({ observedGeneration: 1, availableReplicas: 1 });
+    expect(kube.get(APIRULE, "default", "m1")?.status).toMatchObject({ state: "Ready" });
+    const pods = await core.listNamespacedPod({ namespace: "default", labelSelector: "app=web" });
+    expect(pods.items).toHaveLength(1);
+    expect(pods.items[0]?.metadata?.labels?.["pod-template-hash"]).toMatch(/^[0-9a-f]{10}$/);
+    outcome = "crashLoopBackOff";
+    await apply(deployment("web", "nginx:2"));
+    await new Promise((r) => setTimeout(r, 20));
+    const crashing = kube
+      .list({ apiVersion: "v1", kind: "Pod" }, "default")
+      .find(
+        (p) =>
+          (p.status as { containerStatuses?: Array<{ state: { waiting?: { reason: string } } }> })
+            .containerStatuses?.[0]?.state.waiting?.reason === "CrashLoopBackOff",
+      );
+    expect(crashing).toBeDefined();
+    expect(
+      await core.readNamespacedPodLog({
+        name: crashing?.metadata.name as string,
+        namespace: "default",
+        previous: true,
+      }),
+    ).toBe("boom\n");
+    expect(
+      (await apps.readNamespacedDeployment({ name: "web", namespace: "default" })).status
+        ?.unavailableReplicas,
+    ).toBe(1);
+    // Pods are owned by their Deployment and go with it.
+    await objects.delete(deployment("web"));
+    expect(kube.list({ apiVersion: "v1", kind: "Pod" }, "default")).toEqual([]);
   });
 
   it("serves discovery for the Kyma and Istio types", async () => {

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
@@ -2156,4 +2156,164 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
 function userAgentManager(userAgent: string | undefined): string {
   const first = (userAgent ?? "").split("/")[0]?.trim();
   return first && first.length > 0 ? first.slice(0, 128) : "unknown";
+}
+
+/** What a simulated rollout ends in. */
+export type SimulatedRollout = "ready" | "imagePullBackOff" | "crashLoopBackOff" | "initFailed" | "pending";
+
+export interface SimulatedControllersOptions {
+  /** Outcome of each Deployment write (default `ready`). */
+  rollout?: (deployment: KubeObject) => SimulatedRollout;
+  /** Status for each APIRule write (default `{ state: "Ready" }`). */
+  apiRule?: (rule: KubeObject) => { state: string; description?: string };
+  /** Log text per container name: current logs, and previous ones for crash-looping containers. */
+  logs?: Record<string, string>;
+}
+
+type PodContainer = { name: string };
+
+/**
+ * Plays the controllers a test cluster lacks: for every Deployment write, a pod of the new template
+ * (owned by the Deployment, `pod-template-hash` label) with container statuses for the chosen outcome,
+ * and the Deployment's status (Available or not, observedGeneration); for every APIRule write, its status.
+ * Returns a function that stops it.
+ */
+export function simulateControllers(
+  server: KubeApiServer,
+  options: SimulatedControllersOptions = {},
+): () => void {
+  return server.onWrite((e) => {
+    if (e.type === "DELETED" || e.subresource) return;
+    const meta = e.object.metadata;
+    const namespace = meta.namespace ?? "default";
+    const name = meta.name as string;
+    if (e.object.kind === "APIRule") {
+      server.setStatus(e.object, namespace, name, {
+        lastProcessedTime: nowTimestamp(),
+        ...(options.apiRule?.(e.object) ?? { state: "Ready" }),
+      });
+      return;
+    }
+    if (e.object.kind !== "Deployment") return;
+    const spec = e.object.spec as {
+      replicas?: number;
+      template: {
+        metadata?: { labels?: Record<string, string> };
+        spec: { containers?: PodContainer[]; initContainers?: PodContainer[] };
+      };
+    };
+    const outcome = options.rollout?.(e.object) ?? "ready";
+    const replicas = spec.replicas ?? 1;
+    const hash = createHash("sha256").update(JSON.stringify(spec.template)).digest("hex").slice(0, 10);
+    const pod = `${name}-${hash}-${hash.slice(0, 5)}`;
+    const inits = (spec.template.spec.initContainers ?? []).map((c) => c.name);
+    const mains = (spec.template.spec.containers ?? []).map((c) => c.name);
+    const waiting = (reason: string, message: string) => ({ state: { waiting: { reason, message } } });
+    const done = (n: string) => ({ name: n, state: { terminated: { exitCode: 0, reason: "Completed" } } });
+    const running = (n: string, ready: boolean) => ({
+      name: n,
+      ready,
+      restartCount: 0,
+      state: { running: {} },
+    });
+    let status: Record<string, unknown>;
+    switch (outcome) {
+      case "ready":
+        status = {
+          phase: "Running",
+          initContainerStatuses: inits.map(done),
+          containerStatuses: mains.map((n) => running(n, true)),
+        };
+        break;
+      case "imagePullBackOff": {
+        const message = "Back-off pulling image: failed to authorize: 401 Unauthorized";
+        status = inits.length
+          ? {
+              phase: "Pending",
+              initContainerStatuses: inits.map((n) => ({ name: n, ...waiting("ImagePullBackOff", message) })),
+            }
+          : {
+              phase: "Pending",
+              containerStatuses: mains.map((n) => ({ name: n, ...waiting("ImagePullBackOff", message) })),
+            };
+        break;
+      }
+      case "crashLoopBackOff":
+        status = {
+          phase: "Running",
+          initContainerStatuses: inits.map(done),
+          containerStatuses: mains.map((n, i) =>
+            i === 0
+              ? {
+                  name: n,
+                  ready: false,
+                  restartCount: 4,
+                  ...waiting("CrashLoopBackOff", `back-off 1m20s restarting failed container=${n}`),
+                  lastState: { terminated: { exitCode: 1, reason: "Error" } },
+                }
+              : running(n, true),
+          ),
+        };
+        break;
+      case "initFailed":
+        status = {
+          phase: "Pending",
+          initContainerStatuses: inits.map((n, i) =>
+            i === 0
+              ? { name: n, state: { terminated: { exitCode: 1, reason: "Error" } } }
+              : { name: n, state: { waiting: { reason: "PodInitializing" } } },
+          ),
+        };
+        break;
+      default:
+        status = {
+          phase: "Pending",
+          conditions: [{ type: "PodScheduled", status: "False", reason: "Unschedulable" }],
+        };
+    }
+    if (!server.get({ apiVersion: "v1", kind: "Pod" }, namespace, pod)) {
+      server.set({
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: {
+          name: pod,
+          namespace,
+          labels: { ...(spec.template.metadata?.labels ?? {}), "pod-template-hash": hash },
+          ownerReferences: [
+            { apiVersion: "apps/v1", kind: "Deployment", name, uid: meta.uid as string, controller: true },
+          ],
+        },
+        spec: spec.template.spec,
+        status,
+      });
+      for (const [container, text] of Object.entries(options.logs ?? {})) {
+        if (![...inits, ...mains].includes(container)) continue;
+        server.setPodLog(namespace, pod, container, text);
+        if (outcome === "crashLoopBackOff")
+          server.setPodLog(namespace, pod, container, text, { previous: true });
+      }
+    }
+    const ok = outcome === "ready";
+    server.setStatus(e.object, namespace, name, {
+      observedGeneration: meta.generation,
+      replicas,
+      updatedReplicas: replicas,
+      ...(ok
+        ? {
+            readyReplicas: replicas,
+            availableReplicas: replicas,
+            conditions: [
+              { type: "Available", status: "True", reason: "MinimumReplicasAvailable" },
+              { type: "Progressing", status: "True", reason: "NewReplicaSetAvailable" },
+            ],
+          }
+        : {
+            unavailableReplicas: replicas,
+            conditions: [
+              { type: "Available", status: "False", reason: "MinimumReplicasUnavailable" },
+              { type: "Progressing", status: "True", reason: "ReplicaSetUpdated" },
+            ],
+          }),
+    });
+  });
 }
