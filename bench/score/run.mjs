@@ -6,7 +6,8 @@
 // Prints rows/s, the ratios b/a and c/a, and peak RSS of (b) for N and for BIG rows (flat in the row count?).
 // Goals: b/a >= 0.8, c/a >= 0.5, peak RSS of (b) < 300 MB and flat.
 //   node --conditions=@mlship/source --import tsx bench/score/run.mjs [--rows 1000000] [--big 5000000|0]
-//        [--seconds 8] [--concurrency 4] [--workers <server workers, default CPUs>]
+//        [--seconds 8] [--concurrency 4] [--workers <server workers, default CPUs>] [--label]
+// --label also computes metrics in (b) (exact ROC/PR AUC keep 9 bytes per labelled row, so RSS then grows).
 import { fork } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -26,6 +27,7 @@ const { values: args } = parseArgs({
     seconds: { type: "string", default: "8" },
     concurrency: { type: "string", default: "4" },
     workers: { type: "string" },
+    label: { type: "boolean", default: false },
   },
 });
 const ROWS = Number(args.rows);

@@ -1,9 +1,9 @@
 // Scores one file end to end in its own process, so peak RSS is the scorer's alone.
-// argv: url data out concurrency batchSize
+// argv: url data out concurrency batchSize [label]
 import { createHttpInvoker } from "@mlship/core";
 import { createModelSource, score } from "@mlship/scoring";
 
-const [url, data, out, concurrency, batchSize] = process.argv.slice(2);
+const [url, data, out, concurrency, batchSize, label] = process.argv.slice(2);
 const features = Array.from({ length: 10 }, (_, i) => `f${i}`);
 const invoker = createHttpInvoker({ url, connections: Number(concurrency) });
 const model = createModelSource({ invoker, features });
@@ -13,7 +13,7 @@ const summary = await score({
   model,
   data,
   out,
-  label: "y",
+  ...(label ? { label } : {}),
   concurrency: Number(concurrency),
   batchSize: Number(batchSize),
 });

@@ -169,15 +169,19 @@ export function createModelSource(options: ModelSourceOptions): ModelSource<numb
   const limiter = new Limiter(options.maxConcurrency ?? 4);
   const { invoker, accept, parse, preprocess } = options;
 
+  const scratch = new Array<Cell>(features?.length ?? 0);
+
   function encodeRow(row: Row): Unit {
     const prepared = preprocess ? preprocess(row) : row;
     if (Array.isArray(prepared)) return codec.encode(prepared.map((v, i) => toCell(v, String(i))));
     const dict = prepared as Row;
     const names = features ?? Object.keys(dict);
-    const values = new Array<Cell>(names.length);
+    // Encoding is synchronous and the codec copies what it needs: one scratch array serves every row.
+    const values = features ? scratch : new Array<Cell>(names.length);
     for (let i = 0; i < names.length; i++) {
       const name = names[i] as string;
-      values[i] = toCell(dict[name], name);
+      const v = dict[name];
+      values[i] = typeof v === "number" ? v : toCell(v, name);
     }
     return codec.encode(values);
   }
