@@ -88,10 +88,10 @@ export interface Endpoints {
   /** The endpoint record and its serving processes (InvokeEndpoint). */
   lookup(name: string): { record: EndpointRecord; variants: readonly LiveVariant[] } | undefined;
   /**
-   * Starts a fresh process for one variant and swaps it in (as SageMaker replaces an unhealthy
-   * instance); resolves to false when the endpoint is gone, busy with an operation, or the start fails.
+   * Starts fresh processes for the named variants and swaps them in (as SageMaker replaces unhealthy
+   * instances); resolves to false when the endpoint is gone, busy with an operation, or a start fails.
    */
-  replaceVariant(name: string, variantName: string): Promise<boolean>;
+  replaceVariants(name: string, variantNames: readonly string[]): Promise<boolean>;
   /** Brings the persisted endpoints back: serving ones restart, half-done operations finish. */
   restore(): Promise<void>;
   close(): Promise<void>;
@@ -329,18 +329,25 @@ export function createEndpoints(
       if (!record) return undefined;
       return { record, variants: live.get(key(name))?.variants ?? [] };
     },
-    async replaceVariant(name, variantName) {
+    async replaceVariants(name, variantNames) {
       const record = endpoints.get(name);
       const entry = live.get(key(name));
-      const spec = record?.Variants.find((v) => v.VariantName === variantName);
-      if (!record || !entry || !spec || entry.operation || !SERVING_STATUSES.has(record.EndpointStatus))
+      const specs = record?.Variants.filter((v) => variantNames.includes(v.VariantName)) ?? [];
+      if (
+        !record ||
+        !entry ||
+        specs.length === 0 ||
+        entry.operation ||
+        !SERVING_STATUSES.has(record.EndpointStatus)
+      ) {
         return false;
+      }
       const controller = new AbortController();
       let replaced = false;
       const done = (async () => {
         let started: LiveVariant[];
         try {
-          started = await startVariants(serving, record.EndpointName, [spec], controller.signal);
+          started = await startVariants(serving, record.EndpointName, specs, controller.signal);
         } catch {
           return;
         }
@@ -349,8 +356,9 @@ export function createEndpoints(
           await Promise.allSettled(started.map((v) => v.close()));
           return;
         }
-        const old = entry.variants.filter((v) => v.variantName === variantName);
-        entry.variants = [...entry.variants.filter((v) => v.variantName !== variantName), ...started];
+        const names = new Set(specs.map((v) => v.VariantName));
+        const old = entry.variants.filter((v) => names.has(v.variantName));
+        entry.variants = [...entry.variants.filter((v) => !names.has(v.variantName)), ...started];
         replaced = true;
         await Promise.allSettled(old.map((v) => v.close()));
       })().finally(() => {

@@ -359,6 +359,14 @@ describe("endpoints", () => {
           ModelName: "node-model",
           ServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 2 },
         },
+        // Weight 0: no traffic unless a request targets it.
+        {
+          VariantName: "Canary",
+          ModelName: "node-model",
+          InstanceType: "ml.m5.large",
+          InitialInstanceCount: 1,
+          InitialVariantWeight: 0,
+        },
       ],
     });
     await sm.handle("UpdateEndpoint", {
@@ -398,7 +406,12 @@ describe("endpoints", () => {
       EndpointStatus: "InService",
       EndpointConfigName: "node-config-v2",
       ProductionVariants: [
-        { VariantName: "Blue", CurrentServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 2 } },
+        {
+          VariantName: "Blue",
+          CurrentServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 2 },
+          CurrentWeight: 1,
+        },
+        { VariantName: "Canary", CurrentInstanceCount: 1, CurrentWeight: 0 },
       ],
     });
     expect(done.PendingDeploymentSummary).toBeUndefined();
@@ -408,6 +421,21 @@ describe("endpoints", () => {
       contentType: "text/csv",
     });
     expect(after.invokedVariant).toBe("Blue");
+    const targeted = await sm.invokeEndpoint({
+      endpointName: "node-endpoint",
+      body: Buffer.from(FEATURE_ROW),
+      contentType: "text/csv",
+      targetVariant: "Canary",
+    });
+    expect(targeted.invokedVariant).toBe("Canary");
+    const unknownVariant = await awsError(
+      sm.invokeEndpoint({
+        endpointName: "node-endpoint",
+        body: Buffer.from(FEATURE_ROW),
+        targetVariant: "Nope",
+      }),
+    );
+    expect([unknownVariant.code, unknownVariant.status]).toEqual(["ValidationError", 400]);
   });
 
   it("rolls back a failed update: back InService on the running config, with the reason", async () => {
@@ -498,6 +526,13 @@ describe("endpoints", () => {
       "the replacement to serve",
     );
     expect(healed.invokedVariant).toBe("Blue");
+    const canary = await sm.invokeEndpoint({
+      endpointName: "node-endpoint",
+      body: Buffer.from(FEATURE_ROW),
+      contentType: "text/csv",
+      targetVariant: "Canary",
+    });
+    expect(canary.invokedVariant).toBe("Canary");
     expect(sm.processes("node-endpoint").some((pid) => before.includes(pid))).toBe(false);
     expect(await describeEndpoint("node-endpoint")).toMatchObject({ EndpointStatus: "InService" });
   });

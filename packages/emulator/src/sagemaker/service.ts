@@ -166,13 +166,14 @@ export function createSageMakerService(
         // SageMaker replaces a dead instance; the fault can ask for that after a delay (default: never).
         const delay = typeof params.ReplaceAfterSeconds === "number" ? params.ReplaceAfterSeconds : undefined;
         if (delay !== undefined) {
-          for (const variant of victims) {
-            const timer = setTimeout(() => {
-              replacements.delete(timer);
-              void endpoints.replaceVariant(found.record.EndpointName, variant.variantName);
-            }, delay * 1000);
-            replacements.add(timer);
-          }
+          const timer = setTimeout(() => {
+            replacements.delete(timer);
+            void endpoints.replaceVariants(
+              found.record.EndpointName,
+              victims.map((v) => v.variantName),
+            );
+          }, delay * 1000);
+          replacements.add(timer);
         }
         return {
           EndpointName: found.record.EndpointName,
