@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Emulator, startEmulator } from "@mlship/emulator";
+import { type KubeApiServer, startKubeApiServer } from "@mlship/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./test/run-cli.js";
 
@@ -98,6 +99,45 @@ describe("mlship against the emulator", () => {
     expect(gone.code).toBe(1);
     expect(gone.stderr).toContain("E_NOT_FOUND");
     json(await cli(["deployments", "delete", name, "--json"])); // idempotent
+  });
+
+  it("trains the scikit-learn example and deploys it to Kyma, shows, lists and deletes it", async () => {
+    const sklearn = json<{ jobName: string; status: string }>(
+      await cli(["train", "--entry-point", "train.py", "--source-dir", join(examples, "sklearn-breast-cancer"), "--data", `train=${join(data, "train.csv")}`, "--json"]),
+    );
+    expect(sklearn.status).toBe("Completed");
+    const kube: KubeApiServer = await startKubeApiServer();
+    // Stand-ins for the cluster's controllers: the rollout completes and the APIRule turns Ready.
+    kube.onWrite((e) => {
+      if (e.type === "DELETED" || e.subresource) return;
+      const { namespace = "", name } = e.object.metadata as { namespace?: string; name: string };
+      if (e.object.kind === "APIRule") kube.setStatus(e.object, namespace, name, { state: "Ready" });
+      if (e.object.kind === "Deployment") {
+        const ready = { replicas: 1, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1 };
+        kube.setStatus(e.object, namespace, name, { observedGeneration: e.object.metadata.generation, ...ready, conditions: [{ type: "Available", status: "True" }] });
+      }
+    });
+    try {
+      // A project whose config names the cluster and namespace, as a Kyma user would keep them.
+      const project = mkdtempSync(join(work, "kyma-"));
+      writeFileSync(join(project, "kubeconfig.yml"), kube.kubeconfig);
+      writeFileSync(join(project, "mlship.config.json"), JSON.stringify({ targets: [["kyma", { namespace: "ml", kubeconfig: join(project, "kubeconfig.yml") }]] }));
+      const kyma = (args: string[]) => runCli([...args, "--target", "kyma"], { cwd: project, env });
+      const deployed = json<{ name: string; status: string; url: string }>(
+        await kyma(["deploy", "--model", sklearn.jobName, "--name", "bc", "--entry-point", "inference.py", "--namespace", "ml", "--kubeconfig", "kubeconfig.yml",
+          "--domain", "c-1.kyma.example.com", "--jwt-issuer", "https://issuer.example.com", "--jwks-uri", "https://issuer.example.com/jwks", "--json"]),
+      );
+      expect(deployed).toMatchObject({ name: "bc", status: "InService", url: "https://bc.c-1.kyma.example.com" });
+      const rule = kube.get({ apiVersion: "gateway.kyma-project.io/v2", kind: "APIRule" }, "ml", "bc") as { spec: { rules: Array<{ jwt?: unknown; noAuth?: boolean }> } };
+      expect(rule.spec.rules.every((r) => r.jwt && !r.noAuth)).toBe(true);
+
+      expect(json<{ name: string }>(await kyma(["deployments", "get", "bc", "--json"])).name).toBe("bc");
+      expect((await kyma(["deployments", "list"])).stdout).toMatch(/bc\s+InService/);
+      json(await kyma(["deployments", "delete", "bc", "--json"]));
+      expect(kube.list({ apiVersion: "apps/v1", kind: "Deployment" }, "ml")).toEqual([]);
+    } finally {
+      await kube.stop();
+    }
   });
 
   it("stops the training job on Ctrl-C and exits 130", async () => {
