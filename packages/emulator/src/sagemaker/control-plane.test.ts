@@ -125,6 +125,16 @@ describe("endpoint configs", () => {
       }),
     );
     expect(neither.message).toMatch(/ServerlessConfig or both InstanceType and InitialInstanceCount/);
+    const nested = await awsError(
+      sm.handle("CreateEndpointConfig", {
+        EndpointConfigName: "cfg",
+        ProductionVariants: [{ ModelName: "m", InstanceType: "ml.m5.large", InitialInstanceCount: 0 }],
+      }),
+    );
+    expect(nested.message).toBe(
+      "2 validation errors detected: Value null at 'productionVariants.1.member.variantName' failed to satisfy constraint: Member must not be null; " +
+        "Value '0' at 'productionVariants.1.member.initialInstanceCount' failed to satisfy constraint: Member must have value greater than or equal to 1",
+    );
     const noVariants = await awsError(
       sm.handle("CreateEndpointConfig", { EndpointConfigName: "cfg", ProductionVariants: [] }),
     );
@@ -217,6 +227,20 @@ describe("endpoints (control plane)", () => {
       unknown
     >;
     expect(described.EndpointStatus).toBe("Failed");
+    const failed = (await sm.handle("ListEndpoints", { StatusEquals: "Failed" })) as {
+      Endpoints: Array<Record<string, unknown>>;
+    };
+    expect(failed.Endpoints).toEqual([
+      expect.objectContaining({
+        EndpointName: "E1",
+        EndpointStatus: "Failed",
+        EndpointArn: created.EndpointArn,
+      }),
+    ]);
+    expect(
+      ((await sm.handle("ListEndpoints", { StatusEquals: "InService" })) as { Endpoints: unknown[] })
+        .Endpoints,
+    ).toEqual([]);
     expect(described.FailureReason).toMatch(
       /production variant AllTraffic.*cannot run image '123\.dkr\.ecr\.us-east-1\.amazonaws\.com\/xgboost:1'/,
     );
