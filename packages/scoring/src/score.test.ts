@@ -168,6 +168,25 @@ describe("score: CSV", () => {
     expect((summary.metrics as BinaryMetrics).count).toBe(397);
   });
 
+  it("sends quoted numbers unquoted (QUOTE_ALL files), as numpy-based model servers need", async () => {
+    const d = dataset(BINARY, 60, 26);
+    const data = join(dir, "data.csv");
+    const q = (v: unknown) => `"${String(v)}"`;
+    const lines = d.rows.map((r, i) => [q(`r${i}`), ...r.map(q), q(d.labels[i])].join(","));
+    await writeFile(data, `"id","f0","f1","f2","f3","target"\n${lines.join("\n")}\n`);
+    const { invoker } = await endpoint();
+    const summary = await score({
+      model: createModelSource({ invoker, features: d.features }),
+      data,
+      label: "target",
+    });
+    expect(summary.failed).toBe(0);
+    (summary.results as number[]).forEach((s, i) => {
+      expect(s).toBeCloseTo((d.expected[i] as number[])[0] as number, 12);
+    });
+    expect(summary.metrics?.count).toBe(60);
+  });
+
   it("keeps every request under the payload limit", async () => {
     const d = dataset(BINARY, 1000, 24);
     const data = join(dir, "data.csv");

@@ -2,7 +2,7 @@ import { stat } from "node:fs/promises";
 import { type Cell, decodeCsv, MlshipError } from "@mlship/core";
 import type { Row } from "../model-source.js";
 import { BatchBuilder, type InputBatch } from "./batch.js";
-import { asRowError, castField, csvText } from "./encode.js";
+import { asRowError, castField, csvRequestText, csvText } from "./encode.js";
 import { readRecords } from "./lines.js";
 import { type InputOptions, type InputSource, indexColumns, resolveColumns } from "./source.js";
 
@@ -125,7 +125,7 @@ export async function openCsvInput(options: InputOptions): Promise<InputSource> 
           } else {
             const values = featureIdx.map((i) => cells[i] as Cell);
             if (encoding.kind === "csv-slice") {
-              unit = csvText(values);
+              unit = csvRequestText(values);
               bytes = Buffer.byteLength(unit as string) + 1;
             } else {
               unit = encoding.codec.encode(values);

@@ -33,8 +33,25 @@ export function castField(text: string): Cell {
   return special === undefined ? text : special;
 }
 
-/** One CSV line from cells (no newline), quoting as core's codec does. */
+/** One CSV line from cells (no newline), quoting as core's codec does (strings stay strings when read back). */
 export const csvText = (cells: readonly Cell[]): string => encodeCsv([cells]).slice(0, -1);
+
+/**
+ * One CSV line for a model's request body: a field is quoted only when CSV requires it, as pandas and
+ * Python's csv module write. A quoted number in the input (`"1.5"`) reaches the model as `1.5`, which
+ * numpy-based decoders (the scikit-learn container's) read; `"1.5"` they would read as NaN.
+ */
+export function csvRequestText(cells: readonly Cell[]): string {
+  let line = "";
+  for (let i = 0; i < cells.length; i++) {
+    const v = cells[i];
+    let text: string;
+    if (typeof v === "string") text = /[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
+    else text = v === null || v === undefined ? "" : csvText([v]);
+    line += i === 0 ? text : `,${text}`;
+  }
+  return line;
+}
 
 export function asRowError(error: unknown): MlshipError {
   if (isMlshipError(error)) return error;

@@ -1,7 +1,7 @@
 import { type Cell, encodeCsv, MlshipError } from "@mlship/core";
 import type { Row } from "../model-source.js";
 import type { BatchBuilder } from "./batch.js";
-import { asRowError } from "./encode.js";
+import { asRowError, csvRequestText } from "./encode.js";
 import type { InputOptions } from "./source.js";
 
 function cellOf(value: unknown): Cell {
@@ -61,7 +61,7 @@ export function recordAdder(
           return cellOf(v);
         });
         if (encoding.kind === "csv-slice") {
-          unit = encodeCsv([cells]).slice(0, -1);
+          unit = csvRequestText(cells);
           bytes = Buffer.byteLength(unit as string) + 1;
         } else {
           unit = encoding.codec.encode(cells);
