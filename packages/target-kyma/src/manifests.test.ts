@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -283,6 +283,8 @@ describe("the init container's fetch script", () => {
     expect(await readFile(path.join(target, "model.joblib"), "utf8")).toBe("weights");
     expect(await readFile(path.join(target, "code", "inference.py"), "utf8")).toContain("model_fn");
     expect(res.output).not.toContain("X-Amz-Signature");
+    // Only the unpacked files stay: the archives are removed.
+    expect((await readdir(target)).sort()).toEqual(["code", "model.joblib"]);
   });
 
   it("fails with the HTTP status and an expiry hint, without printing the URL", async () => {

@@ -219,10 +219,13 @@ def extract(archive, label, dest):
         fail("%s is not a valid .tar.gz: %s" % (label, e))
     os.remove(archive)
 os.makedirs(CODE_DIR, exist_ok=True)
-fetch("MODEL_URL", "model.tar.gz", "/tmp/model.tar.gz")
-extract("/tmp/model.tar.gz", "model.tar.gz", MODEL_DIR)
-fetch("SOURCE_URL", "sourcedir.tar.gz", "/tmp/sourcedir.tar.gz")
-extract("/tmp/sourcedir.tar.gz", "sourcedir.tar.gz", CODE_DIR)
+# Archives land in the emptyDir too: the image's root filesystem may be small or read-only.
+MODEL_ARCHIVE = os.path.join(MODEL_DIR, ".mlship-model.tar.gz")
+SOURCE_ARCHIVE = os.path.join(MODEL_DIR, ".mlship-sourcedir.tar.gz")
+fetch("MODEL_URL", "model.tar.gz", MODEL_ARCHIVE)
+extract(MODEL_ARCHIVE, "model.tar.gz", MODEL_DIR)
+fetch("SOURCE_URL", "sourcedir.tar.gz", SOURCE_ARCHIVE)
+extract(SOURCE_ARCHIVE, "sourcedir.tar.gz", CODE_DIR)
 print("mlship-fetch: model ready in " + MODEL_DIR, flush=True)
 `.trimStart();
 
