@@ -40,12 +40,16 @@ describe("mlship against the emulator", () => {
   let job = "";
 
   it("trains the Node example and reports the job", async () => {
-    const run = json<{ jobName: string; status: string; modelArtifact: string }>(
-      await runCli(
-        ["train", "--target", "sagemaker", "--entry-point", "train.mjs", "--source-dir", nodeExample, "--framework", "node", "--data", `train=${join(data, "train.csv")}`, "--hp", "epochs=200", "--json"],
-        { cwd: work, env },
-      ),
+    const result = await runCli(
+      ["train", "--target", "sagemaker", "--entry-point", "train.mjs", "--source-dir", nodeExample, "--framework", "node", "--data", `train=${join(data, "train.csv")}`, "--hp", "epochs=200", "--json", "--events"],
+      { cwd: work, env },
     );
+    const run = json<{ jobName: string; status: string; modelArtifact: string }>(result);
+    // --events: every stderr line is one JSON event; the status walk and the job's own log lines are there.
+    const events = result.stderr.trim().split("\n").map((l) => JSON.parse(l) as { type: string; status?: string; message?: string });
+    expect(events.filter((e) => e.type === "training.status").map((e) => e.status)).toContain("Completed");
+    expect(events.some((e) => e.type === "upload.progress")).toBe(true);
+    expect(events.some((e) => e.type === "training.log" && e.message?.includes("train_accuracy="))).toBe(true);
     expect(run.status).toBe("Completed");
     expect(run.modelArtifact).toMatch(/^s3:\/\/.+\/output\/model\.tar\.gz$/);
     job = run.jobName;
