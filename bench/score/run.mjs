@@ -144,9 +144,10 @@ try {
     .slice(0, BATCH);
   const body = `${firstRows.map((l) => l.slice(0, l.lastIndexOf(","))).join("\n")}\n`;
 
-  const a = await autocannonRun(server.url, body);
+  // The baseline is measured before and after (b)-(d) and averaged: on a shared machine the load drifts.
+  const a1 = await autocannonRun(server.url, body);
   console.log(
-    `(a) autocannon, ${BATCH}-row CSV bodies, ${CONCURRENCY} connections: ${Math.round(a).toLocaleString()} rows/s`,
+    `(a) autocannon, ${BATCH}-row CSV bodies, ${CONCURRENCY} connections: ${Math.round(a1).toLocaleString()} rows/s`,
   );
 
   const b = await scoreChild(server.url, data, join(dir, "out.csv"));
@@ -169,6 +170,11 @@ try {
     `(d) predictDict, one row per request, one at a time (template): ${Math.round(d).toLocaleString()} rows/s`,
   );
   await invoker.close();
+  const a2 = await autocannonRun(server.url, body);
+  const a = (a1 + a2) / 2;
+  console.log(
+    `(a) again: ${Math.round(a2).toLocaleString()} rows/s; baseline = mean ${Math.round(a).toLocaleString()} rows/s`,
+  );
 
   let big;
   if (BIG > 0) {
