@@ -73,6 +73,35 @@ function imageFor(
   }
 }
 
+/** An `s3://` sourcedir.tar.gz as is, or a local directory packed and uploaded next to the model. */
+async function resolveSourceBundle(
+  sourceDir: string,
+  modelData: string,
+  spec: KymaDeploySpec,
+  deps: ModelSourceDeps,
+  ctx?: OperationContext,
+): Promise<string> {
+  if (sourceDir.startsWith("s3://")) {
+    requireS3Uri(sourceDir, "model.sourceDir");
+    return sourceDir;
+  }
+  const info = await stat(sourceDir).catch(() => undefined);
+  if (!info?.isDirectory()) {
+    throw new MlshipError("E_INVALID_INPUT", `model.sourceDir is not a directory: ${sourceDir}`, {
+      where: "model.sourceDir",
+    });
+  }
+  const { bucket } = parseS3Uri(modelData);
+  const uri = formatS3Uri(bucket, `mlship/kyma/${deps.namespace}/${spec.name}/sourcedir.tar.gz`);
+  emit(ctx, {
+    type: "deploy.status",
+    name: spec.name,
+    status: "Creating",
+    message: `Uploading ${sourceDir} to ${uri}`,
+  });
+  return uploadSourceDir(deps.s3(), sourceDir, uri, ctx);
+}
+
 /** Resolves the DeploySpec's model into S3 URIs, entry point and image; uploads a local source dir. */
 export async function resolveModel(
   spec: KymaDeploySpec,
@@ -89,11 +118,17 @@ export async function resolveModel(
     });
     const job = await lookupTrainingJob(deps.sagemaker(), model.trainingJob);
     const region = job.region || deps.region;
+    const modelData = model.modelData ?? job.modelData;
+    requireS3Uri(modelData, "model.modelData");
+    // The job's code bundle serves by default (the SDK's estimator.deploy()); sourceDir/entryPoint override it.
+    const sourceBundle = model.sourceDir
+      ? await resolveSourceBundle(model.sourceDir, modelData, spec, deps, ctx)
+      : job.sourceBundle;
     return {
       source: `training-job/${job.jobName}`,
       trainingJob: job.jobName,
-      modelData: model.modelData ?? job.modelData,
-      sourceBundle: job.sourceBundle,
+      modelData,
+      sourceBundle,
       entryPoint: model.entryPoint ?? job.entryPoint,
       image: imageFor(spec, region, job.image, job.frameworkVersion),
       ...(region ? { region } : {}),
@@ -112,32 +147,13 @@ export async function resolveModel(
       hint: "sourceDir: a local directory or an s3:// sourcedir.tar.gz with the inference script (entryPoint).",
     });
   }
-  let sourceBundle = model.sourceDir;
-  if (!sourceBundle.startsWith("s3://")) {
-    const info = await stat(sourceBundle).catch(() => undefined);
-    if (!info?.isDirectory()) {
-      throw new MlshipError("E_INVALID_INPUT", `model.sourceDir is not a directory: ${sourceBundle}`, {
-        where: "model.sourceDir",
-      });
-    }
-    const { bucket } = parseS3Uri(model.modelData);
-    const uri = formatS3Uri(bucket, `mlship/kyma/${deps.namespace}/${spec.name}/sourcedir.tar.gz`);
-    emit(ctx, {
-      type: "deploy.status",
-      name: spec.name,
-      status: "Creating",
-      message: `Uploading ${sourceBundle} to ${uri}`,
-    });
-    sourceBundle = await uploadSourceDir(deps.s3(), sourceBundle, uri, ctx);
-  } else {
-    requireS3Uri(sourceBundle, "model.sourceDir");
-  }
+  const image = imageFor(spec, deps.region);
   return {
     source: model.modelData,
     modelData: model.modelData,
-    sourceBundle,
+    sourceBundle: await resolveSourceBundle(model.sourceDir, model.modelData, spec, deps, ctx),
     entryPoint: model.entryPoint,
-    image: imageFor(spec, deps.region),
+    image,
     ...(deps.region ? { region: deps.region } : {}),
   };
 }

@@ -722,6 +722,22 @@ describe("from a SageMaker training job", () => {
         entryPoint: "train.py",
         image: "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3",
       });
+      // The inference script and code can differ from the training ones.
+      const serving = await target.deploy({
+        name: "from-job-inference",
+        model: {
+          trainingJob: run.jobName,
+          sourceDir: join(EXAMPLES, "sklearn-breast-cancer"),
+          entryPoint: "inference.py",
+        },
+      });
+      expect(serving.details).toMatchObject({
+        modelData: run.modelArtifact,
+        entryPoint: "inference.py",
+        sourceBundle: expect.stringMatching(
+          /^s3:\/\/sagemaker-us-east-1-000000000000\/mlship\/kyma\/ml\/from-job-inference\/sourcedir\.tar\.gz$/,
+        ),
+      });
       const stored = kube.get(T.deployment, "ml", "from-job") as KubeObject;
       expect(stored.metadata.annotations?.["mlship.io/model-source"]).toBe(`training-job/${run.jobName}`);
       const missing = await rejection(
