@@ -1,4 +1,4 @@
-import { isMlshipError } from "@mlship/core";
+import { isMlshipError } from "@mlship/core/errors";
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
-import { isMlshipError } from "@mlship/core";
+import { isMlshipError } from "@mlship/core/errors";
 import { CommanderError } from "commander";
-import { type CliContext, createContext } from "./context.js";
+import type { CliContext } from "./context.js";
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exitCodeFor } from "./exit-codes.js";
 import { type CliIO, colorsFor, type GlobalOptions, processIO } from "./io.js";
 import { buildProgram } from "./program.js";
@@ -28,6 +28,8 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       opts = command.optsWithGlobals<GlobalOptions>();
       // The AWS SDK warns on every run that it will drop Node 20 in 2027; say it once in --verbose, not always.
       if (!opts.verbose) io.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+      // Loaded here, not at start-up: config validation (zod) and progress bars cost ~100 ms to import.
+      const { createContext } = await import("./context.js");
       ctx = createContext(io, opts, controller.signal);
       const { run } = await load();
       await run(ctx, args, command.opts());
