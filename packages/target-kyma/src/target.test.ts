@@ -373,11 +373,15 @@ describe("deploy", () => {
     controllers(scoped);
     try {
       const events = collectingSink();
-      const d = await makeTarget({ domain: "c-1a2b.kyma.ondemand.com" }).deploy(spec(), { events });
+      const d = await makeTarget().deploy(spec(), { events });
       expect(d.status).toBe("InService");
+      expect(d.url).toBeUndefined();
       expect(events.of("log").map((e) => e.message)).toEqual([
+        "Cannot read the domain from the kyma-system/kyma-gateway Gateway: the deployment's URL stays unknown until you pass `domain`",
         "Cannot read namespace team-b with these credentials; assuming it exists with istio-injection=enabled",
       ]);
+      const withDomain = await makeTarget({ domain: "c-1a2b.kyma.ondemand.com" }).deploy(spec());
+      expect(withDomain.url).toBe("https://breast-cancer.c-1a2b.kyma.ondemand.com");
       await makeTarget().delete("breast-cancer");
       expect(scoped.get(T.deployment, "team-b", "breast-cancer")).toBeUndefined();
       expect(scoped.get(T.namespace, undefined, "team-b")).toBeDefined();

@@ -384,6 +384,13 @@ export function createKymaTarget(options: KymaTargetOptions = {}): KymaTarget {
     const gateway = gatewayOf(spec);
     const domain = spec.domain ?? options.domain ?? (await discoverDomain(kube(), gateway));
     const host = domain ? `${name}.${domain}` : undefined;
+    if (!host) {
+      emit(ctx, {
+        type: "log",
+        level: "warn",
+        message: `Cannot read the domain from the ${gateway} Gateway: the deployment's URL stays unknown until you pass \`domain\``,
+      });
+    }
     await ensureNamespace(namespace, spec.labelNamespace ?? options.labelNamespace ?? false, ctx);
 
     const pull = await buildPullSecret(ecrFor(model.image), { owner: name, namespace, image: model.image });
