@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { ObjectStore } from "@mlship/core";
+import { MlshipError, type ObjectStore } from "@mlship/core";
 import { ecrOperations } from "./ecr.js";
 import { Faults } from "./faults.js";
 import { sendJsonError } from "./http/json-protocol.js";
@@ -44,7 +44,12 @@ export interface Emulator {
 /** Starts the emulator: every service on one HTTP server bound to a loopback address. */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const host = options.host ?? "127.0.0.1";
-  if (!isLoopback(host)) throw new Error(`The emulator only binds loopback addresses, not ${host}`);
+  if (!isLoopback(host)) {
+    throw new MlshipError("E_INVALID_INPUT", `The emulator only binds loopback addresses, not ${host}`, {
+      where: "host",
+      hint: "Use 127.0.0.1, localhost or ::1: the emulator accepts any credentials, so it must not be reachable from other machines.",
+    });
+  }
   const region = options.region ?? "us-east-1";
   const accountId = options.accountId ?? "000000000000";
   const temporary = options.dataDir === undefined;
