@@ -2,6 +2,7 @@ import { createReadStream } from "node:fs";
 import { open, readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline";
+import { pipeline } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { isMlshipError, MlshipError } from "@mlship/core";
 import { parse as parseCsv } from "csv-parse";
@@ -235,8 +236,11 @@ async function* readRecords(data: DataFile, target: TableFormat): AsyncGenerator
 }
 
 async function* csvRecords(data: DataFile, target: TableFormat): AsyncGenerator<FileRecord> {
-  const parser = createReadStream(data.file).pipe(
+  // pipeline: stopping early (a bad record, an abort) closes the file too.
+  const parser = pipeline(
+    createReadStream(data.file),
     parseCsv({ bom: true, skip_empty_lines: true, relax_column_count: false }),
+    () => {},
   );
   let columns: string[] | undefined;
   try {
@@ -306,14 +310,18 @@ async function* jsonLines(
     }
   } finally {
     lines.close();
+    (input as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
   }
 }
 
 /** `.json` / `.json.gz`: an array of row objects, or (starting with `{`) one object per line. */
 async function* jsonDocument(data: DataFile): AsyncGenerator<{ value: unknown; where: string }> {
-  const open = () => {
+  const open = (): NodeJS.ReadableStream => {
     const raw = createReadStream(data.file);
-    return data.kind === "json.gz" ? raw.pipe(createGunzip()) : raw;
+    if (data.kind !== "json.gz") return raw;
+    // pipeline (not pipe): when the gunzip stream is destroyed early, the file stream is closed too.
+    // Errors surface on the gunzip stream, which is the one being read.
+    return pipeline(raw, createGunzip(), () => {});
   };
   const first = await firstSignificantChar(open(), data);
   if (first === "{") {

@@ -7,6 +7,7 @@ import {
   type DataRef,
   type DataSource,
   type DataStager,
+  isMlshipError,
   MlshipError,
   type OperationContext,
   type StageOptions,
@@ -33,6 +34,7 @@ import {
   type TableStats,
 } from "./table.js";
 import { classifySource, columnsTable, iterableTable, rowsTable, type TableSource } from "./table-sources.js";
+import { READ_CHUNK } from "./transfer.js";
 import { putStream } from "./upload.js";
 
 export interface S3DataStagerOptions {
@@ -139,6 +141,7 @@ export class S3DataStager implements DataStager {
     // Everything local first: a bad row or a missing file must fail before the bucket is touched.
     const plan = await planStage(source, options);
     const written: string[] = [];
+    let current: string | undefined;
     let bucket = "";
     try {
       bucket = await this.#resolveBucket(options.bucket);
@@ -152,6 +155,7 @@ export class S3DataStager implements DataStager {
         if (signal?.aborted) throw abortError(signal, "staging");
         const object = plan.objects[i] as PlannedObject;
         const key = keys[i] as string;
+        current = formatS3Uri(bucket, key);
         await putStream(
           this.#client,
           {
@@ -168,7 +172,8 @@ export class S3DataStager implements DataStager {
           },
           ctx,
         );
-        written.push(formatS3Uri(bucket, key));
+        written.push(current);
+        current = undefined;
       }
       const rows = plan.rows?.();
       return {
@@ -181,10 +186,14 @@ export class S3DataStager implements DataStager {
         objects: written,
       };
     } catch (error) {
-      if (written.length > 0) {
-        // Objects of this staging that did get written: remove them, so failure leaves nothing.
-        await deleteObjects(this.#client, written).catch(() => {});
-      }
+      // Objects of this staging that did get written: remove them, so failure leaves nothing. An
+      // abort can also race the completion of the object in flight; it was new (checked above), so
+      // removing it cannot lose anyone's data.
+      const leftovers =
+        isMlshipError(error) && error.code === "E_ABORTED" && !options.overwrite && current
+          ? [...written, current]
+          : written;
+      if (leftovers.length > 0) await deleteObjects(this.#client, leftovers).catch(() => {});
       throw error;
     } finally {
       await plan.dispose();
@@ -374,7 +383,7 @@ async function planFiles(path: string, options: StageOptions): Promise<StagePlan
           ? { contentEncoding: FILE_CONTENT[f.kind].contentEncoding }
           : {}),
         total: f.size,
-        body: () => createReadStream(f.file) as AsyncIterable<Buffer>,
+        body: () => createReadStream(f.file, { highWaterMark: READ_CHUNK }) as AsyncIterable<Buffer>,
       })),
       dispose: async () => {},
     };

@@ -70,10 +70,13 @@ export async function putStream(
       ...(params.total !== undefined ? { total: params.total } : {}),
     });
   });
-  // Failing the body (rather than Upload.abort(), whose done() rejects before the cleanup has run)
-  // makes done() settle only after lib-storage has sent AbortMultipartUpload.
+  // A failing source fails the body: lib-storage then aborts the multipart upload before done()
+  // settles. On the signal we also stop the body (a stalled source cannot hold us) and call
+  // Upload.abort(), which stops parts already read from being sent and completed — but makes done()
+  // reject before lib-storage's own AbortMultipartUpload, so we send one ourselves below.
   const onAbort = () => {
     body.destroy(abortError(signal as AbortSignal, `upload of ${uri}`));
+    void upload.abort();
   };
   signal?.addEventListener("abort", onAbort, { once: true });
   try {
@@ -81,6 +84,7 @@ export async function putStream(
   } catch (error) {
     body.destroy();
     await abortLeftovers(client, params.bucket, params.key, upload);
+    if (signal?.aborted) throw abortError(signal, `upload of ${uri}`);
     throw toMlshipError(sourceError ?? error, `uploading ${uri}`, uri);
   } finally {
     signal?.removeEventListener("abort", onAbort);
@@ -88,17 +92,24 @@ export async function putStream(
 }
 
 /**
- * lib-storage aborts the multipart upload itself; if that request failed too, try once more so
- * no parts are left billing in the bucket.
+ * Sends AbortMultipartUpload for the upload lib-storage started, if any: after an abort on the
+ * signal (lib-storage sends its own only later, in the background) and as a second try when
+ * lib-storage's own request failed. NoSuchUpload means it is already gone.
  */
 async function abortLeftovers(client: S3Client, bucket: string, key: string, upload: Upload): Promise<void> {
-  const uploadId = (upload as unknown as { uploadId?: string }).uploadId;
+  // lib-storage keeps both private; an abort can land while CreateMultipartUpload is still in flight.
+  const internals = upload as unknown as {
+    uploadId?: string;
+    createMultiPartPromise?: Promise<{ UploadId?: string }>;
+  };
+  const uploadId =
+    internals.uploadId ?? (await internals.createMultiPartPromise?.catch(() => undefined))?.UploadId;
   if (!uploadId) return;
   try {
     await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
   } catch {
-    // NoSuchUpload means lib-storage's abort went through; anything else we cannot fix here, and the
-    // original failure is what the caller needs to see.
+    // NoSuchUpload: already aborted. Anything else we cannot fix here, and the original failure
+    // is what the caller needs to see.
   }
 }
 
