@@ -150,6 +150,11 @@ describe("packSourceDir", () => {
     const e = await packSourceDir(dangling, out).catch((x: unknown) => x);
     expect(isMlshipError(e) && e.where).toBe(path.join(dangling, "broken.py"));
 
+    const empty = tempDir();
+    mkdirSync(path.join(empty, ".git"));
+    writeFileSync(path.join(empty, ".git", "HEAD"), "ref");
+    await expect(packSourceDir(empty, out)).rejects.toThrow(/nothing to pack/);
+
     const loop = tempDir();
     mkdirSync(path.join(loop, "a"));
     symlinkSync(loop, path.join(loop, "a", "back"));

@@ -44,6 +44,12 @@ export async function packSourceDir(dir: string, outFile: string): Promise<Packe
   const out = path.resolve(outFile);
   const outDir = await realpath(path.dirname(out)).catch(() => path.dirname(out));
   const entries = await listSourceEntries(root, path.join(outDir, path.basename(out)));
+  if (entries.length === 0) {
+    throw new MlshipError("E_INVALID_INPUT", `nothing to pack in ${dir}`, {
+      where: dir,
+      hint: `The folder is empty once ${EXCLUDED_DIRS.join(", ")} are left out; it should hold the entry point.`,
+    });
+  }
   const tmp = `${out}.${process.pid}.${Date.now()}.partial`;
   const hash = createHash("sha256");
   let bytes = 0;
