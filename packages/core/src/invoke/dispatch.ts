@@ -2,15 +2,23 @@ import type { Dispatcher } from "undici";
 
 export interface RawResponse {
   statusCode: number;
-  /** Lower-cased names; the last value wins for repeated headers. */
+  /** content-type, retry-after and x-amzn-sagemaker-custom-attributes only (lower-cased names). */
   headers: Record<string, string>;
   body: Uint8Array;
 }
 
+// Only these response headers are ever read; skipping the others saves decoding every name on the hot path.
+const WANTED = new Set(["content-type", "retry-after", "x-amzn-sagemaker-custom-attributes"]);
+const WANTED_LENGTHS = new Set([...WANTED].map((h) => h.length));
+
 function parseRawHeaders(raw: Buffer[]): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (let i = 0; i + 1 < raw.length; i += 2)
-    headers[(raw[i] as Buffer).toString("latin1").toLowerCase()] = (raw[i + 1] as Buffer).toString("latin1");
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as Buffer;
+    if (!WANTED_LENGTHS.has(name.length)) continue;
+    const key = name.toString("latin1").toLowerCase();
+    if (WANTED.has(key)) headers[key] = (raw[i + 1] as Buffer).toString("latin1");
+  }
   return headers;
 }
 

@@ -110,6 +110,28 @@ describe("createHttpInvoker", () => {
     });
   });
 
+  it("reads the response content type and custom attributes, whatever their case", async () => {
+    const server = await startServer((_req, res) => {
+      res.writeHead(200, {
+        "Content-Type": "text/csv; charset=utf-8",
+        "X-Amzn-SageMaker-Custom-Attributes": "model=v2",
+      });
+      res.end("0.5\n");
+    });
+    const res = await invoker({ url: server.url }).invoke(csv);
+    expect(res).toMatchObject({ contentType: "text/csv; charset=utf-8", customAttributes: "model=v2" });
+  });
+
+  it("waits at least the server's Retry-After, capped by maxRetryDelayMs", async () => {
+    const server = await startServer((req, res, seen, n) => {
+      if (n === 1) res.writeHead(429, { "retry-after": "5" }).end();
+      else ok(req, res, seen, n);
+    });
+    const sink = collectingSink();
+    await invoker({ url: server.url, maxRetryDelayMs: 300, events: sink }).invoke(csv);
+    expect(sink.of("invoke.retry").map((e) => e.delayMs)).toEqual([300]);
+  });
+
   it("sends binary bodies unchanged and keeps a base path prefix", async () => {
     const server = await startServer((_req, res, seen) => {
       res.writeHead(200, { "content-type": "application/octet-stream" });
