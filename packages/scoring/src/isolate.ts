@@ -24,9 +24,11 @@ const FATAL_CODES = new Set([
   "E_CREDENTIALS",
   "E_PERMISSION",
   "E_CONFIG",
+  "E_NOT_FOUND",
   "E_UNSUPPORTED_MEDIA_TYPE",
 ]);
-const TRANSIENT_CODES = new Set(["E_NETWORK", "E_THROTTLED", "E_TIMEOUT"]);
+// E_INVOKE_FAILED: the service, not the model, failed the call (e.g. SageMaker's InternalFailure).
+const TRANSIENT_CODES = new Set(["E_NETWORK", "E_THROTTLED", "E_TIMEOUT", "E_INVOKE_FAILED"]);
 
 /**
  * Endpoint trouble (transient) is retried and then ends the run — a resume continues later; content
