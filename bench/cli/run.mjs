@@ -30,5 +30,7 @@ console.log(`runs per case: ${runs} (median wall time)`);
 console.log("case                     ms      vs node -e 0   added ms");
 for (const [name, args] of cases) {
   const ms = name === "node -e 0" ? base : median(args);
-  console.log(`${name.padEnd(24)} ${ms.toFixed(1).padStart(6)}  ${(ms / base).toFixed(2).padStart(8)}x  ${(ms - base).toFixed(1).padStart(9)}`);
+  console.log(
+    `${name.padEnd(24)} ${ms.toFixed(1).padStart(6)}  ${(ms / base).toFixed(2).padStart(8)}x  ${(ms - base).toFixed(1).padStart(9)}`,
+  );
 }

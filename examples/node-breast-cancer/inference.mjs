@@ -18,7 +18,8 @@ function probability(model, row) {
   let z = model.bias;
   for (let j = 0; j < row.length; j++) {
     const value = Number(row[j]);
-    if (!Number.isFinite(value)) throw new Error(`feature ${model.featureNames[j]} is not a number: ${row[j]}`);
+    if (!Number.isFinite(value))
+      throw new Error(`feature ${model.featureNames[j]} is not a number: ${row[j]}`);
     z += model.weights[j] * ((value - model.mean[j]) / model.std[j]);
   }
   return 1 / (1 + Math.exp(-z));

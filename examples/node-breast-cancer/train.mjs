@@ -37,7 +37,9 @@ function readChannel(path) {
   const X = [];
   const y = [];
   for (const file of files) {
-    const lines = readFileSync(file, "utf8").split(/\r?\n/).filter((l) => l.trim() !== "");
+    const lines = readFileSync(file, "utf8")
+      .split(/\r?\n/)
+      .filter((l) => l.trim() !== "");
     const header = lines[0].split(",").map((h) => h.trim());
     const at = header.indexOf(label);
     if (at === -1) throw new Error(`${file}: no '${label}' column in the header`);
@@ -66,7 +68,8 @@ function standardiser(X) {
 
 function predictProba(model, row) {
   let z = model.bias;
-  for (let j = 0; j < model.weights.length; j++) z += model.weights[j] * ((row[j] - model.mean[j]) / model.std[j]);
+  for (let j = 0; j < model.weights.length; j++)
+    z += model.weights[j] * ((row[j] - model.mean[j]) / model.std[j]);
   return sigmoid(z);
 }
 
@@ -100,7 +103,9 @@ function accuracy(model, X, y) {
 }
 
 const train = readChannel(process.env.SM_CHANNEL_TRAIN);
-console.log(`training on ${train.X.length} rows, ${train.names.length} features, ${train.y.filter((v) => v === 1).length} malignant`);
+console.log(
+  `training on ${train.X.length} rows, ${train.names.length} features, ${train.y.filter((v) => v === 1).length} malignant`,
+);
 const model = { featureNames: train.names, positiveClass: "malignant", ...fit(train.X, train.y) };
 
 const metrics = { train_accuracy: accuracy(model, train.X, train.y) };

@@ -15,22 +15,40 @@ function createHttpTarget({ stateFile }) {
   };
   const find = (name) => {
     const d = read()[name];
-    if (!d) throw new MlshipError("E_NOT_FOUND", `No http deployment named "${name}"`, { hint: "List them with `mlship deployments list --target http`." });
+    if (!d)
+      throw new MlshipError("E_NOT_FOUND", `No http deployment named "${name}"`, {
+        hint: "List them with `mlship deployments list --target http`.",
+      });
     return d;
   };
   const deploy = async (spec) => {
     const url = spec.model.modelData;
     if (!url || !/^https?:\/\//.test(url)) {
-      throw new MlshipError("E_INVALID_INPUT", "The http target needs --model <http(s) URL of a running model server>", { where: "--model" });
+      throw new MlshipError(
+        "E_INVALID_INPUT",
+        "The http target needs --model <http(s) URL of a running model server>",
+        { where: "--model" },
+      );
     }
     const probe = createHttpInvoker({ url, retries: 0, timeoutMs: 5_000 });
     const healthy = await probe.ping().finally(() => probe.close());
     const now = new Date().toISOString();
     const all = read();
-    const deployment = { target: "http", name: spec.name, status: healthy ? "InService" : "Failed", url, model: url, createdAt: all[spec.name]?.createdAt ?? now, updatedAt: now };
+    const deployment = {
+      target: "http",
+      name: spec.name,
+      status: healthy ? "InService" : "Failed",
+      url,
+      model: url,
+      createdAt: all[spec.name]?.createdAt ?? now,
+      updatedAt: now,
+    };
     if (!healthy) deployment.failureReason = `GET ${url}/ping did not answer 200`;
     write({ ...all, [spec.name]: deployment });
-    if (!healthy) throw new MlshipError("E_DEPLOY_FAILED", deployment.failureReason, { hint: "Start the model server first." });
+    if (!healthy)
+      throw new MlshipError("E_DEPLOY_FAILED", deployment.failureReason, {
+        hint: "Start the model server first.",
+      });
     return deployment;
   };
   return {
@@ -63,5 +81,11 @@ export default defineTargetPlugin({
     const stateFile = options.stateFile ?? join(homedir(), ".mlship", "http-target.json");
     container.register(DeployTargetToken, { useValue: createHttpTarget({ stateFile }) });
   },
-  describeOptions: () => [{ name: "stateFile", type: "string", description: "where deployments are recorded (default ~/.mlship/http-target.json)" }],
+  describeOptions: () => [
+    {
+      name: "stateFile",
+      type: "string",
+      description: "where deployments are recorded (default ~/.mlship/http-target.json)",
+    },
+  ],
 });

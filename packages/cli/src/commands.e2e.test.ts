@@ -41,22 +41,47 @@ describe("mlship against the emulator", () => {
 
   it("trains the Node example and reports the job", async () => {
     const result = await runCli(
-      ["train", "--target", "sagemaker", "--entry-point", "train.mjs", "--source-dir", nodeExample, "--framework", "node", "--data", `train=${join(data, "train.csv")}`, "--hp", "epochs=200", "--json", "--events"],
+      [
+        "train",
+        "--target",
+        "sagemaker",
+        "--entry-point",
+        "train.mjs",
+        "--source-dir",
+        nodeExample,
+        "--framework",
+        "node",
+        "--data",
+        `train=${join(data, "train.csv")}`,
+        "--hp",
+        "epochs=200",
+        "--json",
+        "--events",
+      ],
       { cwd: work, env },
     );
     const run = json<{ jobName: string; status: string; modelArtifact: string }>(result);
     // --events: every stderr line is one JSON event; the status walk and the job's own log lines are there.
-    const events = result.stderr.trim().split("\n").map((l) => JSON.parse(l) as { type: string; status?: string; message?: string });
+    const events = result.stderr
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { type: string; status?: string; message?: string });
     expect(events.filter((e) => e.type === "training.status").map((e) => e.status)).toContain("Completed");
     expect(events.some((e) => e.type === "upload.progress")).toBe(true);
-    expect(events.some((e) => e.type === "training.log" && e.message?.includes("train_accuracy="))).toBe(true);
+    expect(events.some((e) => e.type === "training.log" && e.message?.includes("train_accuracy="))).toBe(
+      true,
+    );
     expect(run.status).toBe("Completed");
     expect(run.modelArtifact).toMatch(/^s3:\/\/.+\/output\/model\.tar\.gz$/);
     job = run.jobName;
 
-    const described = json<{ jobName: string; status: string }>(await runCli(["jobs", "describe", job, "--target", "sagemaker", "--json"], { cwd: work, env }));
+    const described = json<{ jobName: string; status: string }>(
+      await runCli(["jobs", "describe", job, "--target", "sagemaker", "--json"], { cwd: work, env }),
+    );
     expect(described).toMatchObject({ jobName: job, status: "Completed" });
-    const listed = json<Array<{ jobName: string }>>(await runCli(["jobs", "list", "--target", "sagemaker", "--json"], { cwd: work, env }));
+    const listed = json<Array<{ jobName: string }>>(
+      await runCli(["jobs", "list", "--target", "sagemaker", "--json"], { cwd: work, env }),
+    );
     expect(listed.map((j) => j.jobName)).toContain(job);
     const logs = await runCli(["jobs", "logs", job, "--target", "sagemaker"], { cwd: work, env });
     expect(logs.code, logs.stderr).toBe(0);
@@ -66,22 +91,62 @@ describe("mlship against the emulator", () => {
   it("deploys, invokes, scores, exports for RIME and deletes", async () => {
     const name = "cli-e2e";
     const deployed = json<{ name: string; status: string }>(
-      await runCli(["deploy", "--target", "sagemaker", "--model", job, "--name", name, "--entry-point", "inference.mjs", "--json"], { cwd: work, env }),
+      await runCli(
+        [
+          "deploy",
+          "--target",
+          "sagemaker",
+          "--model",
+          job,
+          "--name",
+          name,
+          "--entry-point",
+          "inference.mjs",
+          "--json",
+        ],
+        { cwd: work, env },
+      ),
     );
     expect(deployed).toMatchObject({ name, status: "InService" });
 
-    const rows = readFileSync(join(data, "test.csv"), "utf8").split("\n").slice(1, 4).map((l) => l.split(",").slice(1).join(","));
+    const rows = readFileSync(join(data, "test.csv"), "utf8")
+      .split("\n")
+      .slice(1, 4)
+      .map((l) => l.split(",").slice(1).join(","));
     writeFileSync(join(work, "rows.csv"), `${rows.join("\n")}\n`);
-    const answer = json<{ body: number[] }>(await runCli(["invoke", name, "--target", "sagemaker", "--file", "rows.csv", "--json"], { cwd: work, env }));
+    const answer = json<{ body: number[] }>(
+      await runCli(["invoke", name, "--target", "sagemaker", "--file", "rows.csv", "--json"], {
+        cwd: work,
+        env,
+      }),
+    );
     expect(answer.body).toHaveLength(3);
-    for (const p of answer.body) expect(p).toBeGreaterThanOrEqual(0), expect(p).toBeLessThanOrEqual(1);
+    for (const p of answer.body) {
+      expect(p).toBeGreaterThanOrEqual(0);
+      expect(p).toBeLessThanOrEqual(1);
+    }
 
-    const human = await runCli(["invoke", name, "--target", "sagemaker", "--body", rows[0] ?? "", "--accept", "text/csv"], { cwd: work, env });
+    const human = await runCli(
+      ["invoke", name, "--target", "sagemaker", "--body", rows[0] ?? "", "--accept", "text/csv"],
+      { cwd: work, env },
+    );
     expect(human.code, human.stderr).toBe(0);
     expect(Number(human.stdout.trim())).toBeCloseTo(answer.body[0] ?? -1, 6);
 
     const summary = json<{ rows: number; failed: number; metrics: { rocAuc: number }; report: string }>(
-      await cli(["score", name, "--data", join(data, "test.csv"), "--label", "target", "--out", "scores.csv", "--report", "report.html", "--json"]),
+      await cli([
+        "score",
+        name,
+        "--data",
+        join(data, "test.csv"),
+        "--label",
+        "target",
+        "--out",
+        "scores.csv",
+        "--report",
+        "report.html",
+        "--json",
+      ]),
     );
     expect(summary.rows).toBe(114);
     expect(summary.failed).toBe(0);
@@ -89,7 +154,8 @@ describe("mlship against the emulator", () => {
     expect(readFileSync(join(work, "scores.csv"), "utf8").trim().split("\n")).toHaveLength(115);
     expect(readFileSync(summary.report, "utf8")).toContain("ROC curve");
 
-    const features = readFileSync(join(data, "test.csv"), "utf8").split("\n")[0]?.split(",").slice(1).join(",") ?? "";
+    const features =
+      readFileSync(join(data, "test.csv"), "utf8").split("\n")[0]?.split(",").slice(1).join(",") ?? "";
     json(await cli(["rime", "export", name, "--features", features, "--out", "model.py", "--json"]));
     const modelFile = readFileSync(join(work, "model.py"), "utf8");
     expect(modelFile).toContain("def predict_dict");
@@ -107,7 +173,16 @@ describe("mlship against the emulator", () => {
 
   it("trains the scikit-learn example and deploys it to Kyma, shows, lists and deletes it", async () => {
     const sklearn = json<{ jobName: string; status: string }>(
-      await cli(["train", "--entry-point", "train.py", "--source-dir", join(examples, "sklearn-breast-cancer"), "--data", `train=${join(data, "train.csv")}`, "--json"]),
+      await cli([
+        "train",
+        "--entry-point",
+        "train.py",
+        "--source-dir",
+        join(examples, "sklearn-breast-cancer"),
+        "--data",
+        `train=${join(data, "train.csv")}`,
+        "--json",
+      ]),
     );
     expect(sklearn.status).toBe("Completed");
     const kube: KubeApiServer = await startKubeApiServer();
@@ -118,22 +193,55 @@ describe("mlship against the emulator", () => {
       if (e.object.kind === "APIRule") kube.setStatus(e.object, namespace, name, { state: "Ready" });
       if (e.object.kind === "Deployment") {
         const ready = { replicas: 1, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1 };
-        kube.setStatus(e.object, namespace, name, { observedGeneration: e.object.metadata.generation, ...ready, conditions: [{ type: "Available", status: "True" }] });
+        kube.setStatus(e.object, namespace, name, {
+          observedGeneration: e.object.metadata.generation,
+          ...ready,
+          conditions: [{ type: "Available", status: "True" }],
+        });
       }
     });
     try {
       // A project whose config names the cluster and namespace, as a Kyma user would keep them.
       const project = mkdtempSync(join(work, "kyma-"));
       writeFileSync(join(project, "kubeconfig.yml"), kube.kubeconfig);
-      writeFileSync(join(project, "mlship.config.json"), JSON.stringify({ targets: [["kyma", { namespace: "ml", kubeconfig: join(project, "kubeconfig.yml") }]] }));
+      writeFileSync(
+        join(project, "mlship.config.json"),
+        JSON.stringify({
+          targets: [["kyma", { namespace: "ml", kubeconfig: join(project, "kubeconfig.yml") }]],
+        }),
+      );
       const kyma = (args: string[]) => runCli([...args, "--target", "kyma"], { cwd: project, env });
       const deployed = json<{ name: string; status: string; url: string }>(
-        await kyma(["deploy", "--model", sklearn.jobName, "--name", "bc", "--entry-point", "inference.py", "--namespace", "ml", "--kubeconfig", "kubeconfig.yml",
-          "--domain", "c-1.kyma.example.com", "--jwt-issuer", "https://issuer.example.com", "--jwks-uri", "https://issuer.example.com/jwks", "--json"]),
+        await kyma([
+          "deploy",
+          "--model",
+          sklearn.jobName,
+          "--name",
+          "bc",
+          "--entry-point",
+          "inference.py",
+          "--namespace",
+          "ml",
+          "--kubeconfig",
+          "kubeconfig.yml",
+          "--domain",
+          "c-1.kyma.example.com",
+          "--jwt-issuer",
+          "https://issuer.example.com",
+          "--jwks-uri",
+          "https://issuer.example.com/jwks",
+          "--json",
+        ]),
       );
-      expect(deployed).toMatchObject({ name: "bc", status: "InService", url: "https://bc.c-1.kyma.example.com" });
-      const rule = kube.get({ apiVersion: "gateway.kyma-project.io/v2", kind: "APIRule" }, "ml", "bc") as { spec: { rules: Array<{ jwt?: unknown; noAuth?: boolean }> } };
-      expect(rule.spec.rules.every((r) => r.jwt && !r.noAuth)).toBe(true);
+      expect(deployed).toMatchObject({
+        name: "bc",
+        status: "InService",
+        url: "https://bc.c-1.kyma.example.com",
+      });
+      const rule = kube.get({ apiVersion: "gateway.kyma-project.io/v2", kind: "APIRule" }, "ml", "bc");
+      const rules = (rule?.spec as { rules: Array<{ jwt?: unknown; noAuth?: boolean }> }).rules;
+      expect(rules.length).toBeGreaterThan(0);
+      expect(rules.every((r) => r.jwt && !r.noAuth)).toBe(true);
 
       expect(json<{ name: string }>(await kyma(["deployments", "get", "bc", "--json"])).name).toBe("bc");
       expect((await kyma(["deployments", "list"])).stdout).toMatch(/bc\s+InService/);
@@ -147,21 +255,41 @@ describe("mlship against the emulator", () => {
   it("stops the training job on Ctrl-C and exits 130", async () => {
     const src = join(work, "slow");
     mkdirSync(src, { recursive: true });
-    writeFileSync(join(src, "train.mjs"), 'console.log("training started"); setInterval(() => console.log("still training"), 500);\n');
+    writeFileSync(
+      join(src, "train.mjs"),
+      'console.log("training started"); setInterval(() => console.log("still training"), 500);\n',
+    );
     let sent = false;
-    const r = await runCli(["train", "--target", "sagemaker", "--entry-point", "train.mjs", "--source-dir", src, "--framework", "node", "--base-job-name", "slow"], {
-      cwd: work,
-      env,
-      onOutput: (text, child) => {
-        if (!sent && text.includes("training started")) {
-          sent = true;
-          child.kill("SIGINT");
-        }
+    const r = await runCli(
+      [
+        "train",
+        "--target",
+        "sagemaker",
+        "--entry-point",
+        "train.mjs",
+        "--source-dir",
+        src,
+        "--framework",
+        "node",
+        "--base-job-name",
+        "slow",
+      ],
+      {
+        cwd: work,
+        env,
+        onOutput: (text, child) => {
+          if (!sent && text.includes("training started")) {
+            sent = true;
+            child.kill("SIGINT");
+          }
+        },
       },
-    });
+    );
     expect(sent).toBe(true);
     expect(r.code, r.stderr).toBe(130);
-    const jobs = json<Array<{ jobName: string; status: string }>>(await runCli(["jobs", "list", "--target", "sagemaker", "--json"], { cwd: work, env }));
+    const jobs = json<Array<{ jobName: string; status: string }>>(
+      await runCli(["jobs", "list", "--target", "sagemaker", "--json"], { cwd: work, env }),
+    );
     const slow = jobs.find((j) => j.jobName.startsWith("slow-"));
     expect(slow?.status).toBe("Stopped");
   });
@@ -170,7 +298,17 @@ describe("mlship against the emulator", () => {
     const home = mkdtempSync(join(work, "home-"));
     const r = await runCli(["deployments", "list", "--target", "sagemaker"], {
       cwd: work,
-      env: { AWS_ENDPOINT_URL: emulator.endpoint, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_SESSION_TOKEN: undefined, HOME: home, AWS_CONFIG_FILE: join(home, "none"), AWS_SHARED_CREDENTIALS_FILE: join(home, "none"), AWS_EC2_METADATA_DISABLED: "true" },
+      env: {
+        AWS_ENDPOINT_URL: emulator.endpoint,
+        AWS_REGION: "us-east-1",
+        AWS_ACCESS_KEY_ID: undefined,
+        AWS_SECRET_ACCESS_KEY: undefined,
+        AWS_SESSION_TOKEN: undefined,
+        HOME: home,
+        AWS_CONFIG_FILE: join(home, "none"),
+        AWS_SHARED_CREDENTIALS_FILE: join(home, "none"),
+        AWS_EC2_METADATA_DISABLED: "true",
+      },
     });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("E_CREDENTIALS");
@@ -181,8 +319,16 @@ describe("mlship against the emulator", () => {
 describe("mlship demo", () => {
   it("runs offline end to end and cleans up", async () => {
     const dir = mkdtempSync(join(work, "demo-"));
-    const r = await runCli(["demo", "--json"], { cwd: dir, env: { AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_ENDPOINT_URL: undefined } });
-    const doc = json<{ framework: string; endpoint: string; score: { rows: number; failed: number; metrics: { rocAuc: number } }; report: string }>(r);
+    const r = await runCli(["demo", "--json"], {
+      cwd: dir,
+      env: { AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_ENDPOINT_URL: undefined },
+    });
+    const doc = json<{
+      framework: string;
+      endpoint: string;
+      score: { rows: number; failed: number; metrics: { rocAuc: number } };
+      report: string;
+    }>(r);
     expect(["sklearn", "node"]).toContain(doc.framework);
     expect(doc.score.rows).toBe(114);
     expect(doc.score.failed).toBe(0);

@@ -5,7 +5,10 @@ import { z } from "zod";
 
 export const CONFIG_FILE = "mlship.config.json";
 
-const targetEntry = z.union([z.string().min(1), z.tuple([z.string().min(1), z.record(z.string(), z.unknown())])]);
+const targetEntry = z.union([
+  z.string().min(1),
+  z.tuple([z.string().min(1), z.record(z.string(), z.unknown())]),
+]);
 
 const configSchema = z
   .object({
@@ -35,13 +38,19 @@ export function loadConfig(cwd: string, explicit?: string): LoadedConfig {
   const file = explicit ? resolve(cwd, explicit) : findUpward(cwd);
   if (!file) return { config: configSchema.parse({}), dir: cwd };
   if (!existsSync(file)) {
-    throw new MlshipError("E_CONFIG", `Config file ${file} does not exist`, { where: file, hint: "Check the --config path." });
+    throw new MlshipError("E_CONFIG", `Config file ${file} does not exist`, {
+      where: file,
+      hint: "Check the --config path.",
+    });
   }
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, "utf8"));
   } catch (cause) {
-    throw new MlshipError("E_CONFIG", `${file} is not valid JSON: ${(cause as Error).message}`, { where: file, cause });
+    throw new MlshipError("E_CONFIG", `${file} is not valid JSON: ${(cause as Error).message}`, {
+      where: file,
+      cause,
+    });
   }
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {

@@ -17,7 +17,11 @@ export interface CliContext {
   aws(): { region?: string; profile?: string; endpoint?: string };
 }
 
-export function createContext(io: CliIO, opts: GlobalOptions, signal: AbortSignal): CliContext & { close(): void } {
+export function createContext(
+  io: CliIO,
+  opts: GlobalOptions,
+  signal: AbortSignal,
+): CliContext & { close(): void } {
   const colors = colorsFor(io, opts);
   const config = loadConfig(io.cwd, opts.config);
   const renderer: EventRenderer = createEventRenderer(io, opts, colors);

@@ -6,7 +6,10 @@ import { MlshipError } from "@mlship/core";
 export function existingPath(cwd: string, path: string, flag: string): string {
   const full = resolve(cwd, path);
   if (!existsSync(full)) {
-    throw new MlshipError("E_INVALID_INPUT", `${path} does not exist`, { where: `${flag} ${path}`, hint: "Check the path (relative paths start from the working directory)." });
+    throw new MlshipError("E_INVALID_INPUT", `${path} does not exist`, {
+      where: `${flag} ${path}`,
+      hint: "Check the path (relative paths start from the working directory).",
+    });
   }
   return full;
 }

@@ -8,7 +8,12 @@ export interface CliIO {
   cwd: string;
 }
 
-export const processIO = (): CliIO => ({ stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() });
+export const processIO = (): CliIO => ({
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  cwd: process.cwd(),
+});
 
 /** Global flags every command sees (commander's `optsWithGlobals()`). */
 export interface GlobalOptions {

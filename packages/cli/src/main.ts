@@ -6,7 +6,9 @@ import { EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exitCodeFor } from "./exit-codes
 import { type CliIO, colorsFor, type GlobalOptions, processIO } from "./io.js";
 import { buildProgram } from "./program.js";
 
-const version = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+const version = (
+  JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
+).version;
 
 /** Runs `mlship <argv>` and returns the exit code: 0 ok, 1 failed, 2 usage/input, 130 interrupted. */
 export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {

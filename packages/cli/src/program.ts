@@ -10,7 +10,8 @@ export type Dispatch = (command: Command, load: Lazy, args: string[]) => Promise
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const int = (name: string) => (value: string) => {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative whole number, got "${value}"`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new InvalidArgumentError(`${name} must be a non-negative whole number, got "${value}"`);
   return n;
 };
 
@@ -34,20 +35,31 @@ export function buildProgram(version: string, dispatch: Dispatch, io: CliIO): Co
     .option("-v, --verbose", "more detail, stack traces on errors")
     .option("--no-color", "no colours (also NO_COLOR)")
     .showHelpAfterError()
-    .addHelpText("after", example("  $ mlship demo\n  $ mlship train --target sagemaker --entry-point train.py --source-dir src --data train=train.csv"));
+    .addHelpText(
+      "after",
+      example(
+        "  $ mlship demo\n  $ mlship train --target sagemaker --entry-point train.py --source-dir src --data train=train.csv",
+      ),
+    );
 
-  const on = (cmd: Command, load: Lazy) => cmd.action(async (...a: unknown[]) => {
-    const self = a[a.length - 1] as Command;
-    await dispatch(self, load, self.args);
-  });
-  const target = (cmd: Command) => cmd.option("-t, --target <name>", "target plugin (sagemaker, kyma, local, or a package)");
+  const on = (cmd: Command, load: Lazy) =>
+    cmd.action(async (...a: unknown[]) => {
+      const self = a[a.length - 1] as Command;
+      await dispatch(self, load, self.args);
+    });
+  const target = (cmd: Command) =>
+    cmd.option("-t, --target <name>", "target plugin (sagemaker, kyma, local, or a package)");
 
   on(
     target(program.command("train"))
       .description("run a training job (stages local data first)")
       .requiredOption("--entry-point <file>", "training script, relative to --source-dir")
       .option("--source-dir <dir>", "code directory shipped to the job (default: the entry point's folder)")
-      .option("--data <channel=source>", "channel data: a file, a directory or s3:// URI; repeatable", collect)
+      .option(
+        "--data <channel=source>",
+        "channel data: a file, a directory or s3:// URI; repeatable",
+        collect,
+      )
       .option("--content-type <type>", "content type of the channel data (default from the file extension)")
       .option("--hp <key=value>", "hyperparameter; repeatable (values parsed as JSON when they are)", collect)
       .addOption(new Option("--framework <name>", "runtime").choices(["sklearn", "node"]))
@@ -57,13 +69,23 @@ export function buildProgram(version: string, dispatch: Dispatch, io: CliIO): Co
       .option("--instance-count <n>", "instances", int("--instance-count"))
       .option("--base-job-name <name>", "job name prefix")
       .option("--role <arn>", "SageMaker execution role (or MLSHIP_SAGEMAKER_ROLE)")
-      .option("--bucket <name>", "S3 bucket for data, code and artifacts (default sagemaker-<region>-<account>)")
+      .option(
+        "--bucket <name>",
+        "S3 bucket for data, code and artifacts (default sagemaker-<region>-<account>)",
+      )
       .option("--prefix <prefix>", "S3 key prefix")
       .option("--max-runtime <seconds>", "stop the job after this long", int("--max-runtime"))
       .option("--no-wait", "return once the job is created")
-      .addOption(new Option("--logs <which>", "stream the job's logs").choices(["all", "none"]).default("all"))
+      .addOption(
+        new Option("--logs <which>", "stream the job's logs").choices(["all", "none"]).default("all"),
+      )
       .option("--download-output <dir>", "download and extract model and output artifacts here")
-      .addHelpText("after", example("  $ mlship train --entry-point train.py --source-dir examples/sklearn-breast-cancer \\\n      --data train=examples/sklearn-breast-cancer/data/train.csv --hp n_estimators=50")),
+      .addHelpText(
+        "after",
+        example(
+          "  $ mlship train --entry-point train.py --source-dir examples/sklearn-breast-cancer \\\n      --data train=examples/sklearn-breast-cancer/data/train.csv --hp n_estimators=50",
+        ),
+      ),
     () => import("./commands/train.js"),
   );
 
@@ -77,8 +99,16 @@ export function buildProgram(version: string, dispatch: Dispatch, io: CliIO): Co
       .option("--framework-version <version>", "scikit-learn container version")
       .option("--image <uri>", "explicit inference image")
       .option("--instance-type <type>", "instance type", "ml.m5.large")
-      .option("--instance-count <n>", "instances / replicas (the seed's initial_instance_count)", int("--instance-count"))
-      .option("--serverless-memory <mb>", "serverless endpoint memory (MB) instead of instances", int("--serverless-memory"))
+      .option(
+        "--instance-count <n>",
+        "instances / replicas (the seed's initial_instance_count)",
+        int("--instance-count"),
+      )
+      .option(
+        "--serverless-memory <mb>",
+        "serverless endpoint memory (MB) instead of instances",
+        int("--serverless-memory"),
+      )
       .option("--env <key=value>", "environment variable for the model; repeatable", collect)
       .option("--namespace <ns>", "kyma: namespace")
       .option("--kubeconfig <file>", "kyma: kubeconfig path")
@@ -89,7 +119,12 @@ export function buildProgram(version: string, dispatch: Dispatch, io: CliIO): Co
       .option("--jwks-uri <url>", "kyma: JWKS URI")
       .option("--domain <domain>", "kyma: cluster domain (default from the kyma-gateway)")
       .option("--no-wait", "return once the deployment is requested")
-      .addHelpText("after", example("  $ mlship deploy --model train-2026-11-23-13-00-00-000 --name breast-cancer\n  $ mlship deploy -t kyma --model s3://bucket/job/output/model.tar.gz --name bc --namespace ml --jwt-issuer https://issuer --jwks-uri https://issuer/jwks")),
+      .addHelpText(
+        "after",
+        example(
+          "  $ mlship deploy --model train-2026-11-23-13-00-00-000 --name breast-cancer\n  $ mlship deploy -t kyma --model s3://bucket/job/output/model.tar.gz --name bc --namespace ml --jwt-issuer https://issuer --jwks-uri https://issuer/jwks",
+        ),
+      ),
     () => import("./commands/deploy.js"),
   );
 
@@ -98,10 +133,18 @@ export function buildProgram(version: string, dispatch: Dispatch, io: CliIO): Co
       .description("send one request to a deployment and print the answer")
       .option("--body <text>", "request body (the seed's payload)")
       .option("--file <path>", "request body from a file (the seed's payload_path)")
-      .option("--content-type <type>", "request content type (default from --file's extension, else text/csv)")
+      .option(
+        "--content-type <type>",
+        "request content type (default from --file's extension, else text/csv)",
+      )
       .option("--accept <type>", "response content type wanted", "application/json")
       .option("--token <token>", "kyma: bearer token (or MLSHIP_KYMA_TOKEN)")
-      .addHelpText("after", example('  $ mlship invoke breast-cancer --body "17.99,10.38,122.8,1001,0.1184"\n  $ mlship invoke breast-cancer --file rows.csv --accept text/csv')),
+      .addHelpText(
+        "after",
+        example(
+          '  $ mlship invoke breast-cancer --body "17.99,10.38,122.8,1001,0.1184"\n  $ mlship invoke breast-cancer --file rows.csv --accept text/csv',
+        ),
+      ),
     () => import("./commands/invoke.js"),
   );
 
@@ -109,7 +152,10 @@ export function buildProgram(version: string, dispatch: Dispatch, io: CliIO): Co
     target(program.command("score <name>"))
       .description("score a dataset against a deployment: one probability per row")
       .requiredOption("--data <file>", "input: CSV with a header, JSON Lines or Parquet")
-      .option("--features <a,b,c>", "feature columns in the order the model expects (default: all but --label)")
+      .option(
+        "--features <a,b,c>",
+        "feature columns in the order the model expects (default: all but --label)",
+      )
       .option("--label <column>", "label column: enables metrics")
       .option("--out <file>", "output file (CSV or .jsonl); default <data>.scores.csv")
       .option("--batch-size <rows>", "rows per request", int("--batch-size"))
@@ -117,20 +163,43 @@ export function buildProgram(version: string, dispatch: Dispatch, io: CliIO): Co
       .option("--resume", "continue an interrupted run from its checkpoint")
       .option("--report <file>", "write a self-contained HTML report")
       .option("--token <token>", "kyma: bearer token (or MLSHIP_KYMA_TOKEN)")
-      .addHelpText("after", example("  $ mlship score breast-cancer --data test.csv --label target --out scores.csv --report report.html")),
+      .addHelpText(
+        "after",
+        example(
+          "  $ mlship score breast-cancer --data test.csv --label target --out scores.csv --report report.html",
+        ),
+      ),
     () => import("./commands/score.js"),
   );
 
   const deployments = program.command("deployments").description("list, show and delete deployments");
-  on(target(deployments.command("list")).description("list deployments"), () => import("./commands/deployments.js").then((m) => ({ run: m.list })));
-  on(target(deployments.command("get <name>")).description("show one deployment"), () => import("./commands/deployments.js").then((m) => ({ run: m.get })));
-  on(target(deployments.command("delete <name>")).description("delete a deployment and what it created"), () => import("./commands/deployments.js").then((m) => ({ run: m.delete_ })));
+  on(target(deployments.command("list")).description("list deployments"), () =>
+    import("./commands/deployments.js").then((m) => ({ run: m.list })),
+  );
+  on(target(deployments.command("get <name>")).description("show one deployment"), () =>
+    import("./commands/deployments.js").then((m) => ({ run: m.get })),
+  );
+  on(
+    target(deployments.command("delete <name>")).description("delete a deployment and what it created"),
+    () => import("./commands/deployments.js").then((m) => ({ run: m.delete_ })),
+  );
 
   const jobs = program.command("jobs").description("list, describe, follow and stop training jobs");
-  on(target(jobs.command("list")).description("list training jobs"), () => import("./commands/jobs.js").then((m) => ({ run: m.list })));
-  on(target(jobs.command("describe <job>")).description("show one training job"), () => import("./commands/jobs.js").then((m) => ({ run: m.describe })));
-  on(target(jobs.command("logs <job>")).description("print a job's logs").option("-f, --follow", "keep following until the job ends"), () => import("./commands/jobs.js").then((m) => ({ run: m.logs })));
-  on(target(jobs.command("stop <job>")).description("stop a training job"), () => import("./commands/jobs.js").then((m) => ({ run: m.stop })));
+  on(target(jobs.command("list")).description("list training jobs"), () =>
+    import("./commands/jobs.js").then((m) => ({ run: m.list })),
+  );
+  on(target(jobs.command("describe <job>")).description("show one training job"), () =>
+    import("./commands/jobs.js").then((m) => ({ run: m.describe })),
+  );
+  on(
+    target(jobs.command("logs <job>"))
+      .description("print a job's logs")
+      .option("-f, --follow", "keep following until the job ends"),
+    () => import("./commands/jobs.js").then((m) => ({ run: m.logs })),
+  );
+  on(target(jobs.command("stop <job>")).description("stop a training job"), () =>
+    import("./commands/jobs.js").then((m) => ({ run: m.stop })),
+  );
 
   const rime = program.command("rime").description("RIME integration");
   on(
@@ -138,7 +207,10 @@ export function buildProgram(version: string, dispatch: Dispatch, io: CliIO): Co
       .description("write a RIME model file (predict_dict / predict_df) that calls the deployment")
       .requiredOption("--features <a,b,c>", "feature columns in model order")
       .option("--out <file>", "output file", "model.py")
-      .addHelpText("after", example("  $ mlship rime export breast-cancer --features mean_radius,mean_texture --out model.py")),
+      .addHelpText(
+        "after",
+        example("  $ mlship rime export breast-cancer --features mean_radius,mean_texture --out model.py"),
+      ),
     () => import("./commands/rime.js"),
   );
 
@@ -157,14 +229,22 @@ export function buildProgram(version: string, dispatch: Dispatch, io: CliIO): Co
     program
       .command("demo")
       .description("train, deploy, invoke and score the breast-cancer example offline (no AWS account)")
-      .addOption(new Option("--framework <name>", "training runtime (default: sklearn when a Python with scikit-learn is found)").choices(["sklearn", "node"]))
+      .addOption(
+        new Option(
+          "--framework <name>",
+          "training runtime (default: sklearn when a Python with scikit-learn is found)",
+        ).choices(["sklearn", "node"]),
+      )
       .option("--report <file>", "HTML report path", "mlship-demo-report.html")
       .option("--keep", "keep the emulator's data directory")
       .addHelpText("after", example("  $ mlship demo\n  $ mlship demo --framework node --json")),
     () => import("./commands/demo.js"),
   );
 
-  on(program.command("targets").description("list the target plugins found and where they came from"), () => import("./commands/targets.js"));
+  on(
+    program.command("targets").description("list the target plugins found and where they came from"),
+    () => import("./commands/targets.js"),
+  );
 
   return program;
 }

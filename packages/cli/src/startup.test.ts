@@ -12,7 +12,11 @@ const tracer = fileURLToPath(new URL("./test/trace-imports.mjs", import.meta.url
 
 function importsOf(args: string[]): string[] {
   const file = join(dir, `trace-${args.join("-")}.txt`);
-  const r = spawnSync(process.execPath, ["--import", tracer, BIN, ...args], { cwd: dir, env: { ...process.env, MLSHIP_TRACE_FILE: file }, encoding: "utf8" });
+  const r = spawnSync(process.execPath, ["--import", tracer, BIN, ...args], {
+    cwd: dir,
+    env: { ...process.env, MLSHIP_TRACE_FILE: file },
+    encoding: "utf8",
+  });
   expect(r.status, r.stderr).toBe(0);
   return readFileSync(file, "utf8").split("\n").filter(Boolean);
 }

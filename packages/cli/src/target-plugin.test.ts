@@ -16,7 +16,10 @@ beforeAll(async () => {
   // The user's project: the example installed from its folder (npm links a folder dependency the same way).
   mkdirSync(join(project, "node_modules"), { recursive: true });
   symlinkSync(pluginDir, join(project, "node_modules", "mlship-target-http"), "dir");
-  writeFileSync(join(project, "mlship.config.json"), JSON.stringify({ targets: [["http", { stateFile: join(project, "state.json") }]] }));
+  writeFileSync(
+    join(project, "mlship.config.json"),
+    JSON.stringify({ targets: [["http", { stateFile: join(project, "state.json") }]] }),
+  );
   // A model server speaking the SageMaker serving contract: doubles every number it gets.
   server = createServer((req, res) => {
     if (req.url === "/ping") return void res.writeHead(200).end();
@@ -24,7 +27,9 @@ beforeAll(async () => {
     req.on("data", (d) => (body += d));
     req.on("end", () => {
       const values = body.trim().split(/[\n,]/).map(Number);
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(values.map((v) => v * 2)));
+      res
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify(values.map((v) => v * 2)));
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -39,14 +44,19 @@ describe("a third-party target installed in the project", () => {
   it("is listed by `mlship targets` with where it came from", async () => {
     const r = await runCli(["targets", "--json"], { cwd: project });
     expect(r.code, r.stderr).toBe(0);
-    const doc = JSON.parse(r.stdout) as { targets: Array<{ name: string; status: string; resolved?: string }> };
+    const doc = JSON.parse(r.stdout) as {
+      targets: Array<{ name: string; status: string; resolved?: string }>;
+    };
     const http = doc.targets.find((t) => t.name === "http");
     expect(http?.status).toBe("loaded");
     expect(http?.resolved).toContain("target-plugin");
   });
 
   it("deploys, lists, invokes and deletes through the CLI", async () => {
-    const deploy = await runCli(["deploy", "--target", "http", "--model", url, "--name", "doubler", "--json"], { cwd: project });
+    const deploy = await runCli(
+      ["deploy", "--target", "http", "--model", url, "--name", "doubler", "--json"],
+      { cwd: project },
+    );
     expect(deploy.code, deploy.stderr).toBe(0);
     expect(JSON.parse(deploy.stdout)).toMatchObject({ name: "doubler", status: "InService", url });
 
@@ -54,7 +64,9 @@ describe("a third-party target installed in the project", () => {
     expect(list.code).toBe(0);
     expect(list.stdout).toMatch(/doubler\s+InService/);
 
-    const invoke = await runCli(["invoke", "doubler", "--target", "http", "--body", "1.5,2", "--json"], { cwd: project });
+    const invoke = await runCli(["invoke", "doubler", "--target", "http", "--body", "1.5,2", "--json"], {
+      cwd: project,
+    });
     expect(invoke.code, invoke.stderr).toBe(0);
     expect(JSON.parse(invoke.stdout).body).toEqual([3, 4]);
 

@@ -16,7 +16,8 @@ export function targetName(ctx: CliContext, flag: string | undefined): string {
   return flag ?? ctx.config.config.defaultTarget ?? ctx.io.env.MLSHIP_TARGET ?? "sagemaker";
 }
 
-const defined = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+const defined = (o: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 
 /** This package's folder: first-party targets installed next to a global CLI resolve from here. */
 const cliDir = fileURLToPath(new URL("..", import.meta.url));
@@ -39,7 +40,9 @@ export async function loadTargets(
 ): Promise<LoadedTargets> {
   const container = createContainer();
   const fromConfig = new Map(
-    ctx.config.config.targets.map((t) => (typeof t === "string" ? [t, {}] : [t[0], t[1]]) as [string, Record<string, unknown>]),
+    ctx.config.config.targets.map(
+      (t) => (typeof t === "string" ? [t, {}] : [t[0], t[1]]) as [string, Record<string, unknown>],
+    ),
   );
   const plugins: LoadedPlugin[] = [];
   for (const name of names) {
@@ -54,7 +57,12 @@ export async function loadTargets(
   };
 }
 
-async function loadOne(name: string, options: Record<string, unknown>, cwd: string, container: ReturnType<typeof createContainer>) {
+async function loadOne(
+  name: string,
+  options: Record<string, unknown>,
+  cwd: string,
+  container: ReturnType<typeof createContainer>,
+) {
   const config = { targets: [[name, options]] as Array<[string, Record<string, unknown>]> };
   try {
     return await loadTargetPlugins(config, { cwd, container });

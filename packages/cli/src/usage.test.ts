@@ -13,13 +13,32 @@ describe("mlship usage", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("Usage: mlship");
     expect(r.stdout).toContain("Examples:");
-    for (const cmd of ["train", "deploy", "invoke", "score", "deployments", "jobs", "rime", "emulator", "demo", "targets"]) {
+    for (const cmd of [
+      "train",
+      "deploy",
+      "invoke",
+      "score",
+      "deployments",
+      "jobs",
+      "rime",
+      "emulator",
+      "demo",
+      "targets",
+    ]) {
       expect(r.stdout).toContain(cmd);
     }
   });
 
   it("has --help with an example on every command", async () => {
-    for (const cmd of [["train"], ["deploy"], ["invoke"], ["score"], ["rime", "export"], ["emulator"], ["demo"]]) {
+    for (const cmd of [
+      ["train"],
+      ["deploy"],
+      ["invoke"],
+      ["score"],
+      ["rime", "export"],
+      ["emulator"],
+      ["demo"],
+    ]) {
       const r = await runCli([...cmd, "--help"], { cwd: dir });
       expect(r.code, cmd.join(" ")).toBe(0);
       expect(r.stdout, cmd.join(" ")).toContain("$ mlship");
@@ -49,7 +68,10 @@ describe("mlship usage", () => {
   });
 
   it("reports a missing file as an input error before doing anything", async () => {
-    const r = await runCli(["train", "--target", "local", "--entry-point", "nope.py", "--data", "train=missing.csv"], { cwd: dir });
+    const r = await runCli(
+      ["train", "--target", "local", "--entry-point", "nope.py", "--data", "train=missing.csv"],
+      { cwd: dir },
+    );
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/error \[E_INVALID_INPUT\]: .*does not exist/);
     expect(r.stderr).toContain("hint:");

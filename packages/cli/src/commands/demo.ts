@@ -20,10 +20,15 @@ function examplesDir(): string {
     const dir = fileURLToPath(new URL(candidate, import.meta.url));
     if (existsSync(join(dir, "sklearn-breast-cancer", "data", "train.csv"))) return dir;
   }
-  throw new MlshipError("E_INTERNAL", "The demo's bundled examples are missing from this install", { hint: "Reinstall @mlship/cli." });
+  throw new MlshipError("E_INTERNAL", "The demo's bundled examples are missing from this install", {
+    hint: "Reinstall @mlship/cli.",
+  });
 }
 
-const EXAMPLES = { sklearn: { dir: "sklearn-breast-cancer", train: "train.py", serve: "inference.py" }, node: { dir: "node-breast-cancer", train: "train.mjs", serve: "inference.mjs" } };
+const EXAMPLES = {
+  sklearn: { dir: "sklearn-breast-cancer", train: "train.py", serve: "inference.py" },
+  node: { dir: "node-breast-cancer", train: "train.mjs", serve: "inference.mjs" },
+};
 
 /**
  * The whole path offline: the emulator in-process, the production SageMaker target pointed at it, the
@@ -33,18 +38,26 @@ export const run: CommandRun = async (ctx, _args, options) => {
   const o = options as unknown as DemoFlags;
   const examples = examplesDir();
   const data = join(examples, "sklearn-breast-cancer", "data");
-  const [{ startEmulator }, { findPython }, { createModelSource, renderScoreReport, score }] = await Promise.all([
-    import("@mlship/emulator"),
-    import("@mlship/target-local"),
-    import("@mlship/scoring"),
-  ]);
-  const framework = o.framework ?? (await findPython().then(() => "sklearn" as const, () => "node" as const));
+  const [{ startEmulator }, { findPython }, { createModelSource, renderScoreReport, score }] =
+    await Promise.all([
+      import("@mlship/emulator"),
+      import("@mlship/target-local"),
+      import("@mlship/scoring"),
+    ]);
+  const framework =
+    o.framework ??
+    (await findPython().then(
+      () => "sklearn" as const,
+      () => "node" as const,
+    ));
   const example = EXAMPLES[framework];
   const say = (text: string) => ctx.events({ type: "log", level: "info", message: text });
   const op = { signal: ctx.signal, events: ctx.events };
 
   const scratch = await mkdtemp(join(tmpdir(), "mlship-demo-"));
-  const emulator = await startEmulator({ dataDir: o.keep ? resolve(ctx.io.cwd, ".mlship", "demo-emulator") : undefined });
+  const emulator = await startEmulator({
+    dataDir: o.keep ? resolve(ctx.io.cwd, ".mlship", "demo-emulator") : undefined,
+  });
   say(`emulator on ${emulator.endpoint}; training with ${framework} (${example.dir})`);
   const name = `mlship-demo-${Date.now().toString(36)}`;
   let deployment: import("@mlship/core").DeployTarget | undefined;
@@ -71,24 +84,54 @@ export const run: CommandRun = async (ctx, _args, options) => {
       op,
     );
     deployment = targets.deploy("sagemaker");
-    const deployed = await deployment.deploy({ name, model: { trainingJob: run.jobName, entryPoint: example.serve }, framework }, op);
+    const deployed = await deployment.deploy(
+      { name, model: { trainingJob: run.jobName, entryPoint: example.serve }, framework },
+      op,
+    );
 
     const invoker = await deployment.invoker(name, op);
     try {
       const [header = "", first = ""] = (await readFile(join(data, "test.csv"), "utf8")).split("\n");
       const features = header.split(",").slice(1); // `target` is the first column
       const row = first.split(",").slice(1).join(",");
-      const answer = await invoker.invoke({ body: row, contentType: "text/csv", accept: "application/json", signal: ctx.signal });
+      const answer = await invoker.invoke({
+        body: row,
+        contentType: "text/csv",
+        accept: "application/json",
+        signal: ctx.signal,
+      });
       const probability = Buffer.from(answer.body).toString("utf8").trim();
       say(`invoked ${name} with the first held-out row: P(malignant) = ${probability}`);
 
       const out = join(scratch, "scores.csv");
-      const summary = await score({ model: createModelSource({ invoker, features, events: ctx.events }), data: join(data, "test.csv"), label: "target", out, signal: ctx.signal, events: ctx.events });
+      const summary = await score({
+        model: createModelSource({ invoker, features, events: ctx.events }),
+        data: join(data, "test.csv"),
+        label: "target",
+        out,
+        signal: ctx.signal,
+        events: ctx.events,
+      });
       const report = resolve(ctx.io.cwd, o.report);
-      await writeFile(report, renderScoreReport(summary, { title: "mlship demo — breast cancer", subtitle: `${framework} model, endpoint ${name} on the emulator` }));
+      await writeFile(
+        report,
+        renderScoreReport(summary, {
+          title: "mlship demo — breast cancer",
+          subtitle: `${framework} model, endpoint ${name} on the emulator`,
+        }),
+      );
       const shown = { ...summary, out: undefined }; // the scores file lives in the scratch folder removed below
-      ctx.print({ framework, trainingJob: run.jobName, endpoint: deployed.name, invoke: { row, response: probability }, score: shown, report }, () =>
-        `\nTrained ${run.jobName}, deployed ${deployed.name}, scored the held-out split:\n${renderScoreSummary(shown, report)}`,
+      ctx.print(
+        {
+          framework,
+          trainingJob: run.jobName,
+          endpoint: deployed.name,
+          invoke: { row, response: probability },
+          score: shown,
+          report,
+        },
+        () =>
+          `\nTrained ${run.jobName}, deployed ${deployed.name}, scored the held-out split:\n${renderScoreSummary(shown, report)}`,
       );
     } finally {
       await invoker.close?.();

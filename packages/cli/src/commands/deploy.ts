@@ -32,8 +32,13 @@ interface DeployFlags {
 function modelSource(o: DeployFlags, cwd: string): ModelSource {
   const isArtifact = /^[a-z0-9]+:\/\//i.test(o.model) || o.model.endsWith(".tar.gz");
   return {
-    ...(isArtifact ? { modelData: o.model.includes("://") ? o.model : existingPath(cwd, o.model, "--model") } : { trainingJob: o.model }),
-    sourceDir: o.sourceDir && !o.sourceDir.startsWith("s3://") ? existingPath(cwd, o.sourceDir, "--source-dir") : o.sourceDir,
+    ...(isArtifact
+      ? { modelData: o.model.includes("://") ? o.model : existingPath(cwd, o.model, "--model") }
+      : { trainingJob: o.model }),
+    sourceDir:
+      o.sourceDir && !o.sourceDir.startsWith("s3://")
+        ? existingPath(cwd, o.sourceDir, "--source-dir")
+        : o.sourceDir,
     entryPoint: o.entryPoint,
   };
 }

@@ -26,7 +26,12 @@ export const renderDeployment = (d: Deployment) =>
 
 export const list: CommandRun = async (ctx, _args, options) => {
   const all = await (await deployTarget(ctx, options)).list({}, { signal: ctx.signal, events: ctx.events });
-  ctx.print(all, () => renderTable(["NAME", "STATUS", "URL", "UPDATED"], all.map((d) => [d.name, d.status, d.url, d.updatedAt ?? d.createdAt])));
+  ctx.print(all, () =>
+    renderTable(
+      ["NAME", "STATUS", "URL", "UPDATED"],
+      all.map((d) => [d.name, d.status, d.url, d.updatedAt ?? d.createdAt]),
+    ),
+  );
 };
 
 export const get: CommandRun = async (ctx, [name = ""], options) => {
@@ -38,4 +43,3 @@ export const delete_: CommandRun = async (ctx, [name = ""], options) => {
   await (await deployTarget(ctx, options)).delete(name, { signal: ctx.signal, events: ctx.events });
   ctx.print({ name, deleted: true }, () => `Deleted ${name}.\n`);
 };
-

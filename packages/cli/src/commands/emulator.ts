@@ -12,24 +12,36 @@ interface EmulatorFlags {
 export const run: CommandRun = async (ctx, _args, options) => {
   const o = options as unknown as EmulatorFlags;
   const { startEmulator } = await import("@mlship/emulator");
-  const emulator = await startEmulator({ port: o.port, host: o.host, dataDir: o.dataDir ? resolve(ctx.io.cwd, o.dataDir) : undefined });
+  const emulator = await startEmulator({
+    port: o.port,
+    host: o.host,
+    dataDir: o.dataDir ? resolve(ctx.io.cwd, o.dataDir) : undefined,
+  });
   const env = {
     AWS_ENDPOINT_URL: emulator.endpoint,
     AWS_REGION: emulator.region,
     AWS_ACCESS_KEY_ID: "test",
     AWS_SECRET_ACCESS_KEY: "test",
   };
-  ctx.print({ endpoint: emulator.endpoint, region: emulator.region, accountId: emulator.accountId, dataDir: emulator.dataDir, env }, () =>
-    [
-      `mlship emulator listening on ${emulator.endpoint} (region ${emulator.region}, account ${emulator.accountId})`,
-      `data: ${emulator.dataDir}`,
-      "",
-      "Point AWS SDKs, the AWS CLI and mlship at it:",
-      ...Object.entries(env).map(([k, v]) => `  export ${k}=${v}`),
-      "",
-      "S3 clients need path-style addressing (forcePathStyle: true). Press Ctrl-C to stop.",
-      "",
-    ].join("\n"),
+  ctx.print(
+    {
+      endpoint: emulator.endpoint,
+      region: emulator.region,
+      accountId: emulator.accountId,
+      dataDir: emulator.dataDir,
+      env,
+    },
+    () =>
+      [
+        `mlship emulator listening on ${emulator.endpoint} (region ${emulator.region}, account ${emulator.accountId})`,
+        `data: ${emulator.dataDir}`,
+        "",
+        "Point AWS SDKs, the AWS CLI and mlship at it:",
+        ...Object.entries(env).map(([k, v]) => `  export ${k}=${v}`),
+        "",
+        "S3 clients need path-style addressing (forcePathStyle: true). Press Ctrl-C to stop.",
+        "",
+      ].join("\n"),
   );
   if (!ctx.signal.aborted) await once(ctx.signal, "abort");
   await emulator.stop();

@@ -15,22 +15,35 @@ interface InvokeFlags {
   token?: string;
 }
 
-const BY_EXTENSION: Record<string, string> = { ".csv": CONTENT_TYPES.csv, ".json": CONTENT_TYPES.json, ".npy": CONTENT_TYPES.npy };
+const BY_EXTENSION: Record<string, string> = {
+  ".csv": CONTENT_TYPES.csv,
+  ".json": CONTENT_TYPES.json,
+  ".npy": CONTENT_TYPES.npy,
+};
 
 export const run: CommandRun = async (ctx, [name = ""], options) => {
   const o = options as unknown as InvokeFlags;
   if ((o.body === undefined) === (o.file === undefined)) {
-    throw new MlshipError("E_USAGE", "Give exactly one of --body or --file", { hint: 'Example: mlship invoke my-endpoint --body "1.0,2.0,3.0"' });
+    throw new MlshipError("E_USAGE", "Give exactly one of --body or --file", {
+      hint: 'Example: mlship invoke my-endpoint --body "1.0,2.0,3.0"',
+    });
   }
-  const body = o.file === undefined ? (o.body as string) : readFileSync(existingPath(ctx.io.cwd, o.file, "--file"));
-  const contentType = o.contentType ?? (o.file ? BY_EXTENSION[extname(o.file).toLowerCase()] : undefined) ?? CONTENT_TYPES.csv;
+  const body =
+    o.file === undefined ? (o.body as string) : readFileSync(existingPath(ctx.io.cwd, o.file, "--file"));
+  const contentType =
+    o.contentType ?? (o.file ? BY_EXTENSION[extname(o.file).toLowerCase()] : undefined) ?? CONTENT_TYPES.csv;
 
   const target = targetName(ctx, o.target);
-  const invoker = await (await loadTargets(ctx, [target], { token: o.token })).deploy(target).invoker(name, { signal: ctx.signal, events: ctx.events });
+  const invoker = await (await loadTargets(ctx, [target], { token: o.token }))
+    .deploy(target)
+    .invoker(name, { signal: ctx.signal, events: ctx.events });
   try {
     const response = await invoker.invoke({ body, contentType, accept: o.accept, signal: ctx.signal });
     const decoded = decode(response.body, response.contentType);
-    ctx.print({ contentType: response.contentType, body: decoded ?? Buffer.from(response.body).toString("utf8") }, () => human(response.body, response.contentType, decoded));
+    ctx.print(
+      { contentType: response.contentType, body: decoded ?? Buffer.from(response.body).toString("utf8") },
+      () => human(response.body, response.contentType, decoded),
+    );
   } finally {
     await invoker.close?.();
   }
@@ -53,7 +66,10 @@ function human(body: Uint8Array, contentType: string, decoded: ReturnType<typeof
   if (contentType.startsWith(CONTENT_TYPES.npy)) {
     const rows = decoded.map((r) => (Array.isArray(r) ? r : [r]));
     const width = Math.max(0, ...rows.map((r) => r.length));
-    return renderTable(Array.from({ length: width }, (_, i) => String(i)), rows);
+    return renderTable(
+      Array.from({ length: width }, (_, i) => String(i)),
+      rows,
+    );
   }
   return `${JSON.stringify(decoded)}\n`;
 }

@@ -26,11 +26,19 @@ export const renderRun = (run: TrainingRun) =>
 
 export const list: CommandRun = async (ctx, _args, options) => {
   const runs = await (await trainTarget(ctx, options)).list({}, { signal: ctx.signal, events: ctx.events });
-  ctx.print(runs, () => renderTable(["JOB", "STATUS", "CREATED", "ENDED"], runs.map((r) => [r.jobName, r.status, r.createdAt, r.endedAt])));
+  ctx.print(runs, () =>
+    renderTable(
+      ["JOB", "STATUS", "CREATED", "ENDED"],
+      runs.map((r) => [r.jobName, r.status, r.createdAt, r.endedAt]),
+    ),
+  );
 };
 
 export const describe: CommandRun = async (ctx, [job = ""], options) => {
-  const run = await (await trainTarget(ctx, options)).describe(job, { signal: ctx.signal, events: ctx.events });
+  const run = await (await trainTarget(ctx, options)).describe(job, {
+    signal: ctx.signal,
+    events: ctx.events,
+  });
   ctx.print(run, () => renderRun(run));
 };
 

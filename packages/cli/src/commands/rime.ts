@@ -18,10 +18,14 @@ export const run: CommandRun = async (ctx, [name = ""], options) => {
   const o = options as unknown as RimeFlags;
   const features = parseList("--features", o.features) ?? [];
   const target = targetName(ctx, o.target);
-  const deployment = await (await loadTargets(ctx, [target])).deploy(target).get(name, { signal: ctx.signal, events: ctx.events });
+  const deployment = await (await loadTargets(ctx, [target]))
+    .deploy(target)
+    .get(name, { signal: ctx.signal, events: ctx.events });
   const kind = target === "sagemaker" || target === "kyma" ? target : "http";
   if (kind !== "sagemaker" && !deployment.url) {
-    throw new MlshipError("E_INVALID_INPUT", `Deployment ${name} on ${target} has no URL to call`, { hint: "Only deployments with a URL can be exported for RIME." });
+    throw new MlshipError("E_INVALID_INPUT", `Deployment ${name} on ${target} has no URL to call`, {
+      hint: "Only deployments with a URL can be exported for RIME.",
+    });
   }
   const out = resolve(ctx.io.cwd, o.out);
   await exportRimeModelFile({
@@ -34,5 +38,8 @@ export const run: CommandRun = async (ctx, [name = ""], options) => {
     url: kind === "sagemaker" ? undefined : deployment.url,
     out,
   });
-  ctx.print({ deployment: name, target, out, features }, () => `Wrote ${out}: predict_dict / predict_df calling ${name} (${target}).\n`);
+  ctx.print(
+    { deployment: name, target, out, features },
+    () => `Wrote ${out}: predict_dict / predict_df calling ${name} (${target}).\n`,
+  );
 };

@@ -29,7 +29,9 @@ export const run: CommandRun = async (ctx, [name = ""], options) => {
   const features = parseList("--features", o.features);
   const out = o.out ? resolve(ctx.io.cwd, o.out) : defaultOut(data);
   const target = targetName(ctx, o.target);
-  const invoker = await (await loadTargets(ctx, [target], { token: o.token })).deploy(target).invoker(name, { signal: ctx.signal, events: ctx.events });
+  const invoker = await (await loadTargets(ctx, [target], { token: o.token }))
+    .deploy(target)
+    .invoker(name, { signal: ctx.signal, events: ctx.events });
   try {
     const model = createModelSource({ invoker, features, events: ctx.events });
     const summary = await score({
@@ -45,7 +47,14 @@ export const run: CommandRun = async (ctx, [name = ""], options) => {
       events: ctx.events,
     });
     const report = o.report ? resolve(ctx.io.cwd, o.report) : undefined;
-    if (report) writeFileSync(report, renderScoreReport(summary, { title: `${name} — mlship score report`, subtitle: `${data} on ${target}` }));
+    if (report)
+      writeFileSync(
+        report,
+        renderScoreReport(summary, {
+          title: `${name} — mlship score report`,
+          subtitle: `${data} on ${target}`,
+        }),
+      );
     ctx.print({ ...summary, report }, () => renderScoreSummary(summary, report));
   } finally {
     await invoker.close?.();

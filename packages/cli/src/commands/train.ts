@@ -32,7 +32,9 @@ export const run: CommandRun = async (ctx, _args, options) => {
   const o = options as unknown as TrainFlags;
   const cwd = ctx.io.cwd;
   // Everything the user named must exist before anything is uploaded or started.
-  const sourceDir = o.sourceDir ? existingPath(cwd, o.sourceDir, "--source-dir") : dirname(existingPath(cwd, o.entryPoint, "--entry-point"));
+  const sourceDir = o.sourceDir
+    ? existingPath(cwd, o.sourceDir, "--source-dir")
+    : dirname(existingPath(cwd, o.entryPoint, "--entry-point"));
   const entryPoint = o.sourceDir ? o.entryPoint : relative(sourceDir, join(cwd, o.entryPoint));
   existingPath(sourceDir, entryPoint, "--entry-point");
   const channels = Object.fromEntries(
@@ -47,7 +49,10 @@ export const run: CommandRun = async (ctx, _args, options) => {
   const targets = await loadTargets(ctx, [name], { role: o.role, bucket: o.bucket, prefix: o.prefix });
   const target = targets.train(name);
   if (o.downloadOutput && !target.downloadArtifacts) {
-    throw new MlshipError("E_USAGE", `The ${name} target cannot download artifacts`, { where: "--download-output", hint: "Drop --download-output for this target." });
+    throw new MlshipError("E_USAGE", `The ${name} target cannot download artifacts`, {
+      where: "--download-output",
+      hint: "Drop --download-output for this target.",
+    });
   }
   const spec: TrainSpec & { contentType?: string } = {
     entryPoint,
@@ -64,12 +69,22 @@ export const run: CommandRun = async (ctx, _args, options) => {
     wait: o.wait,
     contentType: o.contentType,
   };
-  const events = o.logs === "none" ? (e: Parameters<typeof ctx.events>[0]) => e.type !== "training.log" && ctx.events(e) : ctx.events;
+  const events =
+    o.logs === "none"
+      ? (e: Parameters<typeof ctx.events>[0]) => e.type !== "training.log" && ctx.events(e)
+      : ctx.events;
   const result = await target.train(spec, { signal: ctx.signal, events });
   let downloaded: string[] | undefined;
   if (o.downloadOutput && target.downloadArtifacts) {
-    downloaded = await target.downloadArtifacts(result.jobName, resolve(cwd, o.downloadOutput), { signal: ctx.signal, events: ctx.events });
+    downloaded = await target.downloadArtifacts(result.jobName, resolve(cwd, o.downloadOutput), {
+      signal: ctx.signal,
+      events: ctx.events,
+    });
   }
-  ctx.print(downloaded ? { ...result, downloaded } : result, () => renderRun(result) + (downloaded ? `downloaded: ${downloaded.length} files to ${o.downloadOutput}\n` : ""));
+  ctx.print(
+    downloaded ? { ...result, downloaded } : result,
+    () =>
+      renderRun(result) +
+      (downloaded ? `downloaded: ${downloaded.length} files to ${o.downloadOutput}\n` : ""),
+  );
 };
-

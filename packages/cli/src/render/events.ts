@@ -16,7 +16,10 @@ export interface EventRenderer {
 export function createEventRenderer(io: CliIO, opts: GlobalOptions, colors: Colors): EventRenderer {
   const out = io.stderr;
   if (opts.events) {
-    return { sink: (e) => out.write(`${JSON.stringify({ time: new Date().toISOString(), ...e })}\n`), close() {} };
+    return {
+      sink: (e) => out.write(`${JSON.stringify({ time: new Date().toISOString(), ...e })}\n`),
+      close() {},
+    };
   }
   if (opts.quiet || opts.json) return { sink: () => {}, close() {} };
 
@@ -33,17 +36,24 @@ export function createEventRenderer(io: CliIO, opts: GlobalOptions, colors: Colo
       case "download.progress": {
         const verb = e.type === "upload.progress" ? "upload" : "download";
         if (bars) bars.bytes(`${verb} ${e.key}`, e.loaded, e.total);
-        else if (e.total !== undefined && e.loaded >= e.total) line(`${verb}ed ${e.key} (${formatBytes(e.loaded)})`);
+        else if (e.total !== undefined && e.loaded >= e.total)
+          line(`${verb}ed ${e.key} (${formatBytes(e.loaded)})`);
         return;
       }
       case "score.progress": {
         const eta = e.etaSeconds === undefined ? "" : `, ETA ${formatDuration(e.etaSeconds)}`;
-        if (bars) bars.rows("scoring", e.rowsDone, e.totalRows, `${Math.round(e.rowsPerSecond)} rows/s${eta}`);
-        else line(`scored ${e.rowsDone} rows (${e.rowsFailed} failed, ${Math.round(e.rowsPerSecond)} rows/s${eta})`);
+        if (bars)
+          bars.rows("scoring", e.rowsDone, e.totalRows, `${Math.round(e.rowsPerSecond)} rows/s${eta}`);
+        else
+          line(
+            `scored ${e.rowsDone} rows (${e.rowsFailed} failed, ${Math.round(e.rowsPerSecond)} rows/s${eta})`,
+          );
         return;
       }
       case "training.status":
-        line(`${colors.cyan(e.job)} ${colors.bold(e.status)}${e.secondaryStatus ? ` / ${e.secondaryStatus}` : ""}${e.message ? `: ${e.message}` : ""}`);
+        line(
+          `${colors.cyan(e.job)} ${colors.bold(e.status)}${e.secondaryStatus ? ` / ${e.secondaryStatus}` : ""}${e.message ? `: ${e.message}` : ""}`,
+        );
         return;
       case "training.log":
         line(colors.dim(e.message));

@@ -33,10 +33,16 @@ export function createProgressBars(stream: NodeJS.WritableStream): ProgressBars 
   };
   return {
     bytes(label, loaded, total) {
-      bar(label, total ?? loaded).update(loaded, { label, info: `${formatBytes(loaded)}${total ? ` / ${formatBytes(total)}` : ""}` });
+      bar(label, total ?? loaded).update(loaded, {
+        label,
+        info: `${formatBytes(loaded)}${total ? ` / ${formatBytes(total)}` : ""}`,
+      });
     },
     rows(label, done, total, info) {
-      bar(label, total ?? done).update(done, { label, info: `${done}${total ? `/${total}` : ""} rows ${info}` });
+      bar(label, total ?? done).update(done, {
+        label,
+        info: `${done}${total ? `/${total}` : ""} rows ${info}`,
+      });
     },
     log(text) {
       multi.log(`${text}\n`);

@@ -26,7 +26,9 @@ export function renderScoreSummary(s: ScoreSummary, report?: string): string {
     rows: s.rows,
     scored: s.scored,
     failed: s.failed,
-    ...Object.fromEntries(s.reasons.map((r) => [`failed ${r.code}`, `${r.rows} rows (first: row ${r.firstRow}) ${r.message}`])),
+    ...Object.fromEntries(
+      s.reasons.map((r) => [`failed ${r.code}`, `${r.rows} rows (first: row ${r.firstRow}) ${r.message}`]),
+    ),
     ...(s.resumedAt ? { "resumed at row": s.resumedAt } : {}),
     ...metrics,
     "rows/s": Math.round(s.rowsPerSecond),

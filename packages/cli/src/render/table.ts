@@ -2,7 +2,14 @@
 export function renderTable(columns: readonly string[], rows: readonly (readonly unknown[])[]): string {
   const cells = [columns.map(String), ...rows.map((r) => columns.map((_, i) => cell(r[i])))];
   const widths = columns.map((_, i) => Math.max(...cells.map((r) => r[i]?.length ?? 0)));
-  return `${cells.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd()).join("\n")}\n`;
+  return `${cells
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i] ?? 0))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n")}\n`;
 }
 
 /** `key: value` lines for one record, nested objects as JSON. */

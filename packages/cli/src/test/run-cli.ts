@@ -23,7 +23,11 @@ export function runCli(args: string[], options: RunOptions = {}): Promise<CliRes
   // Never let a developer's real AWS settings leak into a test.
   for (const k of ["AWS_PROFILE", "AWS_ENDPOINT_URL"]) if (!(options.env && k in options.env)) delete env[k];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env: env as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: options.cwd,
+      env: env as NodeJS.ProcessEnv,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 170_000);
