@@ -284,7 +284,8 @@ export async function score(options: ScoreOptions): Promise<ScoreSummary> {
 
   let fh: FileHandle | undefined;
   let outputBytes = checkpoint?.outputBytes ?? 0;
-  let headerDone = checkpoint !== undefined && (fmt.ready || checkpoint.rows > 0);
+  // The header is the file's first bytes: anything already written includes it.
+  let headerDone = (checkpoint?.outputBytes ?? 0) > 0;
   if (out) {
     fh = await open(out, checkpoint ? "r+" : "w");
     if (checkpoint) await fh.truncate(outputBytes);
@@ -440,6 +441,7 @@ export async function score(options: ScoreOptions): Promise<ScoreSummary> {
     return full;
   }
 
+  const startPosition = input.position();
   const progress = () => {
     const elapsed = (performance.now() - started) / 1000;
     const done = rows - resumedAt;
@@ -451,8 +453,9 @@ export async function score(options: ScoreOptions): Promise<ScoreSummary> {
       rowsPerSecond: Math.round(rate),
     };
     if (input.totalRows !== undefined) event.totalRows = input.totalRows;
-    if (input.size !== undefined && input.size > 0) {
-      const fraction = input.position() / input.size;
+    if (input.size !== undefined && input.size > startPosition) {
+      // Of what this run has to read (a resumed run starts part-way).
+      const fraction = (input.position() - startPosition) / (input.size - startPosition);
       if (fraction > 0 && fraction < 1 && elapsed > 0)
         event.etaSeconds = Math.round((elapsed * (1 - fraction)) / fraction);
       else if (fraction >= 1) event.etaSeconds = 0;
