@@ -1,7 +1,7 @@
 // MB/s of S3 PutObject (streamed, SDK default CRC32 + aws-chunked) and GetObject through the emulator,
 // against a raw baseline measured in the same run: streaming the same file disk -> disk with pipeline().
 // Also prints peak RSS growth, which stays far below the object size because bodies are streamed.
-//   node --conditions=@mlship/source --import tsx bench/emulator/s3.mjs
+//   node --conditions=@mlship/source --import tsx bench/emulator/run.mjs
 // Options (env): BENCH_MB (object size, default 256), BENCH_ROUNDS (default 3).
 import { createReadStream, createWriteStream, statSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
