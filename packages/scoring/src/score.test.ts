@@ -518,6 +518,17 @@ describe("score: interruption and resume", () => {
     expect((summary.metrics as BinaryMetrics).count).toBe(8000);
   });
 
+  it("refuses compressed input and an output that is the input", async () => {
+    const model = { predictBatch: async (rows: readonly unknown[]) => rows.map(() => 0.5) };
+    await expect(score({ model, data: join(dir, "data.csv.gz") })).rejects.toMatchObject({
+      code: "E_INVALID_INPUT",
+    });
+    const data = join(dir, "data.csv");
+    await writeFile(data, "a,b\n1,2\n");
+    await expect(score({ model, data, out: data })).rejects.toMatchObject({ code: "E_CONFIG" });
+    expect(await readFile(data, "utf8")).toBe("a,b\n1,2\n");
+  });
+
   it("refuses a checkpoint from a different input", async () => {
     const d = dataset(BINARY, 500, 44);
     const data = join(dir, "data.csv");

@@ -1,5 +1,5 @@
 import { type FileHandle, open } from "node:fs/promises";
-import { extname } from "node:path";
+import { extname, resolve } from "node:path";
 import { abortError, type Cell, type EventSink, emit, isMlshipError, MlshipError } from "@mlship/core";
 import {
   type CheckpointState,
@@ -115,8 +115,15 @@ const isModelSource = (m: ScoreOptions["model"]): m is ModelSource<Score> =>
   typeof (m as ModelSource<Score>).scoreUnits === "function";
 
 function inputFormat(path: string, format: InputFormat | undefined): InputFormat {
+  if (path.toLowerCase().endsWith(".gz")) {
+    // Resume seeks to a byte offset, which a gzip stream cannot do.
+    throw new MlshipError("E_INVALID_INPUT", `${path} is compressed; the scorer reads plain files`, {
+      where: path,
+      hint: "Decompress it first (gunzip -k).",
+    });
+  }
   if (format) return format;
-  const ext = extname(path.endsWith(".gz") ? path.slice(0, -3) : path).toLowerCase();
+  const ext = extname(path).toLowerCase();
   if (ext === ".jsonl" || ext === ".ndjson") return "jsonl";
   if (ext === ".parquet" || ext === ".pq") return "parquet";
   return "csv";
@@ -219,6 +226,11 @@ export async function score(options: ScoreOptions): Promise<ScoreSummary> {
     contentType: source?.contentType ?? null,
   };
   const out = options.out;
+  if (out && resolve(out) === resolve(options.data)) {
+    throw new MlshipError("E_CONFIG", "The output file is the input file; it would be overwritten", {
+      where: out,
+    });
+  }
   let checkpoint: CheckpointState | undefined;
   const print = out ? await fingerprint(options.data, settings) : undefined;
   if (out && print) {
