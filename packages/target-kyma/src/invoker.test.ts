@@ -7,9 +7,15 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { S3Client } from "@aws-sdk/client-s3";
 import { KubeConfig } from "@kubernetes/client-node";
-import { collectingSink, decodeNpy, isMlshipError, type MlshipError } from "@mlship/core";
+import { collectingSink, decodeNpy } from "@mlship/core";
 import { type ModelServer, runTrainingJob, startModelServer } from "@mlship/target-local";
-import { type KubeApiServer, simulateControllers, startKubeApiServer, tempDir } from "@mlship/testing";
+import {
+  type KubeApiServer,
+  mlshipRejection,
+  simulateControllers,
+  startKubeApiServer,
+  tempDir,
+} from "@mlship/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKymaInvoker, createKymaTarget, invokeKymaEndpoint, payloadBody } from "./index.js";
 
@@ -93,16 +99,6 @@ afterAll(async () => {
   await model?.close();
 });
 
-async function rejection(p: Promise<unknown>): Promise<MlshipError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isMlshipError(e)) return e;
-    throw e;
-  }
-  throw new Error("expected a rejection");
-}
-
 const probabilities = (body: Uint8Array) => JSON.parse(new TextDecoder().decode(body)) as number[];
 
 describe("createKymaInvoker", () => {
@@ -131,12 +127,12 @@ describe("createKymaInvoker", () => {
     try {
       await fromEnv.invoke({ body: CSV, contentType: "text/csv" });
       expect(seen.at(-1)?.authorization).toBe(`Bearer ${TOKEN}`);
-      const unauthorized = await rejection(wrong.invoke({ body: CSV, contentType: "text/csv" }));
+      const unauthorized = await mlshipRejection(wrong.invoke({ body: CSV, contentType: "text/csv" }));
       expect(unauthorized.details).toMatchObject({ status: 401 });
       expect(
         JSON.stringify({ e: unauthorized.toJSON(), m: unauthorized.message, events: events.events }),
       ).not.toContain(TOKEN);
-      const denied = await rejection(none.invoke({ body: CSV, contentType: "text/csv" }));
+      const denied = await mlshipRejection(none.invoke({ body: CSV, contentType: "text/csv" }));
       expect(denied.details).toMatchObject({ status: 403, body: "RBAC: access denied" });
     } finally {
       await Promise.all([fromEnv.close(), wrong.close(), none.close()]);
@@ -187,12 +183,13 @@ describe("invokeKymaEndpoint (the seed's payload / payload_path)", () => {
   });
 
   it("needs exactly one of payload and payloadPath", async () => {
-    expect((await rejection(payloadBody({ contentType: "text/csv" }))).code).toBe("E_USAGE");
+    expect((await mlshipRejection(payloadBody({ contentType: "text/csv" }))).code).toBe("E_USAGE");
     expect(
-      (await rejection(payloadBody({ contentType: "text/csv", payload: "1", payloadPath: "x" }))).code,
+      (await mlshipRejection(payloadBody({ contentType: "text/csv", payload: "1", payloadPath: "x" }))).code,
     ).toBe("E_USAGE");
     expect(
-      (await rejection(payloadBody({ contentType: "text/csv", payloadPath: "/nonexistent/rows.csv" }))).code,
+      (await mlshipRejection(payloadBody({ contentType: "text/csv", payloadPath: "/nonexistent/rows.csv" })))
+        .code,
     ).toBe("E_INVALID_INPUT");
   });
 });
@@ -263,7 +260,7 @@ describe("KymaTarget.invoker", () => {
   it("asks for a token before calling a jwt deployment without one", async () => {
     const t = target(gatewayUrl);
     await t.deploy({ name: "needs-token", model, image: "ghcr.io/acme/serving:1" });
-    const err = await rejection(t.invoker("needs-token"));
+    const err = await mlshipRejection(t.invoker("needs-token"));
     expect(err.code).toBe("E_CREDENTIALS");
     expect(err.hint).toContain("MLSHIP_KYMA_TOKEN");
   });

@@ -8,19 +8,14 @@ import { ECRClient } from "@aws-sdk/client-ecr";
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { KubeConfig } from "@kubernetes/client-node";
-import {
-  collectingSink,
-  createContainer,
-  isMlshipError,
-  type MlshipError,
-  resolveDeployTarget,
-} from "@mlship/core";
+import { collectingSink, createContainer, resolveDeployTarget } from "@mlship/core";
 import { createS3Client, packSourceDir } from "@mlship/data-s3";
 import { type Emulator, emulatorClientConfig, startEmulator } from "@mlship/emulator";
 import { createSageMakerTarget, sageMakerApi } from "@mlship/target-sagemaker";
 import {
   type KubeApiServer,
   type KubeObject,
+  mlshipRejection,
   type SimulatedRollout,
   simulateControllers,
   startKubeApiServer,
@@ -133,16 +128,6 @@ function makeTarget(extra: Partial<KymaTargetOptions> = {}): KymaTarget {
     ...JWT,
     ...extra,
   });
-}
-
-async function rejection(p: Promise<unknown>): Promise<MlshipError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isMlshipError(e)) return e;
-    throw e;
-  }
-  throw new Error("expected a rejection");
 }
 
 const spec = (name = "breast-cancer", extra: Record<string, unknown> = {}) => ({
@@ -306,7 +291,7 @@ describe("deploy", () => {
       second.metadata.resourceVersion,
     );
     // update() is deploy() for an existing name only.
-    expect((await rejection(target.update("nope", spec("nope")))).code).toBe("E_NOT_FOUND");
+    expect((await mlshipRejection(target.update("nope", spec("nope")))).code).toBe("E_NOT_FOUND");
     await target.update("breast-cancer", { ...spec(), instanceCount: 1 });
     expect(kube.get(T.deployment, "ml", "breast-cancer")?.spec).toMatchObject({ replicas: 1 });
   });
@@ -314,7 +299,7 @@ describe("deploy", () => {
   it("refuses an existing namespace without istio-injection, and labels it only when asked", async () => {
     kube.set({ apiVersion: "v1", kind: "Namespace", metadata: { name: "team-a" } });
     const target = makeTarget({ namespace: "team-a" });
-    const err = await rejection(target.deploy(spec()));
+    const err = await mlshipRejection(target.deploy(spec()));
     expect(err.code).toBe("E_CONFIG");
     expect(err.message).toContain("istio-injection=enabled");
     expect(err.hint).toContain("kubectl label namespace team-a istio-injection=enabled");
@@ -330,7 +315,7 @@ describe("deploy", () => {
 
   it("uses noAuth only when asked explicitly, and insists on issuer and JWKS for jwt", async () => {
     const bare = makeTarget({ jwtIssuer: undefined, jwksUri: undefined });
-    const err = await rejection(bare.deploy(spec()));
+    const err = await mlshipRejection(bare.deploy(spec()));
     expect(err.code).toBe("E_CONFIG");
     expect(err.hint).toContain("noAuth");
     expect(kube.get(T.apiRule, "ml", "breast-cancer")).toBeUndefined();
@@ -348,7 +333,7 @@ describe("deploy", () => {
       ["/invocations", true, false],
     ]);
     expect((await bare.deploy(spec("cli-style", { auth: "none" }))).details?.auth).toBe("noAuth");
-    expect((await rejection(bare.deploy(spec("typo", { auth: "jwk" })))).code).toBe("E_INVALID_INPUT");
+    expect((await mlshipRejection(bare.deploy(spec("typo", { auth: "jwk" })))).code).toBe("E_INVALID_INPUT");
     // Switching back to jwt replaces noAuth (server-side apply drops the fields mlship no longer sets).
     await makeTarget().deploy(spec());
     const again = kube.get(T.apiRule, "ml", "breast-cancer") as KubeObject;
@@ -430,17 +415,17 @@ describe("deploy", () => {
       },
     });
     const target = makeTarget();
-    expect((await rejection(target.deploy(spec()))).code).toBe("E_ALREADY_EXISTS");
-    expect((await rejection(target.delete("breast-cancer"))).code).toBe("E_ALREADY_EXISTS");
+    expect((await mlshipRejection(target.deploy(spec()))).code).toBe("E_ALREADY_EXISTS");
+    expect((await mlshipRejection(target.delete("breast-cancer"))).code).toBe("E_ALREADY_EXISTS");
     expect(kube.get(T.deployment, "ml", "breast-cancer")?.metadata.labels).toBeUndefined();
   });
 
   it("validates names and inputs before touching the cluster", async () => {
     const target = makeTarget();
-    expect((await rejection(target.deploy(spec("Breast_Cancer")))).code).toBe("E_INVALID_INPUT");
+    expect((await mlshipRejection(target.deploy(spec("Breast_Cancer")))).code).toBe("E_INVALID_INPUT");
     expect(
       (
-        await rejection(
+        await mlshipRejection(
           target.deploy({
             name: "m",
             model: { modelData: "/local/model.tar.gz", sourceDir: SOURCE, entryPoint: "i.py" },
@@ -448,10 +433,10 @@ describe("deploy", () => {
         )
       ).code,
     ).toBe("E_INVALID_INPUT");
-    expect((await rejection(target.deploy({ name: "m", model: { modelData: MODEL } }))).code).toBe(
+    expect((await mlshipRejection(target.deploy({ name: "m", model: { modelData: MODEL } }))).code).toBe(
       "E_INVALID_INPUT",
     );
-    expect((await rejection(target.deploy({ ...spec("m"), framework: "node" }))).code).toBe(
+    expect((await mlshipRejection(target.deploy({ ...spec("m"), framework: "node" }))).code).toBe(
       "E_INVALID_INPUT",
     );
   });
@@ -460,7 +445,7 @@ describe("deploy", () => {
 describe("failures name their cause", () => {
   it("ImagePullBackOff points at the pull secret", async () => {
     scenario = "imagePull";
-    const err = await rejection(makeTarget().deploy(spec()));
+    const err = await mlshipRejection(makeTarget().deploy(spec()));
     expect(err.code).toBe("E_DEPLOY_FAILED");
     expect(err.message).toContain("cannot pull its image (ImagePullBackOff");
     expect(err.hint).toContain("ECR pull secret breast-cancer-ecr-pull");
@@ -469,7 +454,7 @@ describe("failures name their cause", () => {
 
   it("CrashLoopBackOff carries the container's last log lines", async () => {
     scenario = "crash";
-    const err = await rejection(makeTarget().deploy(spec()));
+    const err = await mlshipRejection(makeTarget().deploy(spec()));
     expect(err.code).toBe("E_DEPLOY_FAILED");
     expect(err.message).toContain("keeps crashing (exit code 1)");
     expect(err.message).toContain("ValueError: model.joblib is corrupt");
@@ -481,7 +466,7 @@ describe("failures name their cause", () => {
 
   it("an init container download failure says so", async () => {
     scenario = "fetchFail";
-    const err = await rejection(makeTarget().deploy(spec()));
+    const err = await mlshipRejection(makeTarget().deploy(spec()));
     expect(err.code).toBe("E_DEPLOY_FAILED");
     expect(err.message).toContain(
       "could not download the model: mlship-fetch: downloading model.tar.gz failed: HTTP 403",
@@ -491,7 +476,7 @@ describe("failures name their cause", () => {
 
   it("an APIRule in Error reports its description", async () => {
     scenario = "apiRuleError";
-    const err = await rejection(makeTarget().deploy(spec()));
+    const err = await mlshipRejection(makeTarget().deploy(spec()));
     expect(err.code).toBe("E_DEPLOY_FAILED");
     expect(err.message).toContain(
       "APIRule breast-cancer is in Error: Validation error: host breast-cancer is occupied",
@@ -512,7 +497,7 @@ describe("failures name their cause", () => {
         });
       }
     });
-    const err = await rejection(makeTarget({ waitTimeoutMs: 300 }).deploy(spec()));
+    const err = await mlshipRejection(makeTarget({ waitTimeoutMs: 300 }).deploy(spec()));
     expect(err.code).toBe("E_TIMEOUT");
     expect(err.message).toContain("0/1 replicas available");
     expect(err.message).toContain("FailedScheduling: 0/3 nodes are available: 3 Insufficient memory.");
@@ -526,7 +511,7 @@ describe("failures name their cause", () => {
     const controller = new AbortController();
     const p = makeTarget({ waitTimeoutMs: 60_000 }).deploy(spec(), { signal: controller.signal });
     setTimeout(() => controller.abort(new Error("user cancelled")), 100);
-    expect((await rejection(p)).code).toBe("E_ABORTED");
+    expect((await mlshipRejection(p)).code).toBe("E_ABORTED");
   });
 });
 
@@ -553,8 +538,8 @@ describe("get, list, delete, pull secrets", () => {
       ["m2", "InService", "https://m2.c-1a2b.kyma.ondemand.com"],
     ]);
     expect((await target.list({ nameContains: "2" })).map((d) => d.name)).toEqual(["m2"]);
-    expect((await rejection(target.get("other"))).message).toContain("not deployed by mlship");
-    expect((await rejection(target.get("ghost"))).code).toBe("E_NOT_FOUND");
+    expect((await mlshipRejection(target.get("other"))).message).toContain("not deployed by mlship");
+    expect((await mlshipRejection(target.get("ghost"))).code).toBe("E_NOT_FOUND");
 
     const events = collectingSink();
     await target.delete("m1", { events });
@@ -606,7 +591,7 @@ describe("get, list, delete, pull secrets", () => {
     expect(after.details).toMatchObject({ pullSecretExpired: false, pullSecretExpiresAt: info.expiresAt });
     const refreshed = kube.get(T.secret, "ml", "breast-cancer-ecr-pull") as KubeObject;
     expect((refreshed.data as Record<string, string>)[".dockerconfigjson"]).not.toBe(oldData);
-    expect((await rejection(target.refreshPullSecret("ghost"))).code).toBe("E_NOT_FOUND");
+    expect((await mlshipRejection(target.refreshPullSecret("ghost"))).code).toBe("E_NOT_FOUND");
   });
 
   it("an image outside ECR needs no pull secret", async () => {
@@ -614,7 +599,7 @@ describe("get, list, delete, pull secrets", () => {
     const d = await target.deploy(spec("custom", { image: "ghcr.io/acme/sklearn-serving:1" }));
     expect(d.details?.pullSecret).toBeUndefined();
     expect(kube.get(T.secret, "ml", "custom-ecr-pull")).toBeUndefined();
-    expect((await rejection(target.refreshPullSecret("custom"))).code).toBe("E_INVALID_INPUT");
+    expect((await mlshipRejection(target.refreshPullSecret("custom"))).code).toBe("E_INVALID_INPUT");
   });
 });
 
@@ -634,7 +619,7 @@ describe("kubeconfig and plugin", () => {
         ],
       }),
     );
-    const err = await rejection(
+    const err = await mlshipRejection(
       createKymaTarget({
         kubeconfig: file,
         context: "nope",
@@ -657,7 +642,7 @@ describe("kubeconfig and plugin", () => {
     });
     const d = await target.deploy(spec());
     expect(d.details?.namespace).toBe("ml");
-    const missing = await rejection(createKymaTarget({ kubeconfig: join(dir, "absent.yml") }).list());
+    const missing = await mlshipRejection(createKymaTarget({ kubeconfig: join(dir, "absent.yml") }).list());
     expect(missing.code).toBe("E_CONFIG");
     // Default loading: KUBECONFIG, with its current context (namespace "nowhere" does not exist yet).
     const saved = process.env.KUBECONFIG;
@@ -744,7 +729,7 @@ describe("from a SageMaker training job", () => {
       });
       const stored = kube.get(T.deployment, "ml", "from-job") as KubeObject;
       expect(stored.metadata.annotations?.["mlship.io/model-source"]).toBe(`training-job/${run.jobName}`);
-      const missing = await rejection(
+      const missing = await mlshipRejection(
         target.deploy({ name: "nojob", model: { trainingJob: "no-such-job" } }),
       );
       expect(missing.code).toBe("E_NOT_FOUND");

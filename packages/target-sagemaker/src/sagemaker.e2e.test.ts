@@ -13,15 +13,13 @@ import {
   collectingSink,
   createContainer,
   encodeNpy,
-  isMlshipError,
-  type MlshipError,
   resolveDeployTarget,
   resolveTrainTarget,
   type Values,
 } from "@mlship/core";
 import { createS3Client } from "@mlship/data-s3";
 import { type Emulator, emulatorClientConfig, startEmulator } from "@mlship/emulator";
-import { tempDir } from "@mlship/testing";
+import { mlshipRejection, tempDir } from "@mlship/testing";
 import { create as createTar } from "tar";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import plugin, { createSageMakerTarget, registerSageMakerTarget, type SageMakerTarget } from "./index.js";
@@ -43,16 +41,6 @@ let nodeJob: string;
 
 const accuracy = (probabilities: number[], labels: number[]) =>
   probabilities.filter((p, i) => (p >= 0.5 ? 1 : 0) === labels[i]).length / labels.length;
-
-async function rejection(promise: Promise<unknown>): Promise<MlshipError> {
-  try {
-    await promise;
-  } catch (e) {
-    if (isMlshipError(e)) return e;
-    throw e;
-  }
-  throw new Error("expected a rejection");
-}
 
 async function addFault(rule: Record<string, unknown>): Promise<void> {
   const res = await fetch(`${emulator.endpoint}/_mlship/faults`, {
@@ -184,7 +172,7 @@ describe("training", () => {
   it("rejects a failing job with E_TRAINING_FAILED, the reason and the last log lines", async () => {
     const dir = tempDir();
     writeFileSync(join(dir, "fail.mjs"), 'console.log("about to fail: bad input");\nprocess.exit(3);\n');
-    const err = await rejection(target.train({ entryPoint: "fail.mjs", sourceDir: dir }));
+    const err = await mlshipRejection(target.train({ entryPoint: "fail.mjs", sourceDir: dir }));
     expect(err.code).toBe("E_TRAINING_FAILED");
     expect(err.details?.failureReason).toBeTruthy();
     expect(err.message).toContain("about to fail: bad input");
@@ -203,7 +191,7 @@ describe("training", () => {
       events(e);
       if (e.type === "training.log" && e.message.includes("training slowly")) controller.abort();
     };
-    const err = await rejection(
+    const err = await mlshipRejection(
       target.train(
         { entryPoint: "slow.mjs", sourceDir: dir, baseJobName: "slow" },
         { events: sink, signal: controller.signal },
@@ -242,7 +230,7 @@ describe("training", () => {
   });
 
   it("rejects an unknown framework version before uploading anything", async () => {
-    const err = await rejection(
+    const err = await mlshipRejection(
       target.train({ entryPoint: "train.py", sourceDir: SKLEARN_EXAMPLE, frameworkVersion: "0.99" }),
     );
     expect(err.code).toBe("E_INVALID_INPUT");
@@ -275,7 +263,7 @@ describe("training", () => {
       profile: "nobody",
     });
     try {
-      const err = await rejection(anonymous.describe(nodeJob));
+      const err = await mlshipRejection(anonymous.describe(nodeJob));
       expect(err.code).toBe("E_CREDENTIALS");
       expect(err.hint).toMatch(/credentials/i);
     } finally {
@@ -297,7 +285,7 @@ describe("training", () => {
     const saved = process.env.MLSHIP_SAGEMAKER_ROLE;
     delete process.env.MLSHIP_SAGEMAKER_ROLE;
     try {
-      const err = await rejection(noRole.train({ entryPoint: "train.mjs", sourceDir: NODE_EXAMPLE }));
+      const err = await mlshipRejection(noRole.train({ entryPoint: "train.mjs", sourceDir: NODE_EXAMPLE }));
       expect(err.code).toBe("E_CONFIG");
     } finally {
       if (saved !== undefined) process.env.MLSHIP_SAGEMAKER_ROLE = saved;
@@ -389,7 +377,7 @@ describe("hosting", () => {
 
   it("keeps serving the previous model when an update cannot load, and drops the new config and model", async () => {
     const before = await target.get(name);
-    const err = await rejection(target.deploy({ name, model: await brokenModel(), framework: "node" }));
+    const err = await mlshipRejection(target.deploy({ name, model: await brokenModel(), framework: "node" }));
     expect(err.code).toBe("E_DEPLOY_FAILED");
     expect(err.details?.updated).toBe(true);
     const after = await target.get(name);
@@ -401,10 +389,10 @@ describe("hosting", () => {
 
   it("maps a model's 4xx to E_MODEL_ERROR and refuses bodies over 6 MB up front", async () => {
     const invoker = await target.invoker(name);
-    const err = await rejection(invoker.invoke({ body: "1,2,3\n", contentType: "text/csv" }));
+    const err = await mlshipRejection(invoker.invoke({ body: "1,2,3\n", contentType: "text/csv" }));
     expect(err.code).toBe("E_MODEL_ERROR");
     expect(err.details?.originalStatusCode).toBeGreaterThanOrEqual(400);
-    const big = await rejection(
+    const big = await mlshipRejection(
       invoker.invoke({ body: new Uint8Array(6 * 1024 * 1024 + 1), contentType: "text/csv" }),
     );
     expect(big.code).toBe("E_PAYLOAD_TOO_LARGE");
@@ -422,12 +410,12 @@ describe("hosting", () => {
       [3, "ThrottlingException"],
     ]);
     await addFault({ service: "runtime.sagemaker", operation: "InvokeEndpoint", kind: "throttle", count: 3 });
-    const err = await rejection(invoker.predict(FEATURES.slice(0, 2)));
+    const err = await mlshipRejection(invoker.predict(FEATURES.slice(0, 2)));
     expect(err.code).toBe("E_THROTTLED");
   }, 30_000);
 
   it("updates only endpoints that exist", async () => {
-    const err = await rejection(target.update("e2e-missing", { model: { trainingJob: nodeJob } }));
+    const err = await mlshipRejection(target.update("e2e-missing", { model: { trainingJob: nodeJob } }));
     expect(err.code).toBe("E_NOT_FOUND");
   });
 
@@ -454,7 +442,7 @@ describe("hosting", () => {
   }, 60_000);
 
   it("fails a deployment whose model cannot load with E_DEPLOY_FAILED, then replaces the failed endpoint", async () => {
-    const err = await rejection(
+    const err = await mlshipRejection(
       target.deploy({ name: "e2e-broken", model: await brokenModel(), framework: "node" }),
     );
     expect(err.code).toBe("E_DEPLOY_FAILED");

@@ -5,7 +5,6 @@ import {
   decodeJson,
   encodeCsv,
   isMlshipError,
-  type MlshipError,
   resolveDeployTarget,
   resolveTrainTarget,
   type TrainTarget,
@@ -18,17 +17,8 @@ import {
   fakeProbabilities,
   fakeTrainTarget,
 } from "./fakes.js";
+import { mlshipRejection } from "./rejection.js";
 import { tempDir } from "./temp.js";
-
-async function rejection(p: Promise<unknown>): Promise<MlshipError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isMlshipError(e)) return e;
-    throw e;
-  }
-  throw new Error("expected a rejection");
-}
 
 describe("fakeTrainTarget", () => {
   it("is a TrainTarget that completes jobs and reports events", async () => {
@@ -55,21 +45,21 @@ describe("fakeTrainTarget", () => {
 
   it("fails jobs on request with E_TRAINING_FAILED and keeps them describable", async () => {
     const target = fakeTrainTarget({ outcome: "Failed", failureReason: "OOM" });
-    const e = await rejection(target.train({ entryPoint: "t.py", jobName: "j1" }));
+    const e = await mlshipRejection(target.train({ entryPoint: "t.py", jobName: "j1" }));
     expect(e.code).toBe("E_TRAINING_FAILED");
     expect(await target.describe("j1")).toMatchObject({ status: "Failed", failureReason: "OOM" });
   });
 
   it("raises E_NOT_FOUND, E_ALREADY_EXISTS and E_ABORTED where a real target would", async () => {
     const target = fakeTrainTarget();
-    expect((await rejection(target.describe("nope"))).code).toBe("E_NOT_FOUND");
-    expect((await rejection(target.stop("nope"))).code).toBe("E_NOT_FOUND");
+    expect((await mlshipRejection(target.describe("nope"))).code).toBe("E_NOT_FOUND");
+    expect((await mlshipRejection(target.stop("nope"))).code).toBe("E_NOT_FOUND");
     await target.train({ entryPoint: "t.py", jobName: "same" });
-    expect((await rejection(target.train({ entryPoint: "t.py", jobName: "same" }))).code).toBe(
+    expect((await mlshipRejection(target.train({ entryPoint: "t.py", jobName: "same" }))).code).toBe(
       "E_ALREADY_EXISTS",
     );
     expect(
-      (await rejection(target.train({ entryPoint: "t.py" }, { signal: AbortSignal.abort() }))).code,
+      (await mlshipRejection(target.train({ entryPoint: "t.py" }, { signal: AbortSignal.abort() }))).code,
     ).toBe("E_ABORTED");
   });
 
@@ -114,9 +104,9 @@ describe("fakeDeployTarget", () => {
 
   it("updates, lists, deletes idempotently and raises E_NOT_FOUND for unknown names", async () => {
     const target = fakeDeployTarget();
-    expect((await rejection(target.get("ghost"))).code).toBe("E_NOT_FOUND");
-    expect((await rejection(target.update("ghost", { model: {} }))).code).toBe("E_NOT_FOUND");
-    expect((await rejection(target.invoker("ghost"))).code).toBe("E_NOT_FOUND");
+    expect((await mlshipRejection(target.get("ghost"))).code).toBe("E_NOT_FOUND");
+    expect((await mlshipRejection(target.update("ghost", { model: {} }))).code).toBe("E_NOT_FOUND");
+    expect((await mlshipRejection(target.invoker("ghost"))).code).toBe("E_NOT_FOUND");
     await target.deploy({ name: "a", model: { modelData: "s3://b/m.tar.gz" } });
     await target.deploy({ name: "b", model: {}, wait: false });
     expect((await target.update("a", { model: { trainingJob: "j2" } })).model).toBe("j2");
@@ -126,16 +116,16 @@ describe("fakeDeployTarget", () => {
     ]);
     await target.delete("a");
     await target.delete("a");
-    expect((await rejection(target.get("a"))).code).toBe("E_NOT_FOUND");
+    expect((await mlshipRejection(target.get("a"))).code).toBe("E_NOT_FOUND");
   });
 
   it("fails deployments on request with E_DEPLOY_FAILED and refuses to invoke them", async () => {
     const target = fakeDeployTarget({
       fail: (spec) => (spec.name === "bad" ? "model_fn raised" : undefined),
     });
-    expect((await rejection(target.deploy({ name: "bad", model: {} }))).code).toBe("E_DEPLOY_FAILED");
+    expect((await mlshipRejection(target.deploy({ name: "bad", model: {} }))).code).toBe("E_DEPLOY_FAILED");
     expect(await target.get("bad")).toMatchObject({ status: "Failed", failureReason: "model_fn raised" });
-    expect((await rejection(target.invoker("bad"))).code).toBe("E_INVOKE_FAILED");
+    expect((await mlshipRejection(target.invoker("bad"))).code).toBe("E_INVOKE_FAILED");
     expect((await target.deploy({ name: "good", model: {} })).status).toBe("InService");
   });
 });
@@ -151,14 +141,16 @@ describe("fakeInvoker", () => {
 
   it("turns unreadable bodies into model errors and unknown types into E_UNSUPPORTED_MEDIA_TYPE", async () => {
     const invoker = fakeInvoker();
-    const bad = await rejection(invoker.invoke({ body: "[1,", contentType: "application/json" }));
+    const bad = await mlshipRejection(invoker.invoke({ body: "[1,", contentType: "application/json" }));
     expect(bad.code).toBe("E_MODEL_ERROR");
     expect(bad.details).toMatchObject({ status: 400 });
-    expect((await rejection(invoker.invoke({ body: "x", contentType: "text/plain" }))).code).toBe(
+    expect((await mlshipRejection(invoker.invoke({ body: "x", contentType: "text/plain" }))).code).toBe(
       "E_UNSUPPORTED_MEDIA_TYPE",
     );
     await invoker.close();
-    expect((await rejection(invoker.invoke({ body: "1", contentType: "text/csv" }))).code).toBe("E_NETWORK");
+    expect((await mlshipRejection(invoker.invoke({ body: "1", contentType: "text/csv" }))).code).toBe(
+      "E_NETWORK",
+    );
   });
 
   it("passes handler errors through", async () => {

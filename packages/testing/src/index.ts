@@ -35,4 +35,5 @@ export {
   startKubeApiServer,
   validateApiRuleV2,
 } from "./kube-api-server.js";
+export { mlshipRejection } from "./rejection.js";
 export { tempDir } from "./temp.js";
