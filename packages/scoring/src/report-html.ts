@@ -51,8 +51,9 @@ function histogram(m: BinaryMetrics): string {
   return chart(
     "Score histogram per class (blue: negative, orange: positive)",
     "score",
-    `rows (max ${max})`,
+    "rows",
     bars(negatives, "neg", 0) + bars(positives, "pos", 1),
+    max,
   );
 }
 

@@ -112,15 +112,15 @@ export const run: CommandRun = async (ctx, _args, options) => {
         signal: ctx.signal,
         events: ctx.events,
       });
+      const shown = { ...summary, out: undefined }; // the scores file lives in the scratch folder removed below
       const report = resolve(ctx.io.cwd, o.report);
       await writeFile(
         report,
-        renderScoreReport(summary, {
+        renderScoreReport(shown, {
           title: "mlship demo — breast cancer",
           subtitle: `${framework} model, endpoint ${name} on the emulator`,
         }),
       );
-      const shown = { ...summary, out: undefined }; // the scores file lives in the scratch folder removed below
       ctx.print(
         {
           framework,
