@@ -19,11 +19,12 @@ const sx = (x: number) => PAD + x * (W - 2 * PAD);
 const sy = (y: number) => H - PAD - y * (H - 2 * PAD);
 
 /** Axes from 0 to 1 with labels; `body` draws inside. */
-function chart(title: string, xLabel: string, yLabel: string, body: string): string {
+/** `yMax` scales the y tick labels (counts); the plot itself is always drawn on [0, 1]. */
+function chart(title: string, xLabel: string, yLabel: string, body: string, yMax = 1): string {
   const ticks = [0, 0.5, 1]
     .map(
       (t) =>
-        `<text x="${sx(t)}" y="${H - PAD + 14}" text-anchor="middle">${t}</text><text x="${PAD - 6}" y="${sy(t) + 4}" text-anchor="end">${t}</text>`,
+        `<text x="${sx(t)}" y="${H - PAD + 14}" text-anchor="middle">${t}</text><text x="${PAD - 6}" y="${sy(t) + 4}" text-anchor="end">${+(t * yMax).toFixed(2)}</text>`,
     )
     .join("");
   return `<figure><svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(title)}">
