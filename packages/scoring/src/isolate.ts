@@ -1,4 +1,12 @@
-import { abortError, type EventSink, emit, isMlshipError, MlshipError } from "@mlship/core";
+import {
+  abortError,
+  backoffDelay,
+  type EventSink,
+  emit,
+  isMlshipError,
+  MlshipError,
+  sleep,
+} from "@mlship/core";
 import type { RowResult } from "./parse-scores.js";
 
 /** Sends some rows as one request; rejects when the request (or its whole response) fails. */
@@ -59,27 +67,6 @@ export function atRow(error: MlshipError, row: number): MlshipError {
   });
 }
 
-/** Exponential backoff with equal jitter: never zero, spread across concurrent callers. */
-export function backoff(attempt: number, baseMs: number, maxMs: number): number {
-  const exp = Math.min(maxMs, baseMs * 2 ** (attempt - 1));
-  return Math.round(exp / 2 + Math.random() * (exp / 2));
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortError(signal, "Scoring"));
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortError(signal as AbortSignal, "Scoring"));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
 /** Shared by every batch of one model source or one run: counts rows failing one after another. */
 export class FailureGuard {
   #consecutive = 0;
@@ -137,14 +124,16 @@ export async function scoreIsolated<U, S>(
       if (kind === "fatal") throw error;
       if (kind === "transient") {
         if (n > options.retries) throw error;
-        const delayMs = backoff(n, options.retryBaseDelayMs, options.maxRetryDelayMs);
+        const delayMs = backoffDelay(n, { baseMs: options.retryBaseDelayMs, maxMs: options.maxRetryDelayMs });
         emit(options, {
           type: "invoke.retry",
           attempt: n,
           delayMs,
           reason: isMlshipError(error) ? error.code : String(error),
         });
-        await sleep(delayMs, signal);
+        await sleep(delayMs, signal).catch(() => {
+          throw abortError(signal as AbortSignal, "Scoring");
+        });
         continue;
       }
       if (units.length === 1) {
