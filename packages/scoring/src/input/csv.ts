@@ -141,10 +141,11 @@ export async function openCsvInput(options: InputOptions): Promise<InputSource> 
       }
 
       const slice = encoding.kind === "csv-slice";
-      const onRecord = (line: string, end: number, ascii: boolean) => {
+      const onRecord = (line: string, end: number, ascii: boolean, quoteFree: boolean) => {
         position = end;
-        if (!slice || line.includes('"')) {
-          if (line.includes('"')) return slowRow(line, end);
+        const quoted = !quoteFree && line.includes('"');
+        if (!slice || quoted) {
+          if (quoted) return slowRow(line, end);
           // No quotes: split by hand, cast each field (JSON/NPY models, preprocess hooks).
           const n = fieldsOf(line);
           if (n !== width) return slowRow(line, end, line.split(",").map(castField));
