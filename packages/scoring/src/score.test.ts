@@ -168,6 +168,37 @@ describe("score: CSV", () => {
     expect((summary.metrics as BinaryMetrics).count).toBe(397);
   });
 
+  it("reads quote-free lines in the chunk the same way: CRLF, blank lines, ragged rows, a label", async () => {
+    const d = dataset(BINARY, 300, 31);
+    const data = join(dir, "data.csv");
+    const out = join(dir, "scores.csv");
+    const lines = d.rows.map((r, i) => [...r, d.labels[i]].join(","));
+    lines[5] = "1,2,0"; // short
+    lines[6] = `${lines[6]},9`; // long
+    lines[7] = "nocommas";
+    lines[100] = `\r\n${lines[100]}`; // a blank line before row 100
+    await writeFile(data, `f0,f1,f2,f3,target\r\n${lines.join("\r\n")}\r\n\r\n`);
+    const { invoker } = await endpoint();
+    const summary = await score({
+      model: createModelSource({ invoker, features: d.features }),
+      data,
+      out,
+      label: "target",
+      batchSize: 64,
+    });
+    expect(summary).toMatchObject({ rows: 300, failed: 3 });
+    expect(summary.reasons).toEqual([
+      expect.objectContaining({ code: "E_INVALID_INPUT", rows: 3, firstRow: 5 }),
+    ]);
+    const { rows } = await readOut(out);
+    expect(rows).toHaveLength(300);
+    rows.forEach((r, i) => {
+      if (i >= 5 && i <= 7) expect(r[1]).toMatch(/^E_INVALID_INPUT: /);
+      else expect(Number(r[0])).toBeCloseTo((d.expected[i] as number[])[0] as number, 12);
+    });
+    expect((summary.metrics as BinaryMetrics).count).toBe(297);
+  });
+
   it("sends quoted numbers unquoted (QUOTE_ALL files), as numpy-based model servers need", async () => {
     const d = dataset(BINARY, 60, 26);
     const data = join(dir, "data.csv");

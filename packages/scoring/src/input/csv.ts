@@ -191,10 +191,54 @@ export async function openCsvInput(options: InputOptions): Promise<InputSource> 
         builder.add(unit, bytes, label, keep, end);
       };
 
+      // ASCII chunks without quotes, nothing kept, contiguous features: fields found in the chunk text itself,
+      // one slice per row (the request unit) instead of a line string plus a unit.
+      const onLines = (text: string, from: number, to: number, base: number) => {
+        let next = -1; // the next comma at or after the scan point (text.length: none)
+        for (let ls = from; ls < to; ) {
+          const nl = text.indexOf("\n", ls);
+          const end = base + nl + 1 - from;
+          let le = nl;
+          if (le > ls && text.charCodeAt(le - 1) === 13) le--;
+          const lineStart = ls;
+          ls = nl + 1;
+          if (le === lineStart) continue;
+          commas[0] = lineStart - 1;
+          let n = 1;
+          if (next < lineStart) {
+            next = text.indexOf(",", lineStart);
+            if (next === -1) next = text.length;
+          }
+          while (next < le) {
+            if (n >= width) {
+              n++;
+              break;
+            }
+            commas[n++] = next;
+            next = text.indexOf(",", next + 1);
+            if (next === -1) next = text.length;
+          }
+          if (n !== width) {
+            onRecord(text.slice(lineStart, le), end, true, true);
+            continue;
+          }
+          commas[width] = le;
+          position = end;
+          const label =
+            labelIdx === -1 ? undefined : text.slice((commas[labelIdx] as number) + 1, commas[labelIdx + 1]);
+          const unit = text.slice((commas[first] as number) + 1, commas[last + 1]);
+          const bytes = unit.length + 1;
+          if (options.overheadBytes + bytes > options.maxBytes)
+            builder.addError(tooBig(bytes), label, undefined, end);
+          else builder.add(unit, bytes, label, undefined, end);
+        }
+      };
+
       for await (const _ of readRecords(options.path, onRecord, {
         start: position,
         quotes: true,
         signal: options.signal,
+        ...(slice && kept.length === 0 && contiguous ? { onLines } : {}),
       })) {
         while (builder.ready.length) yield builder.ready.shift() as InputBatch;
       }

@@ -16,6 +16,12 @@ export interface LineReaderOptions {
   quotes?: boolean;
   signal?: AbortSignal | undefined;
   highWaterMark?: number;
+  /**
+   * Takes over the complete lines of an ASCII chunk without double quotes: `text.slice(from, to)` is whole
+   * lines, each ending in `\n`, the first starting at byte `offset`. It must treat them as `onRecord` would
+   * be called for them (it may call `onRecord` itself); saves a string and a call per line.
+   */
+  onLines?: (text: string, from: number, to: number, offset: number) => void;
 }
 
 /**
@@ -76,6 +82,14 @@ export async function* readRecords(
     // One search per chunk instead of one per line; a record still open from the last chunk is joined as before.
     const quoteFree = open === "" && !text.includes('"');
     let start = 0;
+    if (fast && quoteFree && options.onLines) {
+      const to = text.lastIndexOf("\n") + 1;
+      if (to > 0) {
+        options.onLines(text, 0, to, offset);
+        offset += to;
+        start = to;
+      }
+    }
     for (;;) {
       const nl = text.indexOf("\n", start);
       if (nl === -1) break;
