@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { MlshipError } from "@mlship/core";
+import { deserialize, MlshipError } from "@mlship/core";
 import type { CommandRun } from "../program.js";
 import { renderScoreSummary } from "../render/summary.js";
 import { loadTargets } from "../targets.js";
@@ -100,7 +100,7 @@ export const run: CommandRun = async (ctx, _args, options) => {
         accept: "application/json",
         signal: ctx.signal,
       });
-      const probability = Buffer.from(answer.body).toString("utf8").trim();
+      const probability = deserialize(answer.body, answer.contentType).flat()[0];
       say(`invoked ${name} with the first held-out row: P(malignant) = ${probability}`);
 
       const out = join(scratch, "scores.csv");
