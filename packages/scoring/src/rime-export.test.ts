@@ -6,21 +6,20 @@ import { promisify } from "node:util";
 import { createHttpInvoker, NODE_RUNTIME_IMAGE } from "@mlship/core";
 import { startEmulator } from "@mlship/emulator";
 import { startModelServer } from "@mlship/target-local";
+import { tempDir } from "@mlship/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createModelSource } from "./model-source.js";
 import { exportRimeModelFile } from "./rime-export.js";
 import { score } from "./score.js";
-import { BINARY, dataset, MULTI, tempDir, writeCsv } from "./test/data.js";
+import { BINARY, dataset, MULTI, writeCsv } from "./test/data.js";
 import { type ResponseShape, startTestServer, type TestModel } from "./test/model-server.js";
 import { sklearnPython } from "./test/python.js";
 
 const run = promisify(execFile);
 let dir: string;
 const cleanup: Array<() => Promise<void>> = [];
-beforeEach(async () => {
-  const t = await tempDir();
-  dir = t.dir;
-  cleanup.push(t.cleanup);
+beforeEach(() => {
+  dir = tempDir("mlship-scoring-");
 });
 afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();

@@ -3,22 +3,21 @@ import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { collectingSink, createHttpInvoker, decodeCsv } from "@mlship/core";
+import { tempDir } from "@mlship/testing";
 import { parquetWriteFile } from "hyparquet-writer";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { checkpointPaths } from "./checkpoint.js";
 import type { BinaryMetrics, MulticlassMetrics } from "./metrics.js";
 import { createModelSource } from "./model-source.js";
 import { score } from "./score.js";
-import { BINARY, type Dataset, dataset, MULTI, tempDir, writeCsv } from "./test/data.js";
+import { BINARY, type Dataset, dataset, MULTI, writeCsv } from "./test/data.js";
 import { type ResponseShape, startTestServer, type TestModel } from "./test/model-server.js";
 import { runPython } from "./test/python.js";
 
 let dir: string;
 const cleanup: Array<() => Promise<void>> = [];
-beforeEach(async () => {
-  const t = await tempDir();
-  dir = t.dir;
-  cleanup.push(t.cleanup);
+beforeEach(() => {
+  dir = tempDir("mlship-scoring-");
 });
 afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();

@@ -1,6 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { writeFile } from "node:fs/promises";
 import { predict, type TestModel } from "./model-server.js";
 
 export function lcg(seed: number): () => number {
@@ -48,11 +46,6 @@ export function dataset(model: TestModel, n: number, seed = 1): Dataset {
     }
   }
   return { features: ["f0", "f1", "f2", "f3"], rows, labels, expected };
-}
-
-export async function tempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), "mlship-scoring-"));
-  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
 /** CSV with header `id,f0..f3,target` (label last, an id first). */
