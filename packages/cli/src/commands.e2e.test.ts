@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { DescribeTrainingJobCommand, SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { type Emulator, startEmulator } from "@mlship/emulator";
 import { type KubeApiServer, startKubeApiServer } from "@mlship/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -55,6 +56,8 @@ describe("mlship against the emulator", () => {
         `train=${join(data, "train.csv")}`,
         "--hp",
         "epochs=200",
+        "--content-type",
+        "text/csv;label_size=1",
         "--json",
         "--events",
       ],
@@ -74,6 +77,18 @@ describe("mlship against the emulator", () => {
     expect(run.status).toBe("Completed");
     expect(run.modelArtifact).toMatch(/^s3:\/\/.+\/output\/model\.tar\.gz$/);
     job = run.jobName;
+    // --content-type reaches the job's channel definition on the wire.
+    const sm = new SageMakerClient({
+      endpoint: emulator.endpoint,
+      region: emulator.region,
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+    });
+    const wire = await sm.send(new DescribeTrainingJobCommand({ TrainingJobName: job }));
+    sm.destroy();
+    expect(wire.InputDataConfig?.[0]).toMatchObject({
+      ChannelName: "train",
+      ContentType: "text/csv;label_size=1",
+    });
 
     const described = json<{ jobName: string; status: string }>(
       await runCli(["jobs", "describe", job, "--target", "sagemaker", "--json"], { cwd: work, env }),

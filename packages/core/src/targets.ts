@@ -27,6 +27,8 @@ export interface TrainSpec {
   sourceDir?: string;
   /** Channel name -> staged data (DataRef) or a URI/path (`s3://...`, a local file or directory). */
   channels?: Record<string, DataRef | string>;
+  /** Content type of channels given as URIs or paths (SageMaker's channel ContentType, e.g. `text/csv`); default from staging. */
+  contentType?: string;
   /** User hyperparameters; JSON-encoded on the wire as SageMaker does. */
   hyperparameters?: Record<string, JsonValue>;
   framework?: Framework;

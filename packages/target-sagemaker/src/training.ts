@@ -93,7 +93,7 @@ async function resolveChannels(
     }
     if (value.startsWith("s3://")) {
       parseS3Uri(value);
-      channels.push({ name, uri: value });
+      channels.push({ name, uri: value, contentType: spec.contentType });
       continue;
     }
     const path = resolve(value.replace(/^file:\/\//, ""));
@@ -105,7 +105,7 @@ async function resolveChannels(
     const stager = await session.stager();
     const ref = await stager.stage({ path }, { channel: name, run: jobName }, ctx);
     staged.push(ref);
-    channels.push({ name, uri: ref.uri, contentType: ref.contentType });
+    channels.push({ name, uri: ref.uri, contentType: spec.contentType ?? ref.contentType });
   }
   return { channels, staged };
 }

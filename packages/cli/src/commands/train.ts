@@ -54,7 +54,7 @@ export const run: CommandRun = async (ctx, _args, options) => {
       hint: "Drop --download-output for this target.",
     });
   }
-  const spec: TrainSpec & { contentType?: string } = {
+  const spec: TrainSpec = {
     entryPoint,
     sourceDir,
     channels,
