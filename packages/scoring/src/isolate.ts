@@ -141,11 +141,12 @@ export async function scoreIsolated<U, S>(
         guard.failed(rowError);
         return [rowError];
       }
+      // One half after the other: a failing batch never has more than one request in flight, so the
+      // caller's concurrency limit holds while it is narrowed down (in parallel, a batch where every row
+      // fails would fan out to hundreds of requests at once).
       const mid = units.length >>> 1;
-      const [left, right] = await Promise.all([
-        scoreIsolated(units.slice(0, mid), attempt, options, guard),
-        scoreIsolated(units.slice(mid), attempt, options, guard),
-      ]);
+      const left = await scoreIsolated(units.slice(0, mid), attempt, options, guard);
+      const right = await scoreIsolated(units.slice(mid), attempt, options, guard);
       return left.concat(right);
     }
   }

@@ -211,6 +211,20 @@ describe("failures stay with their rows", () => {
     await expect(model.predictBatch(rows)).rejects.toMatchObject({ code: "E_MODEL_ERROR" });
   });
 
+  it("narrows down a batch where every row fails one request at a time", async () => {
+    const { server, invoker } = await endpoint();
+    server.faults.poisonValue = -5;
+    server.faults.delayMs = 2; // answers overlap if requests are sent together
+    const model = createModelSource({ invoker, features: d.features, maxConsecutiveFailures: 1000 });
+    const results = await model.predictBatchSettled(dicts.map((r) => ({ ...r, f0: -5 })));
+    results.forEach((r, i) => {
+      expect(r).toMatchObject({ code: "E_MODEL_ERROR", where: `row ${i}` });
+    });
+    expect(server.requests).toBe(2 * 64 - 1); // every node of the bisection tree
+    // Halves in parallel would have had dozens of requests in flight on this one batch.
+    expect(server.maxInFlight).toBe(1);
+  });
+
   it("marks out-of-range and NaN scores as errors for those rows only", async () => {
     const { server, invoker } = await endpoint(BINARY, "csv");
     server.faults.outOfRangeValue = 9;

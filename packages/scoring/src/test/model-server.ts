@@ -35,6 +35,8 @@ export interface TestServer {
   rows: number;
   /** Largest request body seen, in bytes. */
   maxBody: number;
+  /** Most requests being answered at the same time. */
+  maxInFlight: number;
   faults: Faults;
   shape: ResponseShape;
   /** Stops listening and drops open connections (the endpoint "dies"). */
@@ -107,12 +109,14 @@ function render(shape: ResponseShape, scores: number[][], res: ServerResponse): 
 export async function startTestServer(model: TestModel, shape: ResponseShape = "list"): Promise<TestServer> {
   let server: Server | undefined;
   const sockets = new Set<import("node:net").Socket>();
+  let inFlight = 0;
   const state: TestServer = {
     url: "",
     port: 0,
     requests: 0,
     rows: 0,
     maxBody: 0,
+    maxInFlight: 0,
     faults: {},
     shape,
     kill: async () => {
@@ -131,6 +135,9 @@ export async function startTestServer(model: TestModel, shape: ResponseShape = "
       res.end("");
       return;
     }
+    inFlight++;
+    state.maxInFlight = Math.max(state.maxInFlight, inFlight);
+    res.on("close", () => inFlight--);
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
@@ -152,8 +159,12 @@ export async function startTestServer(model: TestModel, shape: ResponseShape = "
       state.rows += rows.length;
       const f = state.faults;
       if (f.poisonValue !== undefined && rows.some((r) => r[0] === f.poisonValue)) {
-        res.statusCode = 500;
-        res.end("ValueError: could not convert poisoned row");
+        const reject = () => {
+          res.statusCode = 500;
+          res.end("ValueError: could not convert poisoned row");
+        };
+        if (f.delayMs) setTimeout(reject, f.delayMs);
+        else reject();
         return;
       }
       let scores = rows.map((r) => {
