@@ -169,6 +169,25 @@ describe("mlship against the emulator", () => {
     expect(readFileSync(join(work, "scores.csv"), "utf8").trim().split("\n")).toHaveLength(115);
     expect(readFileSync(summary.report, "utf8")).toContain("ROC curve");
 
+    const parquet = json<{ rows: number; columns: string[] }>(
+      await cli([
+        "score",
+        name,
+        "--data",
+        join(data, "test.csv"),
+        "--label",
+        "target",
+        "--keep",
+        "target",
+        "--out",
+        "scores.parquet",
+        "--json",
+      ]),
+    );
+    expect(parquet).toMatchObject({ rows: 114, columns: ["target", "score", "error"] });
+    const written = readFileSync(join(work, "scores.parquet"));
+    expect([written.subarray(0, 4).toString(), written.subarray(-4).toString()]).toEqual(["PAR1", "PAR1"]);
+
     const features =
       readFileSync(join(data, "test.csv"), "utf8").split("\n")[0]?.split(",").slice(1).join(",") ?? "";
     json(await cli(["rime", "export", name, "--features", features, "--out", "model.py", "--json"]));

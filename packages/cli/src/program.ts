@@ -157,7 +157,11 @@ export function buildProgram(version: string, dispatch: Dispatch, io: CliIO): Co
         "feature columns in the order the model expects (default: all but --label)",
       )
       .option("--label <column>", "label column: enables metrics")
-      .option("--out <file>", "output file (CSV or .jsonl); default <data>.scores.csv")
+      .option(
+        "--keep <a,b,c>",
+        "input columns copied into the output before the score ('all' for every column)",
+      )
+      .option("--out <file>", "output file: .csv, .jsonl or .parquet; default <data>.scores.csv")
       .option("--batch-size <rows>", "rows per request", int("--batch-size"))
       .option("--concurrency <n>", "requests in flight", int("--concurrency"))
       .option("--resume", "continue an interrupted run from its checkpoint")
@@ -166,7 +170,8 @@ export function buildProgram(version: string, dispatch: Dispatch, io: CliIO): Co
       .addHelpText(
         "after",
         example(
-          "  $ mlship score breast-cancer --data test.csv --label target --out scores.csv --report report.html",
+          "  $ mlship score breast-cancer --data test.csv --label target --out scores.csv --report report.html\n" +
+            "  $ mlship score breast-cancer --data test.parquet --keep id --out scores.parquet",
         ),
       ),
     () => import("./commands/score.js"),

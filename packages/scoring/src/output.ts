@@ -2,7 +2,29 @@ import type { Cell, MlshipError } from "@mlship/core";
 import { csvText } from "./input/encode.js";
 import type { Task } from "./parse-scores.js";
 
-export type OutputFormat = "csv" | "jsonl";
+export type OutputFormat = "csv" | "jsonl" | "parquet";
+/** What the scorer writes line by line: Parquet output is spooled as JSON Lines first (see parquet-output.ts). */
+export type LineFormat = Exclude<OutputFormat, "parquet">;
+
+/**
+ * The output's columns (CSV, Parquet) or keys (JSON Lines): kept columns, then `score` (binary), `score_<class>`
+ * per class (multi-class CSV and Parquet) or `scores` (multi-class JSON Lines), then `error`.
+ */
+export function outputColumns(
+  kept: readonly string[],
+  task: Task,
+  format: OutputFormat,
+  width: number,
+  classes: readonly Cell[] | undefined,
+): string[] {
+  const scores =
+    task === "binary"
+      ? ["score"]
+      : format === "jsonl"
+        ? ["scores"]
+        : Array.from({ length: width }, (_, c) => `score_${String(classes?.[c] ?? c)}`);
+  return [...kept, ...scores, "error"];
+}
 
 /**
  * Output layout (what RIME's `register_predictions` reads, row i = input row i):
@@ -12,14 +34,14 @@ export type OutputFormat = "csv" | "jsonl";
  *   row has a null score and an `"error"` key.
  */
 export class OutputFormatter {
-  readonly #format: OutputFormat;
+  readonly #format: LineFormat;
   readonly #kept: readonly string[];
   readonly #task: Task;
   /** Class columns for multi-class CSV; unknown until the first scored row unless `classes` was given. */
   width: number | undefined;
   readonly #classes: readonly Cell[] | undefined;
 
-  constructor(format: OutputFormat, kept: readonly string[], task: Task, classes?: readonly Cell[]) {
+  constructor(format: LineFormat, kept: readonly string[], task: Task, classes?: readonly Cell[]) {
     this.#format = format;
     this.#kept = kept;
     this.#task = task;

@@ -1,9 +1,10 @@
 import { spawn } from "node:child_process";
-import { readFile, stat, writeFile } from "node:fs/promises";
+import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { collectingSink, createHttpInvoker, decodeCsv } from "@mlship/core";
 import { tempDir } from "@mlship/testing";
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from "hyparquet";
 import { parquetWriteFile } from "hyparquet-writer";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { checkpointPaths } from "./checkpoint.js";
@@ -315,6 +316,105 @@ describe("score: other formats and multi-class", () => {
     rows.forEach((r, i) => {
       expect(Number(r[0])).toBeCloseTo((d.expected[i] as number[])[0] as number, 12);
     });
+  });
+
+  it("writes Parquet: typed kept columns, scores, errors; a resumed run gives the identical file", async () => {
+    const d = dataset(BINARY, 3000, 35);
+    const data = join(dir, "data.csv");
+    const lines = d.rows.map((r, i) => [i, `r${i}`, ...r, d.labels[i]].join(","));
+    lines[7] = "7,r7,1,2,0"; // ragged: an error row, with its kept values still in place
+    await writeFile(data, `id,name,f0,f1,f2,f3,target\n${lines.join("\n")}\n`);
+    const { invoker } = await endpoint();
+    const model = createModelSource({ invoker, features: d.features });
+    const options = { model, data, keep: ["id", "name"], label: "target", batchSize: 100 };
+
+    const reference = join(dir, "reference.parquet");
+    const summary = await score({ ...options, out: reference });
+    expect(summary).toMatchObject({ rows: 3000, failed: 1, columns: ["id", "name", "score", "error"] });
+    const file = await asyncBufferFromFile(reference);
+    const schema = parquetSchema(await parquetMetadataAsync(file));
+    expect(schema.children.map((c) => [c.element.name, c.element.type])).toEqual([
+      ["id", "DOUBLE"],
+      ["name", "BYTE_ARRAY"],
+      ["score", "DOUBLE"],
+      ["error", "BYTE_ARRAY"],
+    ]);
+    const rows = (await parquetReadObjects({ file })) as Array<Record<string, unknown>>;
+    expect(rows).toHaveLength(3000);
+    rows.forEach((r, i) => {
+      expect(r.id).toBe(i);
+      expect(r.name).toBe(`r${i}`);
+      if (i === 7) {
+        expect(r.score).toBeNull();
+        expect(r.error).toMatch(/^E_INVALID_INPUT: /);
+      } else {
+        expect(r.score).toBeCloseTo((d.expected[i] as number[])[0] as number, 12);
+        expect(r.error).toBeNull();
+      }
+    });
+
+    // Interrupted half-way: no Parquet file yet, only the spool and the checkpoint; the resume finishes it.
+    const out = join(dir, "scores.parquet");
+    const controller = new AbortController();
+    await expect(
+      score({
+        ...options,
+        out,
+        concurrency: 1,
+        checkpointIntervalMs: 0,
+        progressIntervalMs: 1,
+        signal: controller.signal,
+        events: (e) => {
+          if (e.type === "score.progress" && e.rowsDone >= 1000) controller.abort(new Error("Ctrl-C"));
+        },
+      }),
+    ).rejects.toMatchObject({ code: "E_ABORTED" });
+    await expect(stat(out)).rejects.toMatchObject({ code: "ENOENT" });
+    const resumed = await score({ ...options, out, resume: true });
+    expect(resumed.resumedAt).toBeGreaterThanOrEqual(1000);
+    expect(resumed.resumedAt).toBeLessThan(3000);
+    expect((await readFile(out)).equals(await readFile(reference))).toBe(true);
+    expect((await readdir(dir)).sort()).toEqual(["data.csv", "reference.parquet", "scores.parquet"]);
+  });
+
+  it("writes a column per class to Parquet for a multi-class model", async () => {
+    const d: Dataset = dataset(MULTI, 500, 36);
+    const data = join(dir, "data.csv");
+    const out = join(dir, "scores.parquet");
+    await writeCsv(data, d, { labelFirst: true });
+    const { invoker } = await endpoint(MULTI, "csv");
+    await score({
+      model: createModelSource({ invoker, features: d.features, task: "multiclass" }),
+      data,
+      out,
+      classes: ["setosa", "versicolor", "virginica"],
+      batchSize: 200,
+    });
+    const rows = (await parquetReadObjects({ file: await asyncBufferFromFile(out) })) as Array<
+      Record<string, unknown>
+    >;
+    expect(Object.keys(rows[0] ?? {})).toEqual([
+      "score_setosa",
+      "score_versicolor",
+      "score_virginica",
+      "error",
+    ]);
+    rows.forEach((r, i) => {
+      ["setosa", "versicolor", "virginica"].forEach((c, k) => {
+        expect(r[`score_${c}`]).toBeCloseTo((d.expected[i] as number[])[k] as number, 12);
+      });
+    });
+  });
+
+  it("refuses Parquet output without an output file", async () => {
+    const d = dataset(BINARY, 10, 37);
+    const data = join(dir, "data.csv");
+    await writeCsv(data, d);
+    const { server, invoker } = await endpoint();
+    await expect(
+      score({ model: createModelSource({ invoker, features: d.features }), data, outFormat: "parquet" }),
+    ).rejects.toMatchObject({ code: "E_CONFIG", message: expect.stringMatching(/Parquet output needs/) });
+    expect(server.requests).toBe(0);
   });
 
   it("writes per-class columns for a multi-class model, with metrics matching scikit-learn", async () => {

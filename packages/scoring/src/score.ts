@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { type FileHandle, open } from "node:fs/promises";
 import { extname, resolve } from "node:path";
 import { abortError, type Cell, type EventSink, emit, isMlshipError, MlshipError } from "@mlship/core";
@@ -26,7 +27,8 @@ import {
   type MulticlassMetrics,
 } from "./metrics.js";
 import type { ModelSource, Row, ScoreUnitsOptions } from "./model-source.js";
-import { type OutputFormat, OutputFormatter } from "./output.js";
+import { type OutputFormat, OutputFormatter, outputColumns } from "./output.js";
+import { spoolPath, writeParquetFromSpool } from "./parquet-output.js";
 import { alignRows, type RowResult, type Task, toScores } from "./parse-scores.js";
 
 type Score = number | number[];
@@ -54,7 +56,7 @@ export interface ScoreOptions {
   keep?: readonly string[] | "all";
   /** Output file. Without it, results come back in memory (`summary.results`) — for small inputs. */
   out?: string;
-  /** Default from the extension: `.jsonl`/`.ndjson` -> JSON Lines, otherwise CSV. */
+  /** Default from the extension: `.jsonl`/`.ndjson` -> JSON Lines, `.parquet`/`.pq` -> Parquet, otherwise CSV. */
   outFormat?: OutputFormat;
   /** Rows per request (default: the model source's maxBatchRows, 1000). */
   batchSize?: number;
@@ -132,6 +134,7 @@ function inputFormat(path: string, format: InputFormat | undefined): InputFormat
 function outputFormat(path: string | undefined, format: OutputFormat | undefined): OutputFormat {
   if (format) return format;
   const ext = path ? extname(path).toLowerCase() : "";
+  if (ext === ".parquet" || ext === ".pq") return "parquet";
   return ext === ".jsonl" || ext === ".ndjson" ? "jsonl" : "csv";
 }
 
@@ -166,6 +169,13 @@ export async function score(options: ScoreOptions): Promise<ScoreSummary> {
   const task: Task = options.task ?? model.task ?? "binary";
   const format = inputFormat(options.data, options.format);
   const outFormat = outputFormat(options.out, options.outFormat);
+  if (outFormat === "parquet" && !options.out) {
+    throw new MlshipError("E_CONFIG", "Parquet output needs an output file (`out`)", {
+      hint: "Pass out: 'scores.parquet', or leave outFormat unset to get the results in memory.",
+    });
+  }
+  // Parquet is spooled as JSON Lines and converted once every row is in.
+  const lineFormat = outFormat === "parquet" ? "jsonl" : outFormat;
   const batchSize = Math.max(1, options.batchSize ?? source?.maxBatchRows ?? 1000);
   const maxBytes = Math.max(1, options.maxPayloadBytes ?? source?.maxBatchBytes ?? 5 * 1024 * 1024);
   const concurrency = Math.max(1, options.concurrency ?? 4);
@@ -243,7 +253,7 @@ export async function score(options: ScoreOptions): Promise<ScoreSummary> {
     features: options.features ?? source?.features,
     label: options.label,
     keep: options.keep,
-    keepAs: outFormat === "csv" ? "csv" : "json",
+    keepAs: lineFormat === "csv" ? "csv" : "json",
     encoding,
     maxRows: batchSize,
     maxBytes,
@@ -251,6 +261,9 @@ export async function score(options: ScoreOptions): Promise<ScoreSummary> {
     resume: checkpoint ? { offset: checkpoint.inputOffset, row: checkpoint.rows } : undefined,
   };
   const internal = new AbortController();
+  // Every request in flight listens to this signal (the AWS SDK adds two listeners per call): above Node's
+  // default of 10 that is expected here, not a leak.
+  setMaxListeners(Math.max(10, 4 * concurrency + 4), internal.signal);
   const onUserAbort = () => internal.abort(options.signal?.reason);
   if (options.signal?.aborted) throw abortError(options.signal, "Scoring");
   options.signal?.addEventListener("abort", onUserAbort, { once: true });
@@ -263,7 +276,7 @@ export async function score(options: ScoreOptions): Promise<ScoreSummary> {
         ? await openJsonlInput(inputOptions)
         : await openParquetInput(inputOptions);
 
-  const fmt = new OutputFormatter(outFormat, input.kept, task, options.classes);
+  const fmt = new OutputFormatter(lineFormat, input.kept, task, options.classes);
   if (checkpoint?.width !== undefined) fmt.width = checkpoint.width;
 
   // Run state; restored from the checkpoint when resuming.
@@ -299,7 +312,7 @@ export async function score(options: ScoreOptions): Promise<ScoreSummary> {
   // The header is the file's first bytes: anything already written includes it.
   let headerDone = (checkpoint?.outputBytes ?? 0) > 0;
   if (out) {
-    fh = await open(out, checkpoint ? "r+" : "w");
+    fh = await open(outFormat === "parquet" ? spoolPath(out) : out, checkpoint ? "r+" : "w");
     if (checkpoint) await fh.truncate(outputBytes);
   }
   let outBuf = "";
@@ -547,22 +560,24 @@ export async function score(options: ScoreOptions): Promise<ScoreSummary> {
       hint: out ? "Fix the cause, then run again with resume to continue from the checkpoint." : e.hint,
     });
   }
+  if (out && outFormat === "parquet") {
+    await writeParquetFromSpool(spoolPath(out), out, {
+      kept: input.kept,
+      task,
+      width: fmt.width ?? 0,
+      classes: options.classes,
+    });
+  }
   if (out) await removeCheckpoint(out);
 
   const elapsedMs = performance.now() - started;
-  const scoreColumns =
-    task === "binary"
-      ? ["score"]
-      : outFormat === "jsonl"
-        ? ["scores"]
-        : Array.from({ length: fmt.width ?? 0 }, (_, c) => `score_${String(options.classes?.[c] ?? c)}`);
   const summary: ScoreSummary = {
     rows,
     scored: rows - failed,
     failed,
     reasons: [...reasons.values()],
     resumedAt,
-    columns: [...input.kept, ...scoreColumns, "error"],
+    columns: outputColumns(input.kept, task, outFormat, fmt.width ?? 0, options.classes),
     task,
     labelsMissing,
     latency: latencySummary(latencies),

@@ -12,6 +12,7 @@ interface ScoreFlags {
   data: string;
   features?: string;
   label?: string;
+  keep?: string;
   out?: string;
   batchSize?: number;
   concurrency?: number;
@@ -27,6 +28,7 @@ export const run: CommandRun = async (ctx, [name = ""], options) => {
   const o = options as unknown as ScoreFlags;
   const data = existingPath(ctx.io.cwd, o.data, "--data");
   const features = parseList("--features", o.features);
+  const keep = o.keep?.trim() === "all" ? "all" : parseList("--keep", o.keep);
   const out = o.out ? resolve(ctx.io.cwd, o.out) : defaultOut(data);
   const target = targetName(ctx, o.target);
   const invoker = await (await loadTargets(ctx, [target], { token: o.token }))
@@ -39,6 +41,7 @@ export const run: CommandRun = async (ctx, [name = ""], options) => {
       data,
       features,
       label: o.label,
+      keep,
       out,
       batchSize: o.batchSize,
       concurrency: o.concurrency,
