@@ -3,6 +3,8 @@
 //   (b) score(): a generated N-row x 10-feature CSV file end to end (read, batch, invoke, parse, write)
 //   (c) per-row predictDict() with coalescing on
 //   (d) per-row predictDict() without coalescing, one call at a time, as the RIME template does (a sample)
+//   (e) for scale: the invoker (undici) posting (a)'s pre-built bodies, no scoring work at all: the most any
+//       client built on it could reach, so e/a bounds b/a from above
 // Prints rows/s, the ratios b/a and c/a, and peak RSS of (b) for N and for BIG rows (flat in the row count?).
 // Goals: b/a >= 0.8, c/a >= 0.5, peak RSS of (b) < 300 MB and flat.
 //   node --conditions=@mlship/source --import tsx bench/score/run.mjs [--rows 1000000] [--big 5000000|0]
@@ -58,7 +60,7 @@ async function generate(path, rows) {
   await new Promise((r, j) => out.end((e) => (e ? j(e) : r())));
 }
 
-function autocannonRun(url, body) {
+function autocannonRun(url, body, seconds = SECONDS) {
   return new Promise((resolve, reject) => {
     autocannon(
       {
@@ -68,7 +70,7 @@ function autocannonRun(url, body) {
         headers: { "content-type": "text/csv" },
         connections: CONCURRENCY,
         pipelining: 1,
-        duration: SECONDS,
+        duration: seconds,
       },
       (err, r) => {
         if (err) return reject(err);
@@ -78,6 +80,26 @@ function autocannonRun(url, body) {
       },
     );
   });
+}
+
+/** (e): the same bodies through createHttpInvoker, CONCURRENCY requests in flight. */
+async function invokerRun(url, body) {
+  const invoker = createHttpInvoker({ url, connections: CONCURRENCY });
+  const bytes = Buffer.from(body);
+  let requests = 0;
+  const start = performance.now();
+  const end = start + SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() < end) {
+        await invoker.invoke({ body: bytes, contentType: "text/csv" });
+        requests++;
+      }
+    }),
+  );
+  const rowsPerSecond = (requests * BATCH * 1000) / (performance.now() - start);
+  await invoker.close();
+  return rowsPerSecond;
 }
 
 function scoreChild(url, data, out) {
@@ -144,7 +166,9 @@ try {
     .slice(0, BATCH);
   const body = `${firstRows.map((l) => l.slice(0, l.lastIndexOf(","))).join("\n")}\n`;
 
-  // The baseline is measured before and after (b)-(d) and averaged: on a shared machine the load drifts.
+  // The baseline is measured before and after (b)-(e) and averaged: on a shared machine the load drifts.
+  // A short unmeasured round first, so the first measured one does not hit cold server workers.
+  await autocannonRun(server.url, body, 2);
   const a1 = await autocannonRun(server.url, body);
   console.log(
     `(a) autocannon, ${BATCH}-row CSV bodies, ${CONCURRENCY} connections: ${Math.round(a1).toLocaleString()} rows/s`,
@@ -170,6 +194,10 @@ try {
     `(d) predictDict, one row per request, one at a time (template): ${Math.round(d).toLocaleString()} rows/s`,
   );
   await invoker.close();
+  const e = await invokerRun(server.url, body);
+  console.log(
+    `(e) invoker posting (a)'s pre-built bodies, no scoring work: ${Math.round(e).toLocaleString()} rows/s`,
+  );
   const a2 = await autocannonRun(server.url, body);
   const a = (a1 + a2) / 2;
   console.log(
@@ -192,6 +220,7 @@ try {
   console.log(`  b/a = ${(b.rowsPerSecond / a).toFixed(2)}  (goal >= 0.8)`);
   console.log(`  c/a = ${(c / a).toFixed(2)}  (goal >= 0.5)`);
   console.log(`  d/a = ${(d / a).toFixed(4)}  (per-row requests, for scale)`);
+  console.log(`  e/a = ${(e / a).toFixed(2)}  (the ceiling for b/a with this HTTP client)`);
   console.log(
     `  peak RSS (b): ${b.maxRssMB.toFixed(0)} MB at ${ROWS.toLocaleString()} rows` +
       (big ? `, ${big.maxRssMB.toFixed(0)} MB at ${BIG.toLocaleString()} rows` : "") +

@@ -280,6 +280,23 @@ describe("mlship against the emulator", () => {
 
       expect(json<{ name: string }>(await kyma(["deployments", "get", "bc", "--json"])).name).toBe("bc");
       expect((await kyma(["deployments", "list"])).stdout).toMatch(/bc\s+InService/);
+      const refreshed = json<{ renewed: Array<{ credential: string; expiresAt: string }> }>(
+        await kyma(["deployments", "refresh-credentials", "bc", "--json"]),
+      );
+      expect(refreshed.renewed.map((r) => r.credential)).toEqual([
+        "ECR pull secret bc-ecr-pull",
+        "model URLs (secret bc-model-urls)",
+      ]);
+      const urls = kube.get({ apiVersion: "v1", kind: "Secret" }, "ml", "bc-model-urls");
+      expect(urls?.metadata.annotations?.["mlship.io/model-urls-expire-at"]).toBe(
+        refreshed.renewed[1]?.expiresAt,
+      );
+      const sagemaker = await runCli(["deployments", "refresh-credentials", "bc", "--target", "sagemaker"], {
+        cwd: work,
+        env,
+      });
+      expect(sagemaker.code).toBe(2);
+      expect(sagemaker.stderr).toContain("The sagemaker target keeps no credentials that expire");
       json(await kyma(["deployments", "delete", "bc", "--json"]));
       expect(kube.list({ apiVersion: "apps/v1", kind: "Deployment" }, "ml")).toEqual([]);
     } finally {

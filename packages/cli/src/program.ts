@@ -188,6 +188,21 @@ export function buildProgram(version: string, dispatch: Dispatch, io: CliIO): Co
     target(deployments.command("delete <name>")).description("delete a deployment and what it created"),
     () => import("./commands/deployments.js").then((m) => ({ run: m.delete_ })),
   );
+  on(
+    target(deployments.command("refresh-credentials <name>"))
+      .description(
+        "renew the short-lived credentials a deployment runs on (kyma: ECR pull secret, presigned model URLs)",
+      )
+      .addHelpText(
+        "after",
+        example(
+          "  $ mlship deployments refresh-credentials breast-cancer --target kyma\n" +
+            "  # ECR tokens last 12 hours: e.g. from cron, every 6 hours\n" +
+            "  0 */6 * * * mlship deployments refresh-credentials breast-cancer --target kyma --quiet",
+        ),
+      ),
+    () => import("./commands/deployments.js").then((m) => ({ run: m.refreshCredentials })),
+  );
 
   const jobs = program.command("jobs").description("list, describe, follow and stop training jobs");
   on(target(jobs.command("list")).description("list training jobs"), () =>

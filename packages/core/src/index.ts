@@ -23,6 +23,7 @@ export { defineTargetPlugin, TARGET_PLUGIN_API_VERSION } from "./plugin.js";
 export type { LoadedPlugin, LoadTargetPluginsOptions, PluginConfig } from "./plugins/load-target-plugins.js";
 export { loadTargetPlugins } from "./plugins/load-target-plugins.js";
 export type {
+  CredentialsRefresh,
   Deployment,
   DeploymentStatus,
   DeploySpec,

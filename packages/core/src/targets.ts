@@ -170,6 +170,18 @@ export interface DeployTarget {
   delete(name: string, ctx?: OperationContext): Promise<void>;
   /** An invoker bound to the deployment. */
   invoker(name: string, ctx?: OperationContext): Promise<Invoker>;
+  /**
+   * Optional: renews the short-lived credentials a running deployment depends on, for a target that keeps
+   * some (Kyma: the ECR image pull secret, 12 h, and the model's presigned URLs, 7 days by default; a pod
+   * that restarts after they expire cannot start). Run it on a schedule. E_NOT_FOUND for an unknown name.
+   */
+  refreshCredentials?(name: string, ctx?: OperationContext): Promise<CredentialsRefresh>;
+}
+
+export interface CredentialsRefresh {
+  name: string;
+  /** What was renewed, and until when (ISO 8601). */
+  renewed: Array<{ credential: string; expiresAt: string }>;
 }
 
 export interface InvokeRequest {

@@ -594,6 +594,34 @@ describe("get, list, delete, pull secrets", () => {
     expect((await mlshipRejection(target.refreshPullSecret("ghost"))).code).toBe("E_NOT_FOUND");
   });
 
+  it("renews every credential a running deployment depends on (refreshCredentials)", async () => {
+    let clock = Date.parse("2026-11-01T00:00:00.000Z");
+    const target = makeTarget({ now: () => new Date(clock) });
+    await target.deploy(spec());
+    const urls = () => kube.get(T.secret, "ml", "breast-cancer-model-urls") as KubeObject;
+    // Eight days later the presigned model URLs (7 days) and the ECR token (12 hours) have expired.
+    clock += 8 * 24 * 3600 * 1000;
+    expect((await target.get("breast-cancer")).details).toMatchObject({ modelUrlsExpired: true });
+    const events = collectingSink();
+    const result = await target.refreshCredentials("breast-cancer", { events });
+    expect(result.name).toBe("breast-cancer");
+    expect(result.renewed.map((r) => r.credential)).toEqual([
+      "ECR pull secret breast-cancer-ecr-pull",
+      "model URLs (secret breast-cancer-model-urls)",
+    ]);
+    expect(result.renewed[1]?.expiresAt).toBe(new Date(clock + 7 * 24 * 3600 * 1000).toISOString());
+    expect(urls().metadata.annotations?.["mlship.io/model-urls-expire-at"]).toBe(
+      result.renewed[1]?.expiresAt,
+    );
+    expect((await target.get("breast-cancer")).details).toMatchObject({
+      modelUrlsExpired: false,
+      modelUrlsExpireAt: result.renewed[1]?.expiresAt,
+    });
+    expect(events.of("deploy.status")).toHaveLength(2);
+    expect(JSON.stringify(events.events)).not.toMatch(/X-Amz-Signature|dockerconfigjson/);
+    expect((await mlshipRejection(target.refreshCredentials("ghost"))).code).toBe("E_NOT_FOUND");
+  });
+
   it("an image outside ECR needs no pull secret", async () => {
     const target = makeTarget();
     const d = await target.deploy(spec("custom", { image: "ghcr.io/acme/sklearn-serving:1" }));

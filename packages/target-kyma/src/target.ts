@@ -2,6 +2,7 @@ import { ECRClient } from "@aws-sdk/client-ecr";
 import type { S3Client } from "@aws-sdk/client-s3";
 import {
   abortError,
+  type CredentialsRefresh,
   type Deployment,
   type DeployTarget,
   emit,
@@ -57,6 +58,8 @@ export interface KymaTarget extends DeployTarget {
   update(name: string, spec: Omit<KymaDeploySpec, "name">, ctx?: OperationContext): Promise<Deployment>;
   /** Renews the ECR pull secret of a deployment (tokens last 12 hours); returns its new expiry. */
   refreshPullSecret(name: string, ctx?: OperationContext): Promise<PullSecretInfo>;
+  /** Renews the ECR pull secret (when the image is from ECR) and the presigned model URLs. */
+  refreshCredentials(name: string, ctx?: OperationContext): Promise<CredentialsRefresh>;
 }
 
 function validateName(name: string): void {
@@ -251,6 +254,62 @@ export function createKymaTarget(options: KymaTargetOptions = {}): KymaTarget {
     return object;
   }
 
+  /** (Re)writes the Secret with presigned URLs the init container downloads the model and code from. */
+  async function applyModelUrls(
+    name: string,
+    namespace: string,
+    modelData: string,
+    sourceBundle: string,
+  ): Promise<string> {
+    const expiry = options.urlExpirySeconds ?? DEFAULT_URL_EXPIRY_SECONDS;
+    const expiresAt = new Date(now().getTime() + expiry * 1000).toISOString();
+    const [modelUrl, sourceUrl] = await Promise.all([
+      presignGetUrl(s3(), modelData, expiry),
+      presignGetUrl(s3(), sourceBundle, expiry),
+    ]);
+    await kube().apply(
+      urlsSecretManifest({
+        name: urlsSecretName(name),
+        namespace,
+        owner: name,
+        modelUrl,
+        sourceUrl,
+        expiresAt,
+      }),
+    );
+    return expiresAt;
+  }
+
+  async function managedDeployment(name: string): Promise<{ namespace: string; deployment: KubeObject }> {
+    validateName(name);
+    const namespace = namespaceOf();
+    const deployment = await readManaged(TYPES.deployment, namespace, name);
+    if (!deployment) {
+      throw new MlshipError("E_NOT_FOUND", `No Kyma deployment ${name} in namespace ${namespace}`, {
+        where: `deployment/${name}`,
+      });
+    }
+    return { namespace, deployment };
+  }
+
+  /** A fresh ECR pull secret for the deployment's image; undefined when the image is not from ECR. */
+  async function renewPullSecret(
+    name: string,
+    namespace: string,
+    deployment: KubeObject,
+  ): Promise<PullSecretInfo | undefined> {
+    const image = (
+      (
+        deployment.spec as {
+          template?: { spec?: { containers?: Array<{ name: string; image?: string }> } };
+        }
+      ).template?.spec?.containers ?? []
+    ).find((c) => c.name === MODEL_CONTAINER)?.image;
+    const pull = image ? await buildPullSecret(ecrFor(image), { owner: name, namespace, image }) : undefined;
+    if (pull) await kube().apply(pull.manifest);
+    return pull?.info;
+  }
+
   async function hostOf(deployment: KubeObject, spec?: KymaExposureOptions): Promise<string | undefined> {
     const recorded = deployment.metadata.annotations?.[ANNOTATIONS.host];
     if (recorded) return recorded;
@@ -403,22 +462,7 @@ export function createKymaTarget(options: KymaTargetOptions = {}): KymaTarget {
         message: `ECR pull secret ${pull.info.name} valid until ${pull.info.expiresAt}`,
       });
     }
-    const expiry = options.urlExpirySeconds ?? DEFAULT_URL_EXPIRY_SECONDS;
-    const urlsExpireAt = new Date(now().getTime() + expiry * 1000).toISOString();
-    const [modelUrl, sourceUrl] = await Promise.all([
-      presignGetUrl(s3(), model.modelData, expiry),
-      presignGetUrl(s3(), model.sourceBundle, expiry),
-    ]);
-    await kube().apply(
-      urlsSecretManifest({
-        name: urlsSecretName(name),
-        namespace,
-        owner: name,
-        modelUrl,
-        sourceUrl,
-        expiresAt: urlsExpireAt,
-      }),
-    );
+    const urlsExpireAt = await applyModelUrls(name, namespace, model.modelData, model.sourceBundle);
 
     const plan: DeploymentPlan = {
       name,
@@ -580,41 +624,49 @@ export function createKymaTarget(options: KymaTargetOptions = {}): KymaTarget {
     },
 
     async refreshPullSecret(name, ctx) {
-      validateName(name);
-      const namespace = namespaceOf();
-      const deployment = await readManaged(TYPES.deployment, namespace, name);
-      if (!deployment) {
-        throw new MlshipError("E_NOT_FOUND", `No Kyma deployment ${name} in namespace ${namespace}`, {
-          where: `deployment/${name}`,
-        });
-      }
-      const image = (
-        (
-          deployment.spec as {
-            template?: { spec?: { containers?: Array<{ name: string; image?: string }> } };
-          }
-        ).template?.spec?.containers ?? []
-      ).find((c) => c.name === MODEL_CONTAINER)?.image;
-      const pull = image
-        ? await buildPullSecret(ecrFor(image), { owner: name, namespace, image })
-        : undefined;
+      const { namespace, deployment } = await managedDeployment(name);
+      const pull = await renewPullSecret(name, namespace, deployment);
       if (!pull) {
         throw new MlshipError(
           "E_INVALID_INPUT",
-          `${name} runs ${image ?? "no image"}, which is not an ECR image: no pull secret to refresh`,
-          {
-            where: `deployment/${name}`,
-          },
+          `${name} does not run an ECR image: there is no pull secret to refresh`,
+          { where: `deployment/${name}` },
         );
       }
-      await kube().apply(pull.manifest);
       emit(ctx, {
         type: "deploy.status",
         name,
         status: "InService",
-        message: `ECR pull secret ${pull.info.name} renewed until ${pull.info.expiresAt}`,
+        message: `ECR pull secret ${pull.name} renewed until ${pull.expiresAt}`,
       });
-      return pull.info;
+      return pull;
+    },
+
+    async refreshCredentials(name, ctx) {
+      const { namespace, deployment } = await managedDeployment(name);
+      const annotations = deployment.metadata.annotations ?? {};
+      const modelData = annotations[ANNOTATIONS.modelData];
+      const sourceBundle = annotations[ANNOTATIONS.sourceBundle];
+      if (!modelData || !sourceBundle) {
+        throw new MlshipError("E_INVALID_INPUT", `${name} does not record where its model is`, {
+          where: `deployment/${name}`,
+          hint: "Deploy it again with mlship: that records the model and renews every credential.",
+        });
+      }
+      const renewed: CredentialsRefresh["renewed"] = [];
+      const pull = await renewPullSecret(name, namespace, deployment);
+      if (pull) renewed.push({ credential: `ECR pull secret ${pull.name}`, expiresAt: pull.expiresAt });
+      const urlsExpireAt = await applyModelUrls(name, namespace, modelData, sourceBundle);
+      renewed.push({ credential: `model URLs (secret ${urlsSecretName(name)})`, expiresAt: urlsExpireAt });
+      for (const r of renewed) {
+        emit(ctx, {
+          type: "deploy.status",
+          name,
+          status: "InService",
+          message: `${r.credential} renewed until ${r.expiresAt}`,
+        });
+      }
+      return { name, renewed };
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { Deployment } from "@mlship/core";
+import { type Deployment, MlshipError } from "@mlship/core";
 import type { CliContext } from "../context.js";
 import type { CommandRun } from "../program.js";
 import { renderRecord, renderTable } from "../render/table.js";
@@ -42,4 +42,21 @@ export const get: CommandRun = async (ctx, [name = ""], options) => {
 export const delete_: CommandRun = async (ctx, [name = ""], options) => {
   await (await deployTarget(ctx, options)).delete(name, { signal: ctx.signal, events: ctx.events });
   ctx.print({ name, deleted: true }, () => `Deleted ${name}.\n`);
+};
+
+export const refreshCredentials: CommandRun = async (ctx, [name = ""], options) => {
+  const target = await deployTarget(ctx, options);
+  if (!target.refreshCredentials) {
+    throw new MlshipError("E_USAGE", `The ${target.name} target keeps no credentials that expire`, {
+      where: "--target",
+      hint: "Deployments on this target need no refresh; Kyma deployments do (--target kyma).",
+    });
+  }
+  const result = await target.refreshCredentials(name, { signal: ctx.signal, events: ctx.events });
+  ctx.print(result, () =>
+    renderTable(
+      ["RENEWED", "VALID UNTIL"],
+      result.renewed.map((r) => [r.credential, r.expiresAt]),
+    ),
+  );
 };
