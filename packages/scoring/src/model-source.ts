@@ -5,6 +5,7 @@ import {
   type Invoker,
   isMlshipError,
   MlshipError,
+  mediaType,
 } from "@mlship/core";
 import { Coalescer } from "./coalescer.js";
 import { atRow, FailureGuard, type IsolationOptions, scoreIsolated } from "./isolate.js";
@@ -19,6 +20,7 @@ import {
   toScores,
 } from "./parse-scores.js";
 import { type RowCodec, rowCodec, type Unit } from "./row-codec.js";
+import { plainProbabilityList } from "./score-texts.js";
 
 /** A row as a mapping from feature name to value (the RIME template's `x: dict`). */
 export type Row = Readonly<Record<string, unknown>>;
@@ -199,6 +201,11 @@ export function createModelSource(options: ModelSourceOptions): ModelSource<numb
       ...(signal === undefined ? {} : { signal }),
     });
     onRequest?.(performance.now() - started, units.length);
+    const answered = response.contentType || (accept ?? CONTENT_TYPES.json);
+    if (!parse && task === "binary" && mediaType(answered) === CONTENT_TYPES.json) {
+      const plain = plainProbabilityList(response.body);
+      if (plain?.length === units.length) return plain;
+    }
     const raw = parse
       ? parse(response, units.length)
       : decodeResponse(response, accept ?? CONTENT_TYPES.json);

@@ -1,6 +1,7 @@
 import type { Cell, MlshipError } from "@mlship/core";
 import { csvText } from "./input/encode.js";
 import type { Task } from "./parse-scores.js";
+import { scoreTexts } from "./score-texts.js";
 
 export type OutputFormat = "csv" | "jsonl" | "parquet";
 /** What the scorer writes line by line: Parquet output is spooled as JSON Lines first (see parquet-output.ts). */
@@ -70,6 +71,9 @@ export class OutputFormatter {
   binaryRows(results: readonly unknown[]): string | undefined {
     if (this.#format !== "csv" || this.#task !== "binary" || this.#kept.length > 0 || results.length === 0)
       return undefined;
+    // The model's own number texts, when the results are exactly what was read from its answer.
+    const texts = scoreTexts(results);
+    if (texts) return `${texts.join(",\n")},\n`;
     for (let i = 0; i < results.length; i++) if (typeof results[i] !== "number") return undefined;
     return `${JSON.stringify(results).slice(1, -1).replaceAll(",", ",\n")},\n`;
   }
