@@ -14,7 +14,13 @@ export {
   multiclassMetrics,
   percentile,
 } from "./metrics.js";
-export type { ModelSource, ModelSourceOptions, Row, ScoreUnitsOptions } from "./model-source.js";
+export type {
+  ModelSource,
+  ModelSourceOptions,
+  OutputOptions,
+  Row,
+  ScoreUnitsOptions,
+} from "./model-source.js";
 export { createModelSource } from "./model-source.js";
 export type { OutputFormat } from "./output.js";
 export type { OutputParser, RowResult, Task } from "./parse-scores.js";

@@ -82,6 +82,32 @@ describe("model source, binary", () => {
     ).toThrow(/positiveLabel/);
   });
 
+  it("takes the output settings as one `output` group, or a parser function", async () => {
+    const { invoker } = await endpoint(BINARY, "pairs");
+    const grouped = createModelSource({
+      invoker,
+      features: d.features,
+      output: { classes: ["benign", "malignant"], positiveLabel: "benign" },
+    });
+    expect(await grouped.predictDict(dicts[1] as Record<string, number>)).toBeCloseTo(
+      1 - (expected[1] as number),
+      12,
+    );
+    const parser = createModelSource({
+      invoker,
+      features: d.features,
+      output: (response) =>
+        (JSON.parse(new TextDecoder().decode(response.body)) as number[][]).map((r) => r[0]),
+    });
+    expect(await parser.predictDict(dicts[1] as Record<string, number>)).toBeCloseTo(
+      1 - (expected[1] as number),
+      12,
+    );
+    expect(() => createModelSource({ invoker, positiveIndex: 1, output: { positiveIndex: 0 } })).toThrow(
+      expect.objectContaining({ code: "E_CONFIG", where: "output.positiveIndex" }),
+    );
+  });
+
   it("applies a preprocess hook (the template's custom_preprocessing)", async () => {
     const { invoker } = await endpoint();
     const model = createModelSource({

@@ -46,6 +46,12 @@ export interface ModelSourceOptions {
   classes?: readonly Cell[];
   /** Custom response parser: return one entry per row (a number, an array, or an Error). */
   parse?: OutputParser;
+  /**
+   * How to read the model's answers, as one group: `{ positiveIndex, positiveLabel, classes, parse,
+   * sumTolerance }`, or a parser function. The same as those top-level options (setting one both ways with
+   * different values is an E_CONFIG error).
+   */
+  output?: OutputOptions | OutputParser;
   /** Turns a row into what the model expects: a new row, or the feature values in order. */
   preprocess?: (row: Row) => Row | readonly Cell[];
   /** Rows per request (default 1000). */
@@ -68,6 +74,28 @@ export interface ModelSourceOptions {
   sumTolerance?: number;
   /** Receives `invoke.retry` events. */
   events?: EventSink;
+}
+
+export type OutputOptions = Pick<
+  ModelSourceOptions,
+  "positiveIndex" | "positiveLabel" | "classes" | "parse" | "sumTolerance"
+>;
+
+/** The `output` group merged into the top-level options. */
+function withOutput(options: ModelSourceOptions): ModelSourceOptions {
+  const output: OutputOptions =
+    typeof options.output === "function" ? { parse: options.output } : (options.output ?? {});
+  const set = Object.entries(output).filter(([, value]) => value !== undefined);
+  for (const [key, value] of set) {
+    const top = options[key as keyof OutputOptions];
+    if (top !== undefined && top !== value) {
+      throw new MlshipError("E_CONFIG", `'${key}' is set both in output and at the top level, differently`, {
+        where: `output.${key}`,
+        hint: "Set it in one place.",
+      });
+    }
+  }
+  return { ...options, ...Object.fromEntries(set) };
 }
 
 export interface ScoreUnitsOptions {
@@ -148,7 +176,8 @@ export function createModelSource(options: ModelSourceOptions): ModelSource<numb
  * A RIME-style model source over any deployment: `predictDict(row)` -> probability, `predictBatch(rows)`.
  * Rows are encoded once per row in `features` order; concurrent `predictDict` calls share requests.
  */
-export function createModelSource(options: ModelSourceOptions): ModelSource<number | number[]> {
+export function createModelSource(given: ModelSourceOptions): ModelSource<number | number[]> {
+  const options = withOutput(given);
   const task = options.task ?? "binary";
   const contentType = options.contentType ?? CONTENT_TYPES.csv;
   const codec = rowCodec(contentType, { jsonShape: options.jsonShape ?? "array" });
