@@ -6,9 +6,10 @@
 import { fork } from "node:child_process";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
-import { createHttpInvoker, encodeCsv } from "@mlship/core";
+import { encodeCsv } from "@mlship/core";
 import autocannon from "autocannon";
 import { Pool } from "undici";
+import { invokerLoad } from "../lib/invoker-load.mjs";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 4);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -51,22 +52,8 @@ function runAutocannon(url, payload, duration) {
 }
 
 async function runInvoker(url, payload, duration) {
-  const invoker = createHttpInvoker({ url, connections, retries: 0 });
   const request = { body: payload, contentType: "text/csv", accept: "text/csv" };
-  let done = 0;
-  const start = performance.now();
-  const end = start + duration * 1000;
-  await Promise.all(
-    Array.from({ length: connections }, async () => {
-      while (performance.now() < end) {
-        await invoker.invoke(request);
-        done++;
-      }
-    }),
-  );
-  const elapsed = (performance.now() - start) / 1000;
-  await invoker.close();
-  return done * (duration / elapsed);
+  return duration * (await invokerLoad(url, request, { connections, seconds: duration }));
 }
 
 // undici's dispatcher with a do-nothing handler: the floor any undici-based client can reach.

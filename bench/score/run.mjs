@@ -21,6 +21,7 @@ import { createHttpInvoker } from "@mlship/core";
 import { createModelSource } from "@mlship/scoring";
 import { startModelServer } from "@mlship/target-local";
 import autocannon from "autocannon";
+import { invokerLoad } from "../lib/invoker-load.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -80,26 +81,6 @@ function autocannonRun(url, body, seconds = SECONDS) {
       },
     );
   });
-}
-
-/** (e): the same bodies through createHttpInvoker, CONCURRENCY requests in flight. */
-async function invokerRun(url, body) {
-  const invoker = createHttpInvoker({ url, connections: CONCURRENCY });
-  const bytes = Buffer.from(body);
-  let requests = 0;
-  const start = performance.now();
-  const end = start + SECONDS * 1000;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (performance.now() < end) {
-        await invoker.invoke({ body: bytes, contentType: "text/csv" });
-        requests++;
-      }
-    }),
-  );
-  const rowsPerSecond = (requests * BATCH * 1000) / (performance.now() - start);
-  await invoker.close();
-  return rowsPerSecond;
 }
 
 function scoreChild(url, data, out) {
@@ -194,7 +175,13 @@ try {
     `(d) predictDict, one row per request, one at a time (template): ${Math.round(d).toLocaleString()} rows/s`,
   );
   await invoker.close();
-  const e = await invokerRun(server.url, body);
+  const e =
+    BATCH *
+    (await invokerLoad(
+      server.url,
+      { body: Buffer.from(body), contentType: "text/csv" },
+      { connections: CONCURRENCY, seconds: SECONDS },
+    ));
   console.log(
     `(e) invoker posting (a)'s pre-built bodies, no scoring work: ${Math.round(e).toLocaleString()} rows/s`,
   );
