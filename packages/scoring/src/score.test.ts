@@ -318,6 +318,44 @@ describe("score: other formats and multi-class", () => {
     });
   });
 
+  it("keeps Parquet INT64 ids exactly in CSV, JSON Lines and Parquet output", async () => {
+    const d = dataset(BINARY, 40, 38);
+    const data = join(dir, "data.parquet");
+    const big = 2n ** 60n + 1n; // beyond 2^53: as a number it would change
+    const ids = d.rows.map((_, i) => (i === 7 ? big : BigInt(i)));
+    parquetWriteFile({
+      filename: data,
+      columnData: [
+        { name: "id", data: ids, type: "INT64" as const },
+        ...d.features.map((f, k) => ({
+          name: f,
+          data: d.rows.map((r) => r[k] as number),
+          type: "DOUBLE" as const,
+        })),
+        { name: "target", data: d.labels.map(BigInt), type: "INT64" as const },
+      ],
+    });
+    const { invoker } = await endpoint();
+    const model = createModelSource({ invoker, features: d.features });
+    const run = (out: string) => score({ model, data, out: join(dir, out), keep: ["id"], label: "target" });
+
+    expect(await run("scores.csv")).toMatchObject({ rows: 40, failed: 0, metrics: { count: 40 } });
+    const csv = await readOut(join(dir, "scores.csv"));
+    expect(csv.rows.map((r) => r[0])).toEqual(ids.map(String));
+
+    expect((await run("scores.jsonl")).rows).toBe(40);
+    const lines = (await readFile(join(dir, "scores.jsonl"), "utf8")).trim().split("\n");
+    expect(lines.map((l) => JSON.parse(l).id)).toEqual(
+      ids.map((id) => (id === big ? String(big) : Number(id))),
+    );
+
+    expect((await run("scores.parquet")).rows).toBe(40);
+    const rows = (await parquetReadObjects({
+      file: await asyncBufferFromFile(join(dir, "scores.parquet")),
+    })) as Array<Record<string, unknown>>;
+    expect(rows.map((r) => r.id)).toEqual(ids.map(String));
+  });
+
   it("writes Parquet: typed kept columns, scores, errors; a resumed run gives the identical file", async () => {
     const d = dataset(BINARY, 3000, 35);
     const data = join(dir, "data.csv");

@@ -497,8 +497,8 @@ export async function score(options: ScoreOptions): Promise<ScoreSummary> {
         while (pending >= concurrency && fatal === undefined) await new Promise<void>((r) => (wake = r));
         if (fatal !== undefined) break;
         pending++;
-        const job: Promise<void> = scoreBatch(batch).then(
-          (res) => {
+        const job: Promise<void> = scoreBatch(batch)
+          .then((res) => {
             completed.set(batch.seq, { batch, results: res });
             for (let c = completed.get(nextSeq); c; c = completed.get(nextSeq)) {
               completed.delete(nextSeq);
@@ -508,15 +508,16 @@ export async function score(options: ScoreOptions): Promise<ScoreSummary> {
             }
             if (outBuf.length >= 1 << 18 || performance.now() - lastCheckpoint >= interval) flush(false);
             wakeUp();
-          },
-          (error: unknown) => {
+          })
+          // A failed batch, or anything thrown while writing one: the run stops with it (never a silent
+          // success missing rows).
+          .catch((error: unknown) => {
             if (fatal === undefined) {
               fatal = error;
               internal.abort(error);
             }
             wakeUp();
-          },
-        );
+          });
         inflight.add(job);
         void job.finally(() => inflight.delete(job));
         if (queuedChars > 1 << 23) await writeChain;

@@ -12,6 +12,23 @@ function cellOf(value: unknown): Cell {
   return JSON.stringify(value);
 }
 
+/**
+ * A kept value as the output can carry it exactly: a Parquet INT64 (BigInt) as a number when that is exact,
+ * else as its digits (an id must not change); dates as ISO text; inside lists and structs too.
+ */
+function keptValue(value: unknown): unknown {
+  if (typeof value === "bigint") {
+    const n = Number(value);
+    return Number.isSafeInteger(n) ? n : value.toString();
+  }
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map(keptValue);
+  if (value !== null && typeof value === "object" && !ArrayBuffer.isView(value)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, keptValue(v)]));
+  }
+  return value ?? null;
+}
+
 /** Adds mapping-shaped rows (JSON Lines objects, Parquet rows) to a batch builder. */
 export function recordAdder(
   options: InputOptions,
@@ -26,9 +43,9 @@ export function recordAdder(
     });
   const keepOf = (row: Row): unknown => {
     if (kept.length === 0) return undefined;
-    if (options.keepAs === "csv") return encodeCsv([kept.map((k) => cellOf(row[k]))]).slice(0, -1);
+    if (options.keepAs === "csv") return encodeCsv([kept.map((k) => cellOf(keptValue(row[k])))]).slice(0, -1);
     const out: Record<string, unknown> = {};
-    for (const k of kept) out[k] = row[k] ?? null;
+    for (const k of kept) out[k] = keptValue(row[k]);
     return out;
   };
   return (value, end) => {
