@@ -161,6 +161,16 @@ describe("deploy (over a fake SageMakerApi port)", () => {
     });
   });
 
+  it("checks the endpoint config before it creates a model or replaces a failed endpoint", async () => {
+    const fake = fakeSageMaker();
+    const target = targetOver(fake.api);
+    await target.deploy({ name: "ep", model });
+    fake.calls.length = 0;
+    const err = await target.deploy({ name: "ep", model, instanceCount: 0 }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "E_INVALID_INPUT", where: "instanceCount" });
+    expect(fake.calls).toEqual([]);
+  });
+
   it("deletes idempotently and removes the config and model after the endpoint is gone", async () => {
     const fake = fakeSageMaker();
     const target = targetOver(fake.api);

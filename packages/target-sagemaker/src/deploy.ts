@@ -215,6 +215,16 @@ export async function deploy(
   const region = await session.region();
   const role = session.role(spec.role);
   const resourceName = nameFromBase(name);
+  // Built (and so checked) before anything is uploaded, created or replaced.
+  const configRequest = buildCreateEndpointConfigRequest({
+    configName: resourceName,
+    modelName: resourceName,
+    instanceType: spec.serverless ? undefined : spec.instanceType,
+    instanceCount: spec.instanceCount,
+    serverless: spec.serverless,
+    dataCapture: spec.dataCapture,
+    tags: spec.tags,
+  });
   const plan = await planModel(session, spec, resourceName, ctx);
 
   let existing = await describeEndpoint(session, name, ctx?.signal);
@@ -255,22 +265,10 @@ export async function deploy(
     { code: "E_DEPLOY_FAILED", where: name },
   );
   try {
-    await aws(
-      `Creating endpoint config ${resourceName}`,
-      () =>
-        api.createEndpointConfig(
-          buildCreateEndpointConfigRequest({
-            configName: resourceName,
-            modelName: resourceName,
-            instanceType: spec.serverless ? undefined : spec.instanceType,
-            instanceCount: spec.instanceCount,
-            serverless: spec.serverless,
-            dataCapture: spec.dataCapture,
-            tags: spec.tags,
-          }),
-        ),
-      { code: "E_DEPLOY_FAILED", where: name },
-    );
+    await aws(`Creating endpoint config ${resourceName}`, () => api.createEndpointConfig(configRequest), {
+      code: "E_DEPLOY_FAILED",
+      where: name,
+    });
     if (existing) {
       await aws(
         `Updating endpoint ${name}`,

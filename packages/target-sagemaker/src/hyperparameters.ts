@@ -1,4 +1,4 @@
-import type { JsonValue } from "@mlship/core";
+import { type JsonValue, MlshipError } from "@mlship/core";
 
 /** Python's `logging.INFO`: what the SDK sends as `sagemaker_container_log_level`. */
 export const CONTAINER_LOG_LEVEL = 20;
@@ -31,7 +31,24 @@ export function encodeHyperparameters(
     sagemaker_region: framework.region,
   };
   const wire: Record<string, string> = {};
-  for (const [key, value] of Object.entries(all)) wire[key] = JSON.stringify(value);
+  for (const [key, value] of Object.entries(all)) {
+    let encoded: string | undefined;
+    try {
+      encoded = JSON.stringify(value);
+    } catch {}
+    // undefined, functions, symbols and bigints have no JSON form: refuse rather than send a broken job.
+    if (encoded === undefined) {
+      throw new MlshipError(
+        "E_INVALID_INPUT",
+        `Hyperparameter "${key}" has no JSON value (${typeof value})`,
+        {
+          where: `hyperparameters.${key}`,
+          hint: "Use numbers, strings, booleans, null, or arrays/objects of them.",
+        },
+      );
+    }
+    wire[key] = encoded;
+  }
   return wire;
 }
 

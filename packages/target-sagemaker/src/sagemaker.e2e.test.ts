@@ -2,7 +2,12 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import {
+  CreateBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+} from "@aws-sdk/client-s3";
 import {
   DescribeEndpointConfigCommand,
   DescribeModelCommand,
@@ -17,7 +22,7 @@ import {
   resolveTrainTarget,
   type Values,
 } from "@mlship/core";
-import { createS3Client } from "@mlship/data-s3";
+import { createS3Client, parseS3Uri } from "@mlship/data-s3";
 import { type Emulator, emulatorClientConfig, startEmulator } from "@mlship/emulator";
 import { mlshipRejection, tempDir } from "@mlship/testing";
 import { create as createTar } from "tar";
@@ -226,6 +231,61 @@ describe("training", () => {
       expect(plugin.apiVersion).toBe(1);
     } finally {
       await registered.close();
+    }
+  });
+
+  it("checks limits, channels and hyperparameters before uploading code or staging data", async () => {
+    const s3 = createS3Client(emulatorClientConfig(emulator));
+    const bucket = `sagemaker-${emulator.region}-${emulator.accountId}`;
+    const keysOf = async (jobName: string) => {
+      const keys: string[] = [];
+      for (const Prefix of [`${jobName}/`, `mlship-data/${jobName}/`]) {
+        const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix }));
+        keys.push(...(page.Contents ?? []).map((o) => o.Key as string));
+      }
+      return keys;
+    };
+    const base = {
+      entryPoint: "train.mjs",
+      sourceDir: NODE_EXAMPLE,
+      channels: { train: join(DATA, "train.csv") },
+    };
+    const cases: [string, Record<string, unknown>][] = [
+      ["instanceCount", { instanceCount: 0 }],
+      ["volumeSizeGb", { volumeSizeGb: -1 }],
+      ["spot.maxWaitSeconds", { spot: { maxWaitSeconds: 10 }, maxRuntimeSeconds: 100 }],
+      ["channels.bad name", { channels: { ...base.channels, "bad name": "s3://e2e-data/bc/" } }],
+      ["x", { channels: { ...base.channels, test: "s3://x/test/" } }],
+      ["hyperparameters.seed", { hyperparameters: { seed: 1n } }],
+    ];
+    try {
+      for (const [where, extra] of cases) {
+        const jobName = `precheck-${where.replace(/\W/g, "-")}`;
+        const err = await mlshipRejection(target.train({ ...base, ...extra, jobName } as never));
+        expect([err.code, err.where]).toEqual(["E_INVALID_INPUT", where]);
+        expect(await keysOf(jobName)).toEqual([]);
+      }
+    } finally {
+      s3.destroy();
+    }
+  });
+
+  it("refuses a job name in use before replacing that job's code bundle", async () => {
+    const s3 = createS3Client(emulatorClientConfig(emulator));
+    const { sourceBundle } = await target.describe(nodeJob);
+    const { bucket, key } = parseS3Uri(sourceBundle as string);
+    const etag = async () => (await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).ETag;
+    try {
+      const before = await etag();
+      const dir = tempDir();
+      writeFileSync(join(dir, "train.mjs"), 'console.log("other code");\n');
+      const err = await mlshipRejection(
+        target.train({ entryPoint: "train.mjs", sourceDir: dir, jobName: nodeJob }),
+      );
+      expect(await etag()).toBe(before);
+      expect([err.code, err.where]).toEqual(["E_ALREADY_EXISTS", "jobName"]);
+    } finally {
+      s3.destroy();
     }
   });
 

@@ -86,8 +86,14 @@ function positiveInt(value: number, where: string): number {
   return value;
 }
 
-/** The CreateTrainingJob request a SageMaker Python SDK script-mode estimator sends. Pure. */
-export function buildCreateTrainingJobRequest(input: TrainingJobRequestInput): CreateTrainingJobCommandInput {
+/**
+ * The request's local checks (limits, spot wait, channel names), without the request: `train` runs them
+ * before it uploads code or stages data, so bad input leaves nothing behind in S3.
+ */
+export function checkTrainingLimits(
+  input: Pick<TrainingJobRequestInput, "maxRuntimeSeconds" | "spot" | "instanceCount" | "volumeSizeGb">,
+  channelNames: string[],
+): { maxRuntime: number; maxWait?: number; instanceCount: number; volumeSizeGb: number } {
   const maxRuntime = positiveInt(input.maxRuntimeSeconds ?? DEFAULT_MAX_RUNTIME_SECONDS, "maxRuntimeSeconds");
   const spot = input.spot === true ? {} : input.spot || undefined;
   let maxWait: number | undefined;
@@ -102,13 +108,30 @@ export function buildCreateTrainingJobRequest(input: TrainingJobRequestInput): C
     }
   }
   const names = new Set<string>();
-  for (const ch of input.channels) {
-    if (!/^[A-Za-z0-9.\-_]{1,64}$/.test(ch.name) || names.has(ch.name)) {
-      throw new MlshipError("E_INVALID_INPUT", `Invalid or duplicate channel name "${ch.name}"`, {
-        where: `channels.${ch.name}`,
+  for (const name of channelNames) {
+    if (!/^[A-Za-z0-9.\-_]{1,64}$/.test(name) || names.has(name)) {
+      throw new MlshipError("E_INVALID_INPUT", `Invalid or duplicate channel name "${name}"`, {
+        where: `channels.${name}`,
       });
     }
-    names.add(ch.name);
+    names.add(name);
+  }
+  return {
+    maxRuntime,
+    maxWait,
+    instanceCount: positiveInt(input.instanceCount ?? 1, "instanceCount"),
+    volumeSizeGb: positiveInt(input.volumeSizeGb ?? DEFAULT_VOLUME_SIZE_GB, "volumeSizeGb"),
+  };
+}
+
+/** The CreateTrainingJob request a SageMaker Python SDK script-mode estimator sends. Pure. */
+export function buildCreateTrainingJobRequest(input: TrainingJobRequestInput): CreateTrainingJobCommandInput {
+  const { maxRuntime, maxWait, instanceCount, volumeSizeGb } = checkTrainingLimits(
+    input,
+    input.channels.map((ch) => ch.name),
+  );
+  const spot = maxWait !== undefined;
+  for (const ch of input.channels) {
     if (!ch.uri.startsWith("s3://")) {
       throw new MlshipError(
         "E_INVALID_INPUT",
@@ -143,8 +166,8 @@ export function buildCreateTrainingJobRequest(input: TrainingJobRequestInput): C
     },
     ResourceConfig: {
       InstanceType: (input.instanceType ?? DEFAULT_TRAINING_INSTANCE_TYPE) as never,
-      InstanceCount: positiveInt(input.instanceCount ?? 1, "instanceCount"),
-      VolumeSizeInGB: positiveInt(input.volumeSizeGb ?? DEFAULT_VOLUME_SIZE_GB, "volumeSizeGb"),
+      InstanceCount: instanceCount,
+      VolumeSizeInGB: volumeSizeGb,
       ...(input.volumeKmsKeyId ? { VolumeKmsKeyId: input.volumeKmsKeyId } : {}),
     },
     StoppingCondition: {

@@ -28,7 +28,12 @@ import {
   trainingRunFromDescription,
   trainingRunFromSummary,
 } from "./training-job.js";
-import { buildCreateTrainingJobRequest, type TrainingChannel, type VpcConfig } from "./training-request.js";
+import {
+  buildCreateTrainingJobRequest,
+  checkTrainingLimits,
+  type TrainingChannel,
+  type VpcConfig,
+} from "./training-request.js";
 import { backoff, sleep } from "./wait.js";
 
 /** TrainSpec plus the SageMaker-only knobs of the SDK's Estimator. */
@@ -69,17 +74,14 @@ interface PreparedJob {
   staged: DataRef[];
 }
 
-async function resolveChannels(
-  session: Session,
-  spec: TrainSpec,
-  jobName: string,
-  ctx: OperationContext | undefined,
-): Promise<{ channels: TrainingChannel[]; staged: DataRef[] }> {
-  const channels: TrainingChannel[] = [];
-  const staged: DataRef[] = [];
+type ChannelInput = { name: string; uri: string; contentType?: string } | { name: string; path: string };
+
+/** Every channel checked (shape, s3:// URI, local path exists) before anything is uploaded. */
+async function checkChannels(spec: TrainSpec): Promise<ChannelInput[]> {
+  const out: ChannelInput[] = [];
   for (const [name, value] of Object.entries(spec.channels ?? {})) {
     if (typeof value === "object" && value !== null) {
-      channels.push({ name, uri: value.uri, contentType: value.contentType });
+      out.push({ name, uri: value.uri, contentType: value.contentType });
       continue;
     }
     if (typeof value !== "string" || !value) {
@@ -93,7 +95,7 @@ async function resolveChannels(
     }
     if (value.startsWith("s3://")) {
       parseS3Uri(value);
-      channels.push({ name, uri: value, contentType: spec.contentType });
+      out.push({ name, uri: value, contentType: spec.contentType });
       continue;
     }
     const path = resolve(value.replace(/^file:\/\//, ""));
@@ -102,6 +104,26 @@ async function resolveChannels(
         where: `channels.${name}`,
       });
     }
+    out.push({ name, path });
+  }
+  return out;
+}
+
+async function resolveChannels(
+  session: Session,
+  spec: TrainSpec,
+  inputs: ChannelInput[],
+  jobName: string,
+  ctx: OperationContext | undefined,
+): Promise<{ channels: TrainingChannel[]; staged: DataRef[] }> {
+  const channels: TrainingChannel[] = [];
+  const staged: DataRef[] = [];
+  for (const input of inputs) {
+    if (!("path" in input)) {
+      channels.push(input);
+      continue;
+    }
+    const { name, path } = input;
     const stager = await session.stager();
     const ref = await stager.stage({ path }, { channel: name, run: jobName }, ctx);
     staged.push(ref);
@@ -136,6 +158,29 @@ export async function train(
     });
   }
 
+  // Everything that can be checked here is, before code is uploaded or data staged.
+  const channelInputs = await checkChannels(spec);
+  checkTrainingLimits(
+    spec,
+    channelInputs.map((ch) => ch.name),
+  );
+
+  let program: string;
+  let submitDirectory: string | undefined;
+  let localSourceDir: string | undefined;
+  if (spec.sourceDir?.startsWith("s3://")) {
+    program = spec.entryPoint;
+    submitDirectory = spec.sourceDir;
+  } else {
+    localSourceDir = resolve(spec.sourceDir ?? dirname(spec.entryPoint));
+    program = spec.sourceDir ? spec.entryPoint : basename(spec.entryPoint);
+    if (!(await exists(join(localSourceDir, program)))) {
+      throw new MlshipError("E_INVALID_INPUT", `Entry point ${program} not found in ${localSourceDir}`, {
+        where: "entryPoint",
+        hint: "entryPoint is relative to sourceDir (or a path to the script when sourceDir is not given).",
+      });
+    }
+  }
   // Code and output share one bucket: the output path's (like the SDK's code_location default).
   const outputPath = spec.outputPath ?? `s3://${await session.bucket()}/`;
   if (!outputPath.startsWith("s3://")) {
@@ -145,39 +190,26 @@ export async function train(
   }
   const bucket = parseS3Uri(outputPath).bucket;
 
-  let program: string;
-  let submitDirectory: string;
-  if (spec.sourceDir?.startsWith("s3://")) {
-    program = spec.entryPoint;
-    submitDirectory = spec.sourceDir;
-  } else {
-    const sourceDir = resolve(spec.sourceDir ?? dirname(spec.entryPoint));
-    program = spec.sourceDir ? spec.entryPoint : basename(spec.entryPoint);
-    if (!(await exists(join(sourceDir, program)))) {
-      throw new MlshipError("E_INVALID_INPUT", `Entry point ${program} not found in ${sourceDir}`, {
-        where: "entryPoint",
-        hint: "entryPoint is relative to sourceDir (or a path to the script when sourceDir is not given).",
-      });
-    }
-    submitDirectory = await uploadSourceDir(
-      session.deps.s3,
-      sourceDir,
-      `s3://${bucket}/${jobName}/source/sourcedir.tar.gz`,
-      ctx,
-    );
+  submitDirectory ??= `s3://${bucket}/${jobName}/source/sourcedir.tar.gz`;
+  const hyperparameters = encodeHyperparameters(spec.hyperparameters, {
+    program,
+    submitDirectory,
+    jobName,
+    region,
+  });
+  // The code goes to <bucket>/<job>/source/: a job that already has this name keeps its bundle (a model
+  // deployed from it serves that code), so its name is refused before the upload, not by CreateTrainingJob.
+  await assertJobNameFree(session, jobName, ctx?.signal);
+  if (localSourceDir) {
+    await uploadSourceDir(session.deps.s3, localSourceDir, submitDirectory, ctx);
   }
 
-  const { channels, staged } = await resolveChannels(session, spec, jobName, ctx);
+  const { channels, staged } = await resolveChannels(session, spec, channelInputs, jobName, ctx);
   const request = buildCreateTrainingJobRequest({
     jobName,
     image,
     role,
-    hyperparameters: encodeHyperparameters(spec.hyperparameters, {
-      program,
-      submitDirectory,
-      jobName,
-      region,
-    }),
+    hyperparameters,
     channels,
     outputPath,
     instanceType: spec.instanceType,
@@ -209,6 +241,19 @@ export async function train(
     emitted: "InProgress/Starting",
   });
   return withStaged(run, prepared);
+}
+
+async function assertJobNameFree(session: Session, jobName: string, signal?: AbortSignal): Promise<void> {
+  try {
+    await describeTrainingJob(session.deps.api, jobName, signal);
+  } catch (e) {
+    if (isMlshipError(e) && e.code === "E_NOT_FOUND") return;
+    throw e;
+  }
+  throw new MlshipError("E_ALREADY_EXISTS", `A training job named ${jobName} already exists`, {
+    where: "jobName",
+    hint: "Training job names are unique per account and region: pass another jobName (or none).",
+  });
 }
 
 function withStaged(run: TrainingRun, job: PreparedJob): TrainingRun {
