@@ -3,6 +3,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  abortError,
   createHttpInvoker,
   type Deployment,
   type DeploySpec,
@@ -130,14 +131,25 @@ export function createLocalDeploy(c: LocalTargetContext): Omit<DeployTarget, "na
     generation: number,
     ctx: OperationContext,
   ) {
+    const signal = ctx.signal;
+    if (signal?.aborted) throw abortError(signal, `Deploying ${name}`);
     const options = await serverOptions(name, spec, generation);
     const logFile = join(dirOf(name), "server.log");
     const server = await launchModelServer(options, ctx, { logFile });
     const host = options.host ?? "127.0.0.1";
     const url = `http://${host.includes(":") ? `[${host}]` : host}:${server.port}`;
+    // model_fn may take minutes: a Ctrl-C must not wait for it, nor leave the server behind.
+    let onAbort = () => {};
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(abortError(signal as AbortSignal, `Deploying ${name}`));
+    });
+    aborted.catch(() => {});
+    signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      await server.ready();
+      if (signal?.aborted) onAbort();
+      await Promise.race([server.ready(), aborted]);
       if (!(await ping(url))) throw new MlshipError("E_DEPLOY_FAILED", `${url}/ping did not answer 200`);
+      if (signal?.aborted) throw abortError(signal, `Deploying ${name}`);
     } catch (error) {
       await server.close();
       await rm(options.workDir, { recursive: true, force: true });
@@ -146,6 +158,8 @@ export function createLocalDeploy(c: LocalTargetContext): Omit<DeployTarget, "na
         : new MlshipError("E_DEPLOY_FAILED", `Deployment ${name} failed: ${(error as Error).message}`, {
             cause: error,
           });
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
     }
     server.release();
     return { pid: server.pid, port: server.port, url, logFile, workDir: options.workDir };
@@ -198,6 +212,12 @@ export function createLocalDeploy(c: LocalTargetContext): Omit<DeployTarget, "na
         return ready;
       } catch (error) {
         const reason = (error as Error).message;
+        if (isMlshipError(error) && error.code === "E_ABORTED") {
+          // Called off before it served: remove what this call created.
+          await rm(dirOf(name), { recursive: true, force: true });
+          emit(ctx, { type: "deploy.status", name, status: "NotFound", message: reason });
+          throw error;
+        }
         await write({
           deployment: { ...deployment, status: "Failed", failureReason: reason },
           spec: rest,
@@ -237,9 +257,12 @@ export function createLocalDeploy(c: LocalTargetContext): Omit<DeployTarget, "na
       try {
         started = await startServer(name, spec, generation, ctx);
       } catch (error) {
-        // Like a SageMaker update that fails: the old model keeps serving.
+        // Like a SageMaker update that fails (or is called off): the old model keeps serving.
         const reason = (error as Error).message;
-        await write({ ...record, deployment: { ...record.deployment, failureReason: reason } });
+        const aborted = isMlshipError(error) && error.code === "E_ABORTED";
+        await write(
+          aborted ? record : { ...record, deployment: { ...record.deployment, failureReason: reason } },
+        );
         emit(ctx, { type: "deploy.status", name, status: (await live(record)).status, message: reason });
         throw error;
       }

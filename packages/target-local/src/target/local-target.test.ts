@@ -4,6 +4,7 @@ import {
   collectingSink,
   createContainer,
   isMlshipError,
+  type MlshipEvent,
   resolveDeployTarget,
   resolveTrainTarget,
 } from "@mlship/core";
@@ -141,6 +142,24 @@ describe("training with the local target", () => {
     expect(final, JSON.stringify(final)).toMatchObject({ status: "Stopped" });
   });
 
+  it("rejects with E_ABORTED when the caller's signal stops the job, which is recorded Stopped", async () => {
+    const code = await writeFiles(join(tmp.dir, "interrupted"), {
+      "train.mjs": "console.log('started'); setInterval(() => {}, 1000);\n",
+    });
+    const controller = new AbortController();
+    const events = (e: MlshipEvent) => {
+      if (e.type === "training.log" && e.message === "started") controller.abort(new Error("Ctrl-C"));
+    };
+    const error = await target
+      .train(
+        { entryPoint: "train.mjs", sourceDir: code, jobName: "interrupted-1" },
+        { signal: controller.signal, events },
+      )
+      .catch((e: unknown) => e);
+    expect(codeOf(error)).toBe("E_ABORTED");
+    expect(await target.describe("interrupted-1")).toMatchObject({ status: "Stopped" });
+  });
+
   it("follows a running job's log until it ends", async () => {
     const code = await writeFiles(join(tmp.dir, "chatty"), {
       "train.mjs":
@@ -203,6 +222,27 @@ describe("training with the local target", () => {
       expect(seen.failureReason).toMatch(/not running/);
       await expect(target.invoker("dies")).rejects.toMatchObject({ code: "E_DEPLOY_FAILED" });
       await target.delete("dies");
+    });
+
+    it("a deploy called off while model_fn loads stops its server and leaves no deployment", async () => {
+      const model = await writeFiles(join(tmp.dir, "called-off"), {
+        "inference.mjs":
+          "export async function modelFn() { await new Promise((r) => setTimeout(r, 120000)); return {}; }\n",
+      });
+      const run = await target.train({ entryPoint: "inference.mjs", sourceDir: model, jobName: "slow-1" });
+      const controller = new AbortController();
+      const events = (e: MlshipEvent) => {
+        if (e.type === "deploy.status" && e.status === "Creating") setTimeout(() => controller.abort(), 500);
+      };
+      const error = await target
+        .deploy(
+          { name: "called-off", model: { trainingJob: run.jobName } },
+          { signal: controller.signal, events },
+        )
+        .catch((e: unknown) => e);
+      expect(codeOf(error)).toBe("E_ABORTED");
+      await expect(target.get("called-off")).rejects.toMatchObject({ code: "E_NOT_FOUND" });
+      expect(await processesMatching(join("deployments", "called-off", ""))).toEqual([]);
     });
 
     it("fails a deployment whose model cannot load, leaving nothing running", async () => {

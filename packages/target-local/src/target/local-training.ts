@@ -2,6 +2,7 @@ import { access, open, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import {
+  abortError,
   emit,
   isNodeRuntimeImage,
   type ListOptions,
@@ -204,6 +205,9 @@ export function createLocalTraining(c: LocalTargetContext): Required<Omit<TrainT
         return record.run;
       }
       const run = await done;
+      // The caller's signal stopped it: that is an abort (as on SageMaker), not a result.
+      if (run.status === "Stopped" && ctx.signal?.aborted)
+        throw abortError(ctx.signal, `Training job ${jobName}`);
       if (run.status === "Failed") {
         throw new MlshipError(
           "E_TRAINING_FAILED",
