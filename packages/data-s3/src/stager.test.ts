@@ -460,6 +460,7 @@ describe("S3DataStager: bad input fails before anything is created", () => {
     ["a bad channel", () => [{ a: 1 }], { channel: "tr/ain" }, /invalid channel name/],
     ["a bad format", () => [{ a: 1 }], { format: "xlsx" }, /unknown format/],
     ["a string source", () => "data.csv", {}, /a string is not a data source: pass \{ path: "data.csv" \}/],
+    ["an empty path", () => ({ path: "" }), {}, /empty path/],
     ["an invalid bucket", () => [{ a: 1 }], { bucket: "My_Bucket" }, /invalid bucket name "My_Bucket"/],
   ];
 
@@ -611,6 +612,27 @@ describe("S3DataStager: failures midway leave nothing behind", () => {
     expect(await keysIn(lastBucket())).toEqual([]);
     expect(await openUploads(lastBucket())).toBe(0);
   });
+
+  it("aborts while S3 is slow to answer the bucket and existing-object checks", async () => {
+    const bucket = freshBucket();
+    const s = stager({ bucket });
+    await s.stage([{ x: 1 }], { channel: "warm" }); // the bucket now exists
+    for (const operation of ["HeadBucket", "HeadObject"]) {
+      const slow = operation === "HeadBucket" ? stager() : s;
+      const controller = new AbortController();
+      await fault({ service: "s3", operation, kind: "latency", latencyMs: 20_000 });
+      try {
+        setTimeout(() => controller.abort(), 100);
+        const error = await slow
+          .stage([{ x: 1 }], { channel: "train" }, { signal: controller.signal })
+          .catch((e: unknown) => e);
+        expect(isMlshipError(error) && error.code, operation).toBe("E_ABORTED");
+      } finally {
+        await clearFaults();
+      }
+    }
+    expect(await keysIn(bucket)).toEqual([`mlship-data/${s.run}/warm/data.csv`]);
+  }, 10_000);
 
   it("aborts when S3 refuses parts, and deletes earlier files of a directory", async () => {
     const dir = tempDir();

@@ -144,10 +144,10 @@ export class S3DataStager implements DataStager {
     let current: string | undefined;
     let bucket = "";
     try {
-      bucket = await this.#resolveBucket(options.bucket);
+      bucket = await untilAborted(this.#resolveBucket(options.bucket), signal);
       const channelKey = [prefix, run, channel].filter(Boolean).join("/");
       const keys = plan.objects.map((o) => `${channelKey}/${o.name}`);
-      if (!options.overwrite) await this.#refuseExisting(bucket, keys);
+      if (!options.overwrite) await this.#refuseExisting(bucket, keys, signal);
 
       const hash = createHash("sha256");
       const counter = { bytes: 0 };
@@ -255,15 +255,19 @@ export class S3DataStager implements DataStager {
   }
 
   /** HEADs every target key (8 at a time) and throws on the first that exists. */
-  async #refuseExisting(bucket: string, keys: string[]): Promise<void> {
+  async #refuseExisting(bucket: string, keys: string[], signal?: AbortSignal): Promise<void> {
     let next = 0;
     const worker = async () => {
       while (next < keys.length) {
         const key = keys[next++] as string;
         const uri = formatS3Uri(bucket, key);
         try {
-          await this.#client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+          await this.#client.send(
+            new HeadObjectCommand({ Bucket: bucket, Key: key }),
+            signal ? { abortSignal: signal } : {},
+          );
         } catch (error) {
+          if (signal?.aborted) throw abortError(signal, "staging");
           if (statusOf(error) === 404 || errorNameOf(error) === "NotFound") continue;
           throw toMlshipError(error, `checking ${uri}`, uri, "E_NETWORK");
         }
@@ -276,6 +280,20 @@ export class S3DataStager implements DataStager {
     };
     await Promise.all(Array.from({ length: Math.min(8, keys.length) }, worker));
   }
+}
+
+/**
+ * `work`, or E_ABORTED as soon as `signal` fires: the bucket lookup is shared by every staging of
+ * this stager, so it is not cancelled, only no longer waited for.
+ */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) return Promise.reject(abortError(signal, "staging"));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortError(signal, "staging"));
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }
 
 async function* measured(

@@ -47,6 +47,13 @@ export function classifySource(source: DataSource): ClassifiedSource {
     if (Object.keys(record).length !== 1) {
       throw new MlshipError("E_INVALID_INPUT", "a { path } source takes no other keys", { where: "source" });
     }
+    // path.resolve("") is the working directory: an empty path would stage all of it.
+    if (record.path === "") {
+      throw new MlshipError("E_INVALID_INPUT", "empty path: { path } needs a file or directory", {
+        where: "source",
+        hint: 'Pass { path: "data/train.csv" }, or { path: "." } for the working directory.',
+      });
+    }
     return { kind: "path", path: record.path };
   }
   for (const [name, values] of Object.entries(record)) {
