@@ -50,6 +50,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       hint: "Use 127.0.0.1, localhost or ::1: the emulator accepts any credentials, so it must not be reachable from other machines.",
     });
   }
+  const port = options.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new MlshipError("E_INVALID_INPUT", `Invalid emulator port ${port}`, {
+      where: "port",
+      hint: "Use a port from 1 to 65535, or 0 for any free one.",
+    });
+  }
   const region = options.region ?? "us-east-1";
   const accountId = options.accountId ?? "000000000000";
   const temporary = options.dataDir === undefined;
@@ -104,9 +111,26 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   // Model invocations and long polls stay well under this; it only bounds dead connections.
   server.requestTimeout = 10 * 60 * 1000;
   server.keepAliveTimeout = 5_000;
-  await listen(server, options.port ?? 0, host);
-  const port = (server.address() as AddressInfo).port;
-  endpoint = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  try {
+    await listen(server, port, host);
+  } catch (error) {
+    // Nothing may outlive a start that failed: the temporary data folder included.
+    await sagemaker.close();
+    if (temporary) await rm(dataDir, { recursive: true, force: true });
+    const inUse = (error as NodeJS.ErrnoException).code === "EADDRINUSE";
+    throw new MlshipError(
+      inUse ? "E_INVALID_INPUT" : "E_INTERNAL",
+      inUse
+        ? `Port ${port} on ${host} is already in use`
+        : `The emulator cannot listen on ${host}:${port}: ${(error as Error).message}`,
+      {
+        cause: error,
+        where: "port",
+        hint: "Pick another port (mlship emulator --port <n>), or 0 for any free one.",
+      },
+    );
+  }
+  endpoint = `http://${host.includes(":") ? `[${host}]` : host}:${(server.address() as AddressInfo).port}`;
 
   if (hadState) await sagemaker.restore();
 

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -39,6 +39,29 @@ async function start(
   const config = { ...emulatorClientConfig(emulator), maxAttempts: 1 };
   return { emulator, s3: new S3Client(config), logs: new CloudWatchLogsClient(config) };
 }
+
+describe("a start that cannot listen", () => {
+  it("rejects a busy or invalid port with E_INVALID_INPUT and leaves no temporary folder", async () => {
+    const { emulator } = await start();
+    const tmp = await mkdtemp(join(tmpdir(), "emu-tmp-"));
+    dirs.push(tmp);
+    const before = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    try {
+      const busy = Number(new URL(emulator.endpoint).port);
+      await expect(startEmulator({ port: busy })).rejects.toMatchObject({
+        code: "E_INVALID_INPUT",
+        where: "port",
+        message: expect.stringContaining("already in use"),
+      });
+      await expect(startEmulator({ port: 70000 })).rejects.toMatchObject({ code: "E_INVALID_INPUT" });
+      expect(await readdir(tmp)).toEqual([]);
+    } finally {
+      if (before === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = before;
+    }
+  });
+});
 
 describe("persistence", () => {
   it("keeps buckets, objects, uploads in progress and log events across a restart", async () => {
