@@ -1,3 +1,5 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type {
   CreateEndpointConfigCommandInput,
@@ -6,6 +8,7 @@ import type {
   EndpointStatus,
 } from "@aws-sdk/client-sagemaker";
 import { collectingSink } from "@mlship/core";
+import { tempDir } from "@mlship/testing";
 import { describe, expect, it } from "vitest";
 import type { SageMakerApi } from "./api.js";
 import { createSageMakerTarget } from "./target.js";
@@ -168,6 +171,36 @@ describe("deploy (over a fake SageMakerApi port)", () => {
     fake.calls.length = 0;
     const err = await target.deploy({ name: "ep", model, instanceCount: 0 }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "E_INVALID_INPUT", where: "instanceCount" });
+    expect(fake.calls).toEqual([]);
+  });
+
+  it("refuses a local model.sourceDir without the entry point, or a bad version, before uploading it", async () => {
+    const fake = fakeSageMaker();
+    const sourceDir = tempDir();
+    writeFileSync(join(sourceDir, "inference.py"), "def model_fn(d): pass\n");
+    const uploads: unknown[] = [];
+    const target = createSageMakerTarget({
+      region: "us-east-1",
+      role: ROLE,
+      api: fake.api,
+      logs: {} as never,
+      runtime: {} as never,
+      sts: {} as never,
+      s3: { send: async (c: unknown) => uploads.push(c) } as unknown as S3Client,
+      bucket: "bucket-1",
+    });
+    const cases: [Record<string, unknown>, string][] = [
+      [{ model: { ...model, sourceDir, entryPoint: "inferenze.py" } }, "model.entryPoint"],
+      [
+        { model: { ...model, sourceDir, entryPoint: "inference.py" }, frameworkVersion: "9.9" },
+        "frameworkVersion",
+      ],
+    ];
+    for (const [spec, where] of cases) {
+      const err = await target.deploy({ name: "ep", ...spec } as never).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: "E_INVALID_INPUT", where });
+    }
+    expect(uploads).toEqual([]);
     expect(fake.calls).toEqual([]);
   });
 

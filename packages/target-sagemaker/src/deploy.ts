@@ -1,3 +1,5 @@
+import { stat } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import type { DescribeEndpointCommandOutput } from "@aws-sdk/client-sagemaker";
 import {
   type Deployment,
@@ -48,6 +50,12 @@ interface ModelPlan {
 
 const isNodeScript = (p: string | undefined) => !!p && /\.(m?js|cjs)$/.test(p);
 
+const isFile = (path: string) =>
+  stat(path).then(
+    (st) => st.isFile(),
+    () => false,
+  );
+
 async function planModel(
   session: Session,
   spec: SageMakerDeploySpec,
@@ -86,11 +94,29 @@ async function planModel(
       where: "model",
     });
   }
+  let image = spec.image;
+  if (!image) {
+    const framework = spec.framework ?? (isNodeScript(program) ? "node" : "sklearn");
+    if (framework === "node") image = NODE_RUNTIME_IMAGE;
+    else if (trainedImage && !spec.frameworkVersion)
+      image = trainedImage; // sklearn containers serve with the training image
+    else image = sklearnImageUri(region, spec.frameworkVersion, { scope: "inference" });
+  }
   if (source.sourceDir) {
     if (!program) {
       throw new MlshipError("E_INVALID_INPUT", "model.entryPoint is required with model.sourceDir", {
         where: "model.entryPoint",
       });
+    }
+    if (!source.sourceDir.startsWith("s3://") && !(await isFile(join(source.sourceDir, program)))) {
+      throw new MlshipError(
+        "E_INVALID_INPUT",
+        `Entry point ${program} not found in ${resolve(source.sourceDir)}`,
+        {
+          where: "model.entryPoint",
+          hint: "model.entryPoint is the inference script, relative to model.sourceDir.",
+        },
+      );
     }
     submitDirectory = source.sourceDir.startsWith("s3://")
       ? source.sourceDir
@@ -100,14 +126,6 @@ async function planModel(
           `s3://${await session.bucket()}/${modelName}/sourcedir.tar.gz`,
           ctx,
         );
-  }
-  let image = spec.image;
-  if (!image) {
-    const framework = spec.framework ?? (isNodeScript(program) ? "node" : "sklearn");
-    if (framework === "node") image = NODE_RUNTIME_IMAGE;
-    else if (trainedImage && !spec.frameworkVersion)
-      image = trainedImage; // sklearn containers serve with the training image
-    else image = sklearnImageUri(region, spec.frameworkVersion, { scope: "inference" });
   }
   return { image, modelDataUrl, program, submitDirectory, description };
 }
