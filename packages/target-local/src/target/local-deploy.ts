@@ -125,15 +125,9 @@ export function createLocalDeploy(c: LocalTargetContext): Omit<DeployTarget, "na
   }
 
   /** Starts a detached server and waits for it; on failure nothing is left running. */
-  async function startServer(
-    name: string,
-    spec: Omit<DeploySpec, "name">,
-    generation: number,
-    ctx: OperationContext,
-  ) {
+  async function startServer(name: string, options: ModelServerOptions, ctx: OperationContext) {
     const signal = ctx.signal;
     if (signal?.aborted) throw abortError(signal, `Deploying ${name}`);
-    const options = await serverOptions(name, spec, generation);
     const logFile = join(dirOf(name), "server.log");
     const server = await launchModelServer(options, ctx, { logFile });
     const host = options.host ?? "127.0.0.1";
@@ -185,6 +179,8 @@ export function createLocalDeploy(c: LocalTargetContext): Omit<DeployTarget, "na
     async deploy(spec, ctx = {}) {
       const { name, ...rest } = spec;
       if (await read(name)) return target.update(name, rest, ctx);
+      // A missing training job or model is the caller's mistake: say so before recording anything.
+      const options = await serverOptions(name, rest, 1);
       const now = new Date().toISOString();
       const deployment: Deployment = {
         target: "local",
@@ -199,7 +195,7 @@ export function createLocalDeploy(c: LocalTargetContext): Omit<DeployTarget, "na
       await write({ deployment, spec: rest, generation: 1 });
       emit(ctx, { type: "deploy.status", name, status: "Creating" });
       try {
-        const s = await startServer(name, rest, 1, ctx);
+        const s = await startServer(name, options, ctx);
         const ready: Deployment = {
           ...deployment,
           status: "InService",
@@ -251,11 +247,12 @@ export function createLocalDeploy(c: LocalTargetContext): Omit<DeployTarget, "na
       const record = await read(name);
       if (!record) throw notFound(name);
       const generation = record.generation + 1;
+      const options = await serverOptions(name, spec, generation);
       emit(ctx, { type: "deploy.status", name, status: "Updating" });
       await write({ ...record, deployment: { ...record.deployment, status: "Updating" } });
       let started: Awaited<ReturnType<typeof startServer>>;
       try {
-        started = await startServer(name, spec, generation, ctx);
+        started = await startServer(name, options, ctx);
       } catch (error) {
         // Like a SageMaker update that fails (or is called off): the old model keeps serving.
         const reason = (error as Error).message;

@@ -224,6 +224,17 @@ describe("training with the local target", () => {
       await target.delete("dies");
     });
 
+    it("rejects a deploy from an unknown training job or no model before recording anything", async () => {
+      await expect(
+        target.deploy({ name: "typo", model: { trainingJob: "no-such-job" } }),
+      ).rejects.toMatchObject({ code: "E_NOT_FOUND", where: "model.trainingJob" });
+      await expect(target.deploy({ name: "typo", model: {} })).rejects.toMatchObject({
+        code: "E_INVALID_INPUT",
+      });
+      await expect(target.get("typo")).rejects.toMatchObject({ code: "E_NOT_FOUND" });
+      expect((await target.listDeployments()).map((d) => d.name)).not.toContain("typo");
+    });
+
     it("a deploy called off while model_fn loads stops its server and leaves no deployment", async () => {
       const model = await writeFiles(join(tmp.dir, "called-off"), {
         "inference.mjs":
