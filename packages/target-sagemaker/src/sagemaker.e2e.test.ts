@@ -47,6 +47,23 @@ let nodeJob: string;
 const accuracy = (probabilities: number[], labels: number[]) =>
   probabilities.filter((p, i) => (p >= 0.5 ? 1 : 0) === labels[i]).length / labels.length;
 
+/** Keys of everything a training call puts in the default bucket for `jobName`: code, output, staged data. */
+async function keysOfJob(jobName: string): Promise<string[]> {
+  const s3 = createS3Client(emulatorClientConfig(emulator));
+  const keys: string[] = [];
+  try {
+    for (const Prefix of [`${jobName}/`, `mlship-data/${jobName}/`]) {
+      const page = await s3.send(
+        new ListObjectsV2Command({ Bucket: `sagemaker-${emulator.region}-${emulator.accountId}`, Prefix }),
+      );
+      keys.push(...(page.Contents ?? []).map((o) => o.Key as string));
+    }
+  } finally {
+    s3.destroy();
+  }
+  return keys;
+}
+
 async function addFault(rule: Record<string, unknown>): Promise<void> {
   const res = await fetch(`${emulator.endpoint}/_mlship/faults`, {
     method: "POST",
@@ -235,16 +252,6 @@ describe("training", () => {
   });
 
   it("checks limits, channels and hyperparameters before uploading code or staging data", async () => {
-    const s3 = createS3Client(emulatorClientConfig(emulator));
-    const bucket = `sagemaker-${emulator.region}-${emulator.accountId}`;
-    const keysOf = async (jobName: string) => {
-      const keys: string[] = [];
-      for (const Prefix of [`${jobName}/`, `mlship-data/${jobName}/`]) {
-        const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix }));
-        keys.push(...(page.Contents ?? []).map((o) => o.Key as string));
-      }
-      return keys;
-    };
     const base = {
       entryPoint: "train.mjs",
       sourceDir: NODE_EXAMPLE,
@@ -258,16 +265,28 @@ describe("training", () => {
       ["x", { channels: { ...base.channels, test: "s3://x/test/" } }],
       ["hyperparameters.seed", { hyperparameters: { seed: 1n } }],
     ];
-    try {
-      for (const [where, extra] of cases) {
-        const jobName = `precheck-${where.replace(/\W/g, "-")}`;
-        const err = await mlshipRejection(target.train({ ...base, ...extra, jobName } as never));
-        expect([err.code, err.where]).toEqual(["E_INVALID_INPUT", where]);
-        expect(await keysOf(jobName)).toEqual([]);
-      }
-    } finally {
-      s3.destroy();
+    for (const [where, extra] of cases) {
+      const jobName = `precheck-${where.replace(/\W/g, "-")}`;
+      const err = await mlshipRejection(target.train({ ...base, ...extra, jobName } as never));
+      expect([err.code, err.where]).toEqual(["E_INVALID_INPUT", where]);
+      expect(await keysOfJob(jobName)).toEqual([]);
     }
+  });
+
+  it("removes the code and data it uploaded when staging a later channel fails", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "empty.csv"), "");
+    const jobName = "staging-fails";
+    const err = await mlshipRejection(
+      target.train({
+        entryPoint: "train.mjs",
+        sourceDir: NODE_EXAMPLE,
+        jobName,
+        channels: { train: join(DATA, "train.csv"), test: join(dir, "empty.csv") },
+      }),
+    );
+    expect(err.message).toMatch(/empty dataset/);
+    expect(await keysOfJob(jobName)).toEqual([]);
   });
 
   it("refuses a job name in use before replacing that job's code bundle", async () => {

@@ -15,7 +15,7 @@ import {
   type TrainingStatus,
   type TrainSpec,
 } from "@mlship/core";
-import { downloadAndExtract, parseS3Uri, uploadSourceDir } from "@mlship/data-s3";
+import { deleteObjects, downloadAndExtract, parseS3Uri, uploadSourceDir } from "@mlship/data-s3";
 import { aws, wrapAwsError } from "./errors.js";
 import { encodeHyperparameters } from "./hyperparameters.js";
 import { sklearnImageUri } from "./images.js";
@@ -109,15 +109,16 @@ async function checkChannels(spec: TrainSpec): Promise<ChannelInput[]> {
   return out;
 }
 
+/** Stages the local channels; each DataRef is pushed to `staged` as soon as it exists. */
 async function resolveChannels(
   session: Session,
   spec: TrainSpec,
   inputs: ChannelInput[],
   jobName: string,
   ctx: OperationContext | undefined,
-): Promise<{ channels: TrainingChannel[]; staged: DataRef[] }> {
+  staged: DataRef[],
+): Promise<TrainingChannel[]> {
   const channels: TrainingChannel[] = [];
-  const staged: DataRef[] = [];
   for (const input of inputs) {
     if (!("path" in input)) {
       channels.push(input);
@@ -129,7 +130,7 @@ async function resolveChannels(
     staged.push(ref);
     channels.push({ name, uri: ref.uri, contentType: spec.contentType ?? ref.contentType });
   }
-  return { channels, staged };
+  return channels;
 }
 
 function resolveImage(spec: TrainSpec, region: string): string {
@@ -200,34 +201,41 @@ export async function train(
   // The code goes to <bucket>/<job>/source/: a job that already has this name keeps its bundle (a model
   // deployed from it serves that code), so its name is refused before the upload, not by CreateTrainingJob.
   await assertJobNameFree(session, jobName, ctx?.signal);
-  if (localSourceDir) {
-    await uploadSourceDir(session.deps.s3, localSourceDir, submitDirectory, ctx);
+  const staged: DataRef[] = [];
+  let bundle: string | undefined;
+  try {
+    if (localSourceDir) {
+      bundle = submitDirectory;
+      await uploadSourceDir(session.deps.s3, localSourceDir, submitDirectory, ctx);
+    }
+    const channels = await resolveChannels(session, spec, channelInputs, jobName, ctx, staged);
+    const request = buildCreateTrainingJobRequest({
+      jobName,
+      image,
+      role,
+      hyperparameters,
+      channels,
+      outputPath,
+      instanceType: spec.instanceType,
+      instanceCount: spec.instanceCount,
+      volumeSizeGb: spec.volumeSizeGb,
+      maxRuntimeSeconds: spec.maxRuntimeSeconds,
+      spot: spec.spot,
+      checkpointS3Uri: spec.checkpointS3Uri,
+      checkpointLocalPath: spec.checkpointLocalPath,
+      vpc: spec.vpc,
+      tags: spec.tags,
+      environment: spec.environment,
+      enableNetworkIsolation: spec.enableNetworkIsolation,
+      outputKmsKeyId: spec.outputKmsKeyId,
+    });
+    await aws(`Creating training job ${jobName}`, () => session.deps.api.createTrainingJob(request), {
+      where: jobName,
+    });
+  } catch (e) {
+    await discardUnstartedJob(session, jobName, bundle, staged);
+    throw e;
   }
-
-  const { channels, staged } = await resolveChannels(session, spec, channelInputs, jobName, ctx);
-  const request = buildCreateTrainingJobRequest({
-    jobName,
-    image,
-    role,
-    hyperparameters,
-    channels,
-    outputPath,
-    instanceType: spec.instanceType,
-    instanceCount: spec.instanceCount,
-    volumeSizeGb: spec.volumeSizeGb,
-    maxRuntimeSeconds: spec.maxRuntimeSeconds,
-    spot: spec.spot,
-    checkpointS3Uri: spec.checkpointS3Uri,
-    checkpointLocalPath: spec.checkpointLocalPath,
-    vpc: spec.vpc,
-    tags: spec.tags,
-    environment: spec.environment,
-    enableNetworkIsolation: spec.enableNetworkIsolation,
-    outputKmsKeyId: spec.outputKmsKeyId,
-  });
-  await aws(`Creating training job ${jobName}`, () => session.deps.api.createTrainingJob(request), {
-    where: jobName,
-  });
   emit(ctx, { type: "training.status", job: jobName, status: "InProgress", secondaryStatus: "Starting" });
   const prepared: PreparedJob = { jobName, image, program, bucket, outputPath, staged };
 
@@ -254,6 +262,32 @@ async function assertJobNameFree(session: Session, jobName: string, signal?: Abo
     where: "jobName",
     hint: "Training job names are unique per account and region: pass another jobName (or none).",
   });
+}
+
+/**
+ * After a failure before the job exists: removes the code bundle and the data this call uploaded, which
+ * nothing would ever use or report. If the job exists after all (CreateTrainingJob failed on the client's
+ * side only), they stay.
+ */
+async function discardUnstartedJob(
+  session: Session,
+  jobName: string,
+  bundle: string | undefined,
+  staged: DataRef[],
+): Promise<void> {
+  if (!bundle && !staged.length) return;
+  try {
+    await assertJobNameFree(session, jobName);
+  } catch {
+    return;
+  }
+  if (bundle) await deleteObjects(session.deps.s3, [bundle]).catch(() => {});
+  for (const ref of staged) {
+    await session
+      .stager()
+      .then((stager) => stager.cleanup(ref))
+      .catch(() => {});
+  }
 }
 
 function withStaged(run: TrainingRun, job: PreparedJob): TrainingRun {
