@@ -11,6 +11,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import plugin, { createLocalTarget, type LocalTarget } from "../index.js";
 import {
+  dirObjectStore,
   nodeExample,
   processesMatching,
   SAMPLE_ROW,
@@ -140,6 +141,49 @@ describe("training with the local target", () => {
     }
     const final = await target.describe("hangs-1");
     expect(final, JSON.stringify(final)).toMatchObject({ status: "Stopped" });
+  });
+
+  it("stop() from another process while the job still downloads its data stops it there", async () => {
+    const code = await writeFiles(join(tmp.dir, "downloading"), {
+      "train.mjs": "console.log('the script ran');\n",
+    });
+    const store = dirObjectStore(join(tmp.dir, "bucket-root"));
+    await writeFiles(join(tmp.dir, "bucket-root", "b"), { "train.csv": "a,b\n1,2\n" });
+    let release = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const slow = {
+      ...store,
+      download: async (...a: Parameters<typeof store.download>) => {
+        await gate;
+        return store.download(...a);
+      },
+    };
+    const runner = createLocalTarget({ stateDir: join(tmp.dir, "state"), objectStore: slow });
+    let downloading = () => {};
+    const reached = new Promise<void>((r) => {
+      downloading = r;
+    });
+    const events = (e: MlshipEvent) => {
+      if (e.type === "training.status" && e.secondaryStatus === "Downloading") downloading();
+    };
+    const done = runner.train(
+      {
+        entryPoint: "train.mjs",
+        sourceDir: code,
+        jobName: "downloading-1",
+        channels: { train: "s3://b/train.csv" },
+      },
+      { events },
+    );
+    await reached;
+    await createLocalTarget({ stateDir: join(tmp.dir, "state") }).stop("downloading-1");
+    await new Promise((r) => setTimeout(r, 600));
+    release();
+    expect(await done).toMatchObject({ status: "Stopped" });
+    const log = await readFile(join(tmp.dir, "state", "jobs", "downloading-1", "training.log"), "utf8");
+    expect(log).not.toContain("the script ran");
   });
 
   it("rejects with E_ABORTED when the caller's signal stops the job, which is recorded Stopped", async () => {

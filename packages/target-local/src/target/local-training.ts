@@ -196,7 +196,16 @@ export function createLocalTraining(c: LocalTargetContext): Required<Omit<TrainT
       const onAbort = () => controller.abort(ctx.signal?.reason);
       ctx.signal?.addEventListener("abort", onAbort, { once: true });
       running.set(jobName, controller);
+      // stop() from another process can only leave a note, and may come before the script (and its pid) exists.
+      const stopFile = join(workDir, STOP_FILE);
+      const watch = setInterval(() => {
+        access(stopFile).then(
+          () => controller.abort(),
+          () => {},
+        );
+      }, 250);
       const done = execute(record, spec, ctx, controller.signal).finally(() => {
+        clearInterval(watch);
         running.delete(jobName);
         ctx.signal?.removeEventListener("abort", onAbort);
       });
