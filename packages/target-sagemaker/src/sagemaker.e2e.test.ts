@@ -263,6 +263,7 @@ describe("training", () => {
       ["spot.maxWaitSeconds", { spot: { maxWaitSeconds: 10 }, maxRuntimeSeconds: 100 }],
       ["channels.bad name", { channels: { ...base.channels, "bad name": "s3://e2e-data/bc/" } }],
       ["x", { channels: { ...base.channels, test: "s3://x/test/" } }],
+      ["channels.test", { channels: { ...base.channels, test: { path: join(DATA, "test.csv") } } }],
       ["hyperparameters.seed", { hyperparameters: { seed: 1n } }],
     ];
     for (const [where, extra] of cases) {

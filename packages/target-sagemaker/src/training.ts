@@ -81,6 +81,13 @@ async function checkChannels(spec: TrainSpec): Promise<ChannelInput[]> {
   const out: ChannelInput[] = [];
   for (const [name, value] of Object.entries(spec.channels ?? {})) {
     if (typeof value === "object" && value !== null) {
+      if (typeof value.uri !== "string" || !value.uri.startsWith("s3://")) {
+        throw new MlshipError("E_INVALID_INPUT", `Channel "${name}" is an object without an s3:// uri`, {
+          where: `channels.${name}`,
+          hint: "Pass a DataRef (what stage() returns), an s3:// URI, or a local path as a string.",
+        });
+      }
+      parseS3Uri(value.uri);
       out.push({ name, uri: value.uri, contentType: value.contentType });
       continue;
     }
