@@ -21,6 +21,8 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     controller.abort(new Error("interrupted by the user (SIGINT)"));
   };
   process.on("SIGINT", onSigint);
+  // `kill`, docker stop and CI timeouts send SIGTERM: clean up as for Ctrl-C (stop jobs, servers, temp folders).
+  process.on("SIGTERM", onSigint);
 
   let ctx: (CliContext & { close(): void }) | undefined;
   let opts: GlobalOptions = {};
@@ -49,6 +51,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     return interrupted ? EXIT_INTERRUPTED : exitCodeFor(error);
   } finally {
     process.off("SIGINT", onSigint);
+    process.off("SIGTERM", onSigint);
     ctx?.close();
   }
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -84,6 +84,23 @@ describe("mlship usage", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("error [E_CONFIG]");
     expect(r.stderr).toContain("targets");
+  });
+
+  it("stops `mlship emulator` on SIGTERM as on Ctrl-C, removing its temporary data folder", async () => {
+    let dataDir = "";
+    const r = await runCli(["emulator", "--port", "0", "--json"], {
+      cwd: dir,
+      timeoutMs: 60_000,
+      onOutput: (text, child) => {
+        if (dataDir || !text.includes("}\n}")) return;
+        dataDir = (JSON.parse(text.slice(0, text.indexOf("}\n}") + 3)) as { dataDir: string }).dataDir;
+        child.kill("SIGTERM");
+      },
+    });
+    expect(dataDir).toContain("mlship-emulator-");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("emulator stopped");
+    expect(existsSync(dataDir)).toBe(false);
   });
 
   it("names an unknown target with an install hint, as JSON too", async () => {
