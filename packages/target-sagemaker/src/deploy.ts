@@ -123,7 +123,7 @@ async function planModel(
       : await uploadSourceDir(
           session.deps.s3,
           source.sourceDir,
-          `s3://${await session.bucket()}/${modelName}/sourcedir.tar.gz`,
+          `s3://${await session.bucket(ctx?.signal)}/${modelName}/sourcedir.tar.gz`,
           ctx,
         );
   }

@@ -309,6 +309,26 @@ describe("training", () => {
     }
   });
 
+  it("stops waiting for a slow bucket lookup when aborted", async () => {
+    const fresh = createSageMakerTarget({ ...emulatorClientConfig(emulator), role: ROLE });
+    const controller = new AbortController();
+    await addFault({ service: "sts", kind: "latency", latencyMs: 20_000 });
+    try {
+      setTimeout(() => controller.abort(), 100);
+      const err = await mlshipRejection(
+        fresh.train(
+          { entryPoint: "train.mjs", sourceDir: NODE_EXAMPLE, jobName: "slow-bucket" },
+          { signal: controller.signal },
+        ),
+      );
+      expect(err.code).toBe("E_ABORTED");
+      expect(await keysOfJob("slow-bucket")).toEqual([]);
+    } finally {
+      await fetch(`${emulator.endpoint}/_mlship/faults`, { method: "DELETE" });
+      await fresh.close();
+    }
+  }, 10_000);
+
   it("rejects an unknown framework version before uploading anything", async () => {
     const err = await mlshipRejection(
       target.train({ entryPoint: "train.py", sourceDir: SKLEARN_EXAMPLE, frameworkVersion: "0.99" }),

@@ -4,7 +4,7 @@ import { defaultBucketName, ensureBucket, S3DataStager } from "@mlship/data-s3";
 import type { LogsApi, RuntimeApi, SageMakerApi, StsApi } from "./api.js";
 import { wrapAwsError } from "./errors.js";
 import { resolveRole } from "./training-request.js";
-import { DEFAULT_POLL, type PollOptions } from "./wait.js";
+import { DEFAULT_POLL, type PollOptions, untilAborted } from "./wait.js";
 
 /** Everything the target talks to: narrow ports for SageMaker/Logs/Runtime/STS, the caller's S3 client. */
 export interface SageMakerDeps {
@@ -62,8 +62,8 @@ export class Session {
     return resolveRole(override ?? this.deps.role, this.deps.env ?? process.env);
   }
 
-  /** The bucket, created on first use when it is the SageMaker default one. */
-  bucket(): Promise<string> {
+  /** The bucket, created on first use when it is the SageMaker default one; `signal` stops the wait for it. */
+  bucket(signal?: AbortSignal): Promise<string> {
     this.#bucket ??= (async () => {
       const region = await this.region();
       if (this.deps.bucket) return this.deps.bucket;
@@ -81,7 +81,7 @@ export class Session {
     this.#bucket.catch(() => {
       this.#bucket = undefined;
     });
-    return this.#bucket;
+    return untilAborted(this.#bucket, signal, "Finding the bucket");
   }
 
   async stager(): Promise<DataStager> {

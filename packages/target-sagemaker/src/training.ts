@@ -190,7 +190,7 @@ export async function train(
     }
   }
   // Code and output share one bucket: the output path's (like the SDK's code_location default).
-  const outputPath = spec.outputPath ?? `s3://${await session.bucket()}/`;
+  const outputPath = spec.outputPath ?? `s3://${await session.bucket(ctx?.signal)}/`;
   if (!outputPath.startsWith("s3://")) {
     throw new MlshipError("E_INVALID_INPUT", `outputPath must be an s3:// URI (got ${outputPath})`, {
       where: "outputPath",

@@ -26,6 +26,20 @@ export function sleep(ms: number, signal?: AbortSignal, what = "Waiting"): Promi
   });
 }
 
+/**
+ * `work`, or E_ABORTED as soon as `signal` aborts: for shared, memoised work (the default bucket) that one
+ * caller's signal must not cancel for the others.
+ */
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined, what: string): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) return Promise.reject(abortError(signal, what));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortError(signal, what));
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
 /** Delays for successive polls: interval, interval*factor, ... capped at maxIntervalMs. */
 export function* backoff(options: PollOptions): Generator<number, never> {
   let delay = options.intervalMs;
