@@ -77,6 +77,21 @@ describe("mlship usage", () => {
     expect(r.stderr).toContain("hint:");
   });
 
+  it("refuses an empty path instead of taking the working directory", async () => {
+    const project = mkdtempSync(join(dir, "empty-path-"));
+    writeFileSync(join(project, "train.py"), "print('hi')\n");
+    for (const args of [
+      ["train", "--target", "no-such", "--entry-point", "train.py", "--data", "train="],
+      ["invoke", "ep", "--file", ""],
+    ]) {
+      const r = await runCli(args, { cwd: project });
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr).toMatch(
+        /error \[E_INVALID_INPUT\]: --(data train=|file) needs a path, got an empty value/,
+      );
+    }
+  });
+
   it("reports an invalid config file with where and a hint", async () => {
     const project = mkdtempSync(join(dir, "bad-config-"));
     writeFileSync(join(project, "mlship.config.json"), JSON.stringify({ targets: "sagemaker" }));
