@@ -28,6 +28,8 @@ export interface DeploymentRecord {
   pid?: number;
   port?: number;
   generation: number;
+  /** A server still loading its model: recorded so that delete() stops it if its deployer died. */
+  startingPid?: number;
 }
 
 const FILE = "deployment.json";
@@ -125,7 +127,12 @@ export function createLocalDeploy(c: LocalTargetContext): Omit<DeployTarget, "na
   }
 
   /** Starts a detached server and waits for it; on failure nothing is left running. */
-  async function startServer(name: string, options: ModelServerOptions, ctx: OperationContext) {
+  async function startServer(
+    name: string,
+    options: ModelServerOptions,
+    ctx: OperationContext,
+    onLaunch: (pid: number) => Promise<void>,
+  ) {
     const signal = ctx.signal;
     if (signal?.aborted) throw abortError(signal, `Deploying ${name}`);
     const logFile = join(dirOf(name), "server.log");
@@ -140,6 +147,7 @@ export function createLocalDeploy(c: LocalTargetContext): Omit<DeployTarget, "na
     aborted.catch(() => {});
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
+      await onLaunch(server.pid);
       if (signal?.aborted) onAbort();
       await Promise.race([server.ready(), aborted]);
       if (!(await ping(url))) throw new MlshipError("E_DEPLOY_FAILED", `${url}/ping did not answer 200`);
@@ -195,7 +203,9 @@ export function createLocalDeploy(c: LocalTargetContext): Omit<DeployTarget, "na
       await write({ deployment, spec: rest, generation: 1 });
       emit(ctx, { type: "deploy.status", name, status: "Creating" });
       try {
-        const s = await startServer(name, options, ctx);
+        const s = await startServer(name, options, ctx, (pid) =>
+          write({ deployment, spec: rest, generation: 1, startingPid: pid }),
+        );
         const ready: Deployment = {
           ...deployment,
           status: "InService",
@@ -249,10 +259,11 @@ export function createLocalDeploy(c: LocalTargetContext): Omit<DeployTarget, "na
       const generation = record.generation + 1;
       const options = await serverOptions(name, spec, generation);
       emit(ctx, { type: "deploy.status", name, status: "Updating" });
-      await write({ ...record, deployment: { ...record.deployment, status: "Updating" } });
+      const updating = { ...record, deployment: { ...record.deployment, status: "Updating" as const } };
+      await write(updating);
       let started: Awaited<ReturnType<typeof startServer>>;
       try {
-        started = await startServer(name, options, ctx);
+        started = await startServer(name, options, ctx, (pid) => write({ ...updating, startingPid: pid }));
       } catch (error) {
         // Like a SageMaker update that fails (or is called off): the old model keeps serving.
         const reason = (error as Error).message;
@@ -285,7 +296,9 @@ export function createLocalDeploy(c: LocalTargetContext): Omit<DeployTarget, "na
       const record = await read(name);
       if (!record) return;
       emit(ctx, { type: "deploy.status", name, status: "Deleting" });
-      if (record.pid !== undefined && isOurServer(record.pid)) await killGroup(record.pid);
+      for (const pid of [record.pid, record.startingPid]) {
+        if (pid !== undefined && isOurServer(pid)) await killGroup(pid);
+      }
       await rm(dirOf(name), { recursive: true, force: true });
       emit(ctx, { type: "deploy.status", name, status: "NotFound" });
     },

@@ -300,6 +300,32 @@ describe("training with the local target", () => {
       expect(await processesMatching(join("deployments", "called-off", ""))).toEqual([]);
     });
 
+    it("delete() stops a server still loading its model, e.g. when its deployer was killed", async () => {
+      const model = await writeFiles(join(tmp.dir, "loading"), {
+        "inference.mjs":
+          "export async function modelFn() { await new Promise((r) => setTimeout(r, 120000)); return {}; }\n",
+      });
+      const run = await target.train({ entryPoint: "inference.mjs", sourceDir: model, jobName: "loading-1" });
+      const deploying = target
+        .deploy({ name: "loading", model: { trainingJob: run.jobName } })
+        .catch((e: unknown) => e);
+      const running = async () => processesMatching(join("deployments", "loading", ""));
+      const file = join(tmp.dir, "state", "deployments", "loading", "deployment.json");
+      // Once the server listens, the record names it (without that, only the dying deployer knew its pid).
+      let pid: number | undefined;
+      for (let i = 0; i < 100 && pid === undefined; i++) {
+        pid = (JSON.parse(await readFile(file, "utf8").catch(() => "{}")) as { startingPid?: number })
+          .startingPid;
+        if (pid === undefined) await new Promise((r) => setTimeout(r, 50));
+      }
+      const pids = await running();
+      expect(pids).not.toEqual([]);
+      await createLocalTarget({ stateDir: join(tmp.dir, "state") }).delete("loading"); // another process
+      expect(await waitGone(pids)).toEqual([]);
+      expect(codeOf(await deploying)).toBe("E_DEPLOY_FAILED");
+      await target.delete("loading");
+    });
+
     it("fails a deployment whose model cannot load, leaving nothing running", async () => {
       const model = await writeFiles(join(tmp.dir, "broken"), {
         "inference.mjs": 'export function modelFn() { throw new Error("weights are corrupt"); }\n',
