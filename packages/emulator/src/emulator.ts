@@ -63,8 +63,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const dataDir = options.dataDir
     ? resolve(options.dataDir)
     : await mkdtemp(join(tmpdir(), "mlship-emulator-"));
-  await mkdir(dataDir, { recursive: true });
-  const hadState = !temporary && (await readdir(dataDir)).length > 0;
+  let hadState: boolean;
+  try {
+    await mkdir(dataDir, { recursive: true });
+    hadState = !temporary && (await readdir(dataDir)).length > 0;
+  } catch (error) {
+    throw new MlshipError(
+      "E_INVALID_INPUT",
+      `Cannot use ${dataDir} as the emulator's data folder: ${(error as Error).message}`,
+      {
+        cause: error,
+        where: "dataDir",
+        hint: "Pass a folder you can write to (it is created if missing), not a file.",
+      },
+    );
+  }
 
   const store = await S3Store.open(join(dataDir, "s3"));
   const objectStore = createStoreObjectStore(store);

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import {
   CloudWatchLogsClient,
   CreateLogGroupCommand,
@@ -41,7 +41,7 @@ async function start(
 }
 
 describe("a start that cannot listen", () => {
-  it("rejects a busy or invalid port with E_INVALID_INPUT and leaves no temporary folder", async () => {
+  it("rejects a busy or invalid port or a data folder that is a file with E_INVALID_INPUT, leaving no temporary folder", async () => {
     const { emulator } = await start();
     const tmp = await mkdtemp(join(tmpdir(), "emu-tmp-"));
     dirs.push(tmp);
@@ -55,6 +55,13 @@ describe("a start that cannot listen", () => {
         message: expect.stringContaining("already in use"),
       });
       await expect(startEmulator({ port: 70000 })).rejects.toMatchObject({ code: "E_INVALID_INPUT" });
+      const file = join(tmp, "..", `${basename(tmp)}.file`);
+      await writeFile(file, "not a folder");
+      dirs.push(file);
+      await expect(startEmulator({ dataDir: file })).rejects.toMatchObject({
+        code: "E_INVALID_INPUT",
+        where: "dataDir",
+      });
       expect(await readdir(tmp)).toEqual([]);
     } finally {
       if (before === undefined) delete process.env.TMPDIR;
