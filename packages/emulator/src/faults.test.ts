@@ -138,6 +138,10 @@ describe("fault injection", () => {
     expect(bad.json.__type).toBe("ValidationException");
     const badRate = await control("POST", "/_mlship/faults", { service: "s3", rate: 2 });
     expect(badRate.status).toBe(400);
+    // A misspelt service would match no call: the rule would silently never fire.
+    const typo = await control("POST", "/_mlship/faults", { service: "sagemaker-runtime", kind: "throttle" });
+    expect(typo.status).toBe(400);
+    expect(String(typo.json.message)).toContain("runtime.sagemaker");
     for (const invalid of [{ count: 0 }, { count: 1.5 }, { latencyMs: -1 }, { status: 200 }]) {
       const answer = await control("POST", "/_mlship/faults", { service: "s3", ...invalid });
       expect(answer.status, JSON.stringify(invalid)).toBe(400);

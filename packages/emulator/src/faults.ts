@@ -32,6 +32,9 @@ export type FaultRuleInput = Omit<FaultRule, "id" | "hits" | "kind"> & {
   kind?: FaultRule["kind"];
 };
 
+/** The services whose calls consult the rules (SigV4 service names, as `apply` is called with). */
+const SERVICES = ["s3", "sts", "ecr", "logs", "sagemaker", "runtime.sagemaker"];
+
 /** The emulator's fault-injection rules, consulted before every API operation. */
 export class Faults {
   private rules: FaultRule[] = [];
@@ -39,6 +42,12 @@ export class Faults {
   add(input: FaultRuleInput): FaultRule {
     if (typeof input.service !== "string" || input.service === "") {
       throw new AwsApiError("ValidationException", 'A fault rule needs a service (e.g. "s3", "sagemaker")');
+    }
+    if (!SERVICES.includes(input.service)) {
+      throw new AwsApiError(
+        "ValidationException",
+        `Unknown fault service "${input.service}" (${SERVICES.join(", ")}): the rule would never match`,
+      );
     }
     const kind = input.kind ?? (input.latencyMs && !input.status && !input.code ? "latency" : "error");
     if (!["throttle", "error", "latency"].includes(kind)) {
