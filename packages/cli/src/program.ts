@@ -54,7 +54,10 @@ export function buildProgram(version: string, dispatch: Dispatch, io: CliIO): Co
     target(program.command("train"))
       .description("run a training job (stages local data first)")
       .requiredOption("--entry-point <file>", "training script, relative to --source-dir")
-      .option("--source-dir <dir>", "code directory shipped to the job (default: the entry point's folder)")
+      .option(
+        "--source-dir <dir>",
+        "code directory shipped to the job (default: the entry point script alone)",
+      )
       .option(
         "--data <channel=source>",
         "channel data: a file, a directory or s3:// URI; repeatable",

@@ -23,7 +23,10 @@ export type Framework = "sklearn" | "node";
 export interface TrainSpec {
   /** Script to run, relative to `sourceDir` (`train.py`, `train.mjs`). */
   entryPoint: string;
-  /** Directory packed and shipped as the code (default: the entry point's directory). */
+  /**
+   * Directory packed and shipped as the code. Without it only the entry point script is shipped (the
+   * SageMaker SDK's rule); a target that runs the code in place (local) runs it from the script's folder.
+   */
   sourceDir?: string;
   /** Channel name -> staged data (DataRef) or a URI/path (`s3://...`, a local file or directory). */
   channels?: Record<string, DataRef | string>;

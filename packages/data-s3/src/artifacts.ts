@@ -23,18 +23,20 @@ async function withTempDir<T>(work: (dir: string) => Promise<T>): Promise<T> {
 /**
  * Packs `dir` reproducibly (see `packSourceDir`) in the OS temp dir — never in the working
  * directory — uploads it to `uri` (e.g. `s3://bucket/<job>/source/sourcedir.tar.gz`) and returns `uri`.
+ * `only` limits the bundle to those files of `dir`.
  */
 export async function uploadSourceDir(
   client: S3Client,
   dir: string,
   uri: string,
   ctx?: OperationContext,
-  options: UploadFileOptions = {},
+  options: UploadFileOptions & { only?: readonly string[] } = {},
 ): Promise<string> {
   parseS3Uri(uri);
+  const { only, ...upload } = options;
   return withTempDir(async (tmp) => {
-    const bundle = await packSourceDir(dir, path.join(tmp, "sourcedir.tar.gz"));
-    await uploadFile(client, bundle.file, uri, ctx, { contentType: "application/gzip", ...options });
+    const bundle = await packSourceDir(dir, path.join(tmp, "sourcedir.tar.gz"), only ? { only } : {});
+    await uploadFile(client, bundle.file, uri, ctx, { contentType: "application/gzip", ...upload });
     return uri;
   });
 }

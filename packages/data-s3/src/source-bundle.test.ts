@@ -134,6 +134,19 @@ describe("packSourceDir", () => {
     expect((await entriesOf(second.file)).map((e) => e.path)).toEqual(["train.py"]);
   });
 
+  it("packs only the named files with `only`, and refuses names outside the folder", async () => {
+    const root = tempDir();
+    makeSource(root);
+    const out = path.join(tempDir(), "sourcedir.tar.gz");
+    await packSourceDir(root, out, { only: ["train.py", "pkg/sub/util.py"] });
+    expect((await entriesOf(out)).map((e) => e.path)).toEqual(["pkg/sub/util.py", "train.py"]);
+    for (const bad of ["../train.py", "pkg", "missing.py", path.join(tempDir(), "x.py")]) {
+      await expect(packSourceDir(root, out, { only: [bad] }), bad).rejects.toMatchObject({
+        code: "E_INVALID_INPUT",
+      });
+    }
+  });
+
   it("refuses a missing directory, a file, a dangling symlink and a symlink loop", async () => {
     const src = tempDir();
     const out = path.join(tempDir(), "s.tar.gz");

@@ -29,8 +29,16 @@ export interface PackedBundle {
  * (their targets are packed as regular files and directories); hard links are stored as copies;
  * `.git`, `__pycache__`, `node_modules` and `.venv` are left out, as is `outFile` if it lies inside `dir`.
  * The gzip header carries no timestamp and a fixed OS byte.
+ *
+ * `only` packs just those files (paths relative to `dir`), e.g. the entry point alone when no source
+ * directory was named: the SageMaker SDK's rule, so a script run from a home folder does not ship the
+ * folder's other files (`.aws/credentials`, keys) with it.
  */
-export async function packSourceDir(dir: string, outFile: string): Promise<PackedBundle> {
+export async function packSourceDir(
+  dir: string,
+  outFile: string,
+  options: { only?: readonly string[] } = {},
+): Promise<PackedBundle> {
   const root = path.resolve(dir);
   const rootStat = await stat(root).catch((cause: unknown) => {
     throw new MlshipError("E_INVALID_INPUT", `source directory not found: ${dir}`, { where: dir, cause });
@@ -43,7 +51,9 @@ export async function packSourceDir(dir: string, outFile: string): Promise<Packe
   }
   const out = path.resolve(outFile);
   const outDir = await realpath(path.dirname(out)).catch(() => path.dirname(out));
-  const entries = await listSourceEntries(root, path.join(outDir, path.basename(out)));
+  const entries = options.only
+    ? await checkedFiles(root, options.only)
+    : await listSourceEntries(root, path.join(outDir, path.basename(out)));
   if (entries.length === 0) {
     throw new MlshipError("E_INVALID_INPUT", `nothing to pack in ${dir}`, {
       where: dir,
@@ -143,6 +153,23 @@ export async function listSourceEntries(root: string, exclude?: string): Promise
     }
   };
   await walk(root, "", new Set([await realpath(root)]));
+  return out.sort(compareCodePoints);
+}
+
+/** `files` as bundle entries: each must be a file inside `root`. */
+async function checkedFiles(root: string, files: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const file of files) {
+    const rel = path.relative(root, path.resolve(root, file)).split(path.sep).join("/");
+    const isFile = await stat(path.join(root, rel)).then(
+      (st) => st.isFile(),
+      () => false,
+    );
+    if (rel.startsWith("../") || rel === ".." || path.isAbsolute(rel) || !isFile) {
+      throw new MlshipError("E_INVALID_INPUT", `${file} is not a file in ${root}`, { where: file });
+    }
+    out.push(rel);
+  }
   return out.sort(compareCodePoints);
 }
 

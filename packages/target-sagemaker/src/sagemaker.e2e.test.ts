@@ -1,5 +1,5 @@
 // End to end: the production SageMaker code path (real AWS SDK v3 clients over HTTP) against the emulator.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -22,7 +22,7 @@ import {
   resolveTrainTarget,
   type Values,
 } from "@mlship/core";
-import { createS3Client, parseS3Uri } from "@mlship/data-s3";
+import { createS3Client, downloadAndExtract, parseS3Uri } from "@mlship/data-s3";
 import { type Emulator, emulatorClientConfig, startEmulator } from "@mlship/emulator";
 import { mlshipRejection, tempDir } from "@mlship/testing";
 import { create as createTar } from "tar";
@@ -199,6 +199,29 @@ describe("training", () => {
     expect(err.details?.failureReason).toBeTruthy();
     expect(err.message).toContain("about to fail: bad input");
     expect(err.details?.lastLogLines).toContain("about to fail: bad input");
+  }, 60_000);
+
+  it("ships the entry point alone when no sourceDir is given, never the rest of its folder", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "alone.mjs"), 'console.log("trained");\n');
+    mkdirSync(join(dir, ".aws"));
+    writeFileSync(join(dir, ".aws", "credentials"), "[default]\naws_secret_access_key = not-for-s3\n");
+    writeFileSync(join(dir, "notes.txt"), "private\n");
+    const run = await target.train({ entryPoint: join(dir, "alone.mjs") });
+    expect(run.status).toBe("Completed");
+    const s3 = createS3Client(emulatorClientConfig(emulator));
+    const code = tempDir();
+    try {
+      const bucket = `sagemaker-${emulator.region}-${emulator.accountId}`;
+      const files = await downloadAndExtract(
+        s3,
+        `s3://${bucket}/${run.jobName}/source/sourcedir.tar.gz`,
+        code,
+      );
+      expect(files).toEqual([join(code, "alone.mjs")]);
+    } finally {
+      s3.destroy();
+    }
   }, 60_000);
 
   it("stops the job when aborted during training and rejects with E_ABORTED", async () => {

@@ -213,7 +213,14 @@ export async function train(
   try {
     if (localSourceDir) {
       bundle = submitDirectory;
-      await uploadSourceDir(session.deps.s3, localSourceDir, submitDirectory, ctx);
+      // Without a sourceDir only the script is shipped, as the SageMaker SDK does: never its whole folder.
+      await uploadSourceDir(
+        session.deps.s3,
+        localSourceDir,
+        submitDirectory,
+        ctx,
+        spec.sourceDir ? {} : { only: [program] },
+      );
     }
     const channels = await resolveChannels(session, spec, channelInputs, jobName, ctx, staged);
     const request = buildCreateTrainingJobRequest({

@@ -1,4 +1,4 @@
-import { dirname, join, relative, resolve } from "node:path";
+import { resolve } from "node:path";
 import { type Framework, MlshipError, type TrainSpec } from "@mlship/core";
 import { existingPath } from "../files.js";
 import { parseHyperparameters, parsePairs } from "../parse.js";
@@ -32,11 +32,10 @@ export const run: CommandRun = async (ctx, _args, options) => {
   const o = options as unknown as TrainFlags;
   const cwd = ctx.io.cwd;
   // Everything the user named must exist before anything is uploaded or started.
-  const sourceDir = o.sourceDir
-    ? existingPath(cwd, o.sourceDir, "--source-dir")
-    : dirname(existingPath(cwd, o.entryPoint, "--entry-point"));
-  const entryPoint = o.sourceDir ? o.entryPoint : relative(sourceDir, join(cwd, o.entryPoint));
-  existingPath(sourceDir, entryPoint, "--entry-point");
+  // Without --source-dir the script alone is the code (as the SageMaker SDK does), never its whole folder.
+  const sourceDir = o.sourceDir ? existingPath(cwd, o.sourceDir, "--source-dir") : undefined;
+  const entryPoint = sourceDir ? o.entryPoint : existingPath(cwd, o.entryPoint, "--entry-point");
+  if (sourceDir) existingPath(sourceDir, entryPoint, "--entry-point");
   const channels = Object.fromEntries(
     Object.entries(parsePairs("--data", o.data)).map(([channel, source]) => [
       channel,
