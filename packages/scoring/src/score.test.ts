@@ -444,6 +444,31 @@ describe("score: other formats and multi-class", () => {
     });
   });
 
+  it("writes a column per class to Parquet for a multi-class model without classes", async () => {
+    const d: Dataset = dataset(MULTI, 300, 37);
+    const data = join(dir, "data.csv");
+    const out = join(dir, "scores.parquet");
+    await writeCsv(data, d);
+    const { invoker } = await endpoint(MULTI, "pairs");
+    const summary = await score({
+      model: createModelSource({ invoker, features: d.features, task: "multiclass" }),
+      data,
+      out,
+      batchSize: 64,
+    });
+    expect(summary.columns).toEqual(["score_0", "score_1", "score_2", "error"]);
+    const rows = (await parquetReadObjects({ file: await asyncBufferFromFile(out) })) as Array<
+      Record<string, unknown>
+    >;
+    expect(rows).toHaveLength(300);
+    expect(Object.keys(rows[0] ?? {})).toEqual(["score_0", "score_1", "score_2", "error"]);
+    rows.forEach((r, i) => {
+      for (let k = 0; k < 3; k++) {
+        expect(r[`score_${k}`]).toBeCloseTo((d.expected[i] as number[])[k] as number, 12);
+      }
+    });
+  });
+
   it("refuses Parquet output without an output file", async () => {
     const d = dataset(BINARY, 10, 37);
     const data = join(dir, "data.csv");

@@ -374,13 +374,14 @@ export async function score(options: ScoreOptions): Promise<ScoreSummary> {
   }
 
   function consume(batch: InputBatch, res: Array<RowResult<Score>>): void {
-    if (!fmt.ready) {
+    // JSON Lines needs no header, but the Parquet file made from its spool has a column per class.
+    if (fmt.width === undefined) {
       const ok = res.find((r): r is number[] => Array.isArray(r));
-      if (!ok) {
+      if (ok) fmt.width = ok.length;
+      else if (!fmt.ready) {
         held.push({ batch, results: res });
         return;
       }
-      fmt.width = ok.length;
     }
     if (!headerDone) {
       outBuf += fmt.header();
