@@ -48,8 +48,15 @@ function schemaElement(name: string, kind: ColumnKind): SchemaElement {
   return { name, type: kind, repetition_type: "OPTIONAL" };
 }
 
+// Nested values (lists, objects from JSON Lines) as their JSON text, as CSV output writes them.
 const asKind = (v: unknown, kind: ColumnKind): unknown =>
-  v === null || v === undefined ? null : kind === "STRING" && typeof v !== "string" ? String(v) : v;
+  v === null || v === undefined
+    ? null
+    : kind === "STRING" && typeof v !== "string"
+      ? typeof v === "object"
+        ? JSON.stringify(v)
+        : String(v)
+      : v;
 
 /**
  * Turns a finished JSON Lines spool into the Parquet file at `out` (written beside it, then renamed, so

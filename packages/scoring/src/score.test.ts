@@ -356,6 +356,26 @@ describe("score: other formats and multi-class", () => {
     expect(rows.map((r) => r.id)).toEqual(ids.map(String));
   });
 
+  it("keeps nested JSON Lines values as their JSON text in Parquet output, as in CSV output", async () => {
+    const d = dataset(BINARY, 20, 39);
+    const data = join(dir, "data.jsonl");
+    const meta = (i: number) => (i % 2 ? { tags: ["a", `t${i}`], n: i } : [i, null]);
+    const lines = d.rows.map((r, i) =>
+      JSON.stringify({ meta: meta(i), ...Object.fromEntries(d.features.map((f, k) => [f, r[k]])) }),
+    );
+    await writeFile(data, `${lines.join("\n")}\n`);
+    const { invoker } = await endpoint();
+    const model = createModelSource({ invoker, features: d.features });
+    await score({ model, data, out: join(dir, "scores.csv"), keep: ["meta"] });
+    await score({ model, data, out: join(dir, "scores.parquet"), keep: ["meta"] });
+    const csv = await readOut(join(dir, "scores.csv"));
+    const rows = (await parquetReadObjects({
+      file: await asyncBufferFromFile(join(dir, "scores.parquet")),
+    })) as Array<Record<string, unknown>>;
+    expect(rows.map((r) => r.meta)).toEqual(d.rows.map((_, i) => JSON.stringify(meta(i))));
+    expect(rows.map((r) => r.meta)).toEqual(csv.rows.map((r) => r[0]));
+  });
+
   it("writes Parquet: typed kept columns, scores, errors; a resumed run gives the identical file", async () => {
     const d = dataset(BINARY, 3000, 35);
     const data = join(dir, "data.csv");
