@@ -72,11 +72,13 @@ export function loadKubeConfig(options: KubeConfigOptions = {}): KubeConfig {
       if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
       else kc.loadFromDefault();
     } catch (error) {
+      // A YAML error quotes the lines around the problem, which may hold the user's token: keep its first line only.
+      const [reason, ...snippet] = String((error as Error)?.message ?? error).split("\n");
       throw new MlshipError(
         "E_CONFIG",
-        `Cannot read the kubeconfig${options.kubeconfig ? ` ${options.kubeconfig}` : ""}: ${(error as Error).message}`,
+        `Cannot read the kubeconfig${options.kubeconfig ? ` ${options.kubeconfig}` : ""}: ${reason}`,
         {
-          cause: error,
+          ...(snippet.length === 0 ? { cause: error } : {}),
           where: options.kubeconfig ?? "KUBECONFIG",
           hint: "Download the kubeconfig from the Kyma dashboard (top right, 'Download Kubeconfig') and pass its path.",
         },

@@ -687,6 +687,30 @@ describe("kubeconfig and plugin", () => {
     }
   });
 
+  it("a malformed kubeconfig is reported without quoting its lines (they may hold the token)", async () => {
+    const file = join(tempDir("kyma-kc-"), "kubeconfig.yml");
+    writeFileSync(
+      file,
+      [
+        "apiVersion: v1",
+        "kind: Config",
+        "users:",
+        "- name: u",
+        "  user:",
+        // A token pasted with a stray ": " breaks the YAML on the token's own line.
+        "    token: sa-token-7f3c9a1e: x",
+        "current-context: x",
+        "",
+      ].join("\n"),
+    );
+    const err = await mlshipRejection(createKymaTarget({ kubeconfig: file }).list());
+    expect(err.code).toBe("E_CONFIG");
+    expect(err.message).toContain(`Cannot read the kubeconfig ${file}`);
+    expect(JSON.stringify(err)).not.toContain("sa-token-7f3c9a1e");
+    expect(err.stack).not.toContain("sa-token-7f3c9a1e");
+    expect(String((err.cause as Error | undefined)?.message)).not.toContain("sa-token-7f3c9a1e");
+  });
+
   it("registers as the kyma deploy target", async () => {
     expect(plugin.name).toBe("kyma");
     expect(plugin.describeOptions?.().map((o) => o.name)).toEqual(
