@@ -1,12 +1,5 @@
-import {
-  type Cell,
-  CONTENT_TYPES,
-  encodeCsv,
-  encodeJson,
-  encodeNpy,
-  MlshipError,
-  mediaType,
-} from "@mlship/core";
+import { type Cell, CONTENT_TYPES, encodeJson, encodeNpy, MlshipError, mediaType } from "@mlship/core";
+import { csvRequestText } from "./input/encode.js";
 
 /**
  * One row, encoded for the request body: a CSV line without its newline, a JSON array's text, or the
@@ -30,8 +23,9 @@ const NPY_HEADER_BYTES = 128;
 function csvLine(values: readonly Cell[]): string {
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    // Anything but finite numbers goes through core's quoting rules.
-    if (typeof v !== "number" || !Number.isFinite(v)) return encodeCsv([values]).slice(0, -1);
+    // Anything but finite numbers: quoted only where CSV needs it, so a number sent as text ("1.5") reaches
+    // numpy-based decoders as a number.
+    if (typeof v !== "number" || !Number.isFinite(v)) return csvRequestText(values);
   }
   // JSON writes finite numbers exactly as String() does, in one native call (about twice as fast as concatenating).
   return JSON.stringify(values).slice(1, -1);

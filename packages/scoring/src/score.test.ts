@@ -288,6 +288,24 @@ describe("score: other formats and multi-class", () => {
     expect(summary.metrics?.count).toBe(300);
   });
 
+  it("sends numbers written as text (JSON Lines strings) unquoted to a CSV model", async () => {
+    const d = dataset(BINARY, 50, 40);
+    const data = join(dir, "data.jsonl");
+    const lines = d.rows.map((r, i) =>
+      JSON.stringify({ ...Object.fromEntries(d.features.map((f, k) => [f, String(r[k])])), y: d.labels[i] }),
+    );
+    await writeFile(data, `${lines.join("\n")}\n`);
+    const { invoker } = await endpoint();
+    const model = createModelSource({ invoker, features: d.features });
+    const summary = await score({ model, data, label: "y", batchSize: 16 });
+    expect(summary.failed).toBe(0);
+    (summary.results as number[]).forEach((s, i) => {
+      expect(s).toBeCloseTo((d.expected[i] as number[])[0] as number, 12);
+    });
+    const row = Object.fromEntries(d.features.map((f, k) => [f, String(d.rows[3]?.[k])]));
+    expect(await model.predictDict(row)).toBeCloseTo((d.expected[3] as number[])[0] as number, 12);
+  });
+
   it("reads Parquet", async () => {
     const d = dataset(BINARY, 700, 32);
     const data = join(dir, "data.parquet");
