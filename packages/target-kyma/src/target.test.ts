@@ -420,6 +420,41 @@ describe("deploy", () => {
     expect(kube.get(T.deployment, "ml", "breast-cancer")?.metadata.labels).toBeUndefined();
   });
 
+  it("never takes over or deletes a Secret it did not create that has its pull/URL secret's name", async () => {
+    kube.set({
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: "ml", labels: { "istio-injection": "enabled" } },
+    });
+    const theirs = {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "breast-cancer-model-urls", namespace: "ml" },
+      type: "Opaque",
+      data: { token: Buffer.from("theirs").toString("base64") },
+    };
+    kube.set(theirs);
+    const target = makeTarget();
+    const err = await mlshipRejection(target.deploy(spec()));
+    expect(err.code).toBe("E_ALREADY_EXISTS");
+    expect(err.where).toBe("secret/breast-cancer-model-urls");
+    expect(kube.requests.filter((r) => r.method !== "GET")).toEqual([]);
+    await target.delete("breast-cancer");
+    const kept = kube.get(T.secret, "ml", "breast-cancer-model-urls");
+    expect(kept?.metadata.labels).toBeUndefined();
+    expect(kept?.data).toEqual(theirs.data);
+    // A docker-registry secret of the pull secret's name (same type) would be overwritten just as silently.
+    kube.set({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "other-ecr-pull", namespace: "ml" },
+      type: "kubernetes.io/dockerconfigjson",
+      data: { ".dockerconfigjson": Buffer.from('{"auths":{}}').toString("base64") },
+    });
+    expect((await mlshipRejection(target.deploy(spec("other")))).where).toBe("secret/other-ecr-pull");
+    expect(kube.get(T.secret, "ml", "other-ecr-pull")?.metadata.labels).toBeUndefined();
+  });
+
   it("validates names and inputs before touching the cluster", async () => {
     const target = makeTarget();
     expect((await mlshipRejection(target.deploy(spec("Breast_Cancer")))).code).toBe("E_INVALID_INPUT");

@@ -254,6 +254,12 @@ export function createKymaTarget(options: KymaTargetOptions = {}): KymaTarget {
     return object;
   }
 
+  /** The pull and URL secrets are written by name too: refuse someone else's before touching anything. */
+  async function readManagedSecrets(namespace: string, name: string): Promise<void> {
+    await readManaged(TYPES.secret, namespace, pullSecretName(name));
+    await readManaged(TYPES.secret, namespace, urlsSecretName(name));
+  }
+
   /** (Re)writes the Secret with presigned URLs the init container downloads the model and code from. */
   async function applyModelUrls(
     name: string,
@@ -289,6 +295,7 @@ export function createKymaTarget(options: KymaTargetOptions = {}): KymaTarget {
         where: `deployment/${name}`,
       });
     }
+    await readManagedSecrets(namespace, name);
     return { namespace, deployment };
   }
 
@@ -438,6 +445,7 @@ export function createKymaTarget(options: KymaTargetOptions = {}): KymaTarget {
     const existing = await readManaged(TYPES.deployment, namespace, name);
     await readManaged(TYPES.service, namespace, name);
     await readManaged(TYPES.apiRule, namespace, name);
+    await readManagedSecrets(namespace, name);
     // Everything that can fail without touching the cluster comes first.
     const model = await resolveModel(spec, { sagemaker, s3, namespace, ...(region ? { region } : {}) }, ctx);
     const gateway = gatewayOf(spec);
