@@ -105,6 +105,24 @@ describe("manifests", () => {
     expect(t.spec.volumes).toEqual([{ name: "model", emptyDir: {} }]);
   });
 
+  it("lets the environment override the log level and region without duplicate env names (SSA rejects those)", () => {
+    const d = deploymentManifest({
+      ...plan,
+      environment: {
+        SAGEMAKER_CONTAINER_LOG_LEVEL: "10",
+        SAGEMAKER_REGION: "eu-west-1",
+        SAGEMAKER_PROGRAM: "x.py",
+      },
+    });
+    const env = templateOf(d).spec.containers[0]?.env ?? [];
+    expect(env).toEqual([
+      { name: "SAGEMAKER_PROGRAM", value: "inference.py" },
+      { name: "SAGEMAKER_SUBMIT_DIRECTORY", value: "/opt/ml/model/code" },
+      { name: "SAGEMAKER_CONTAINER_LOG_LEVEL", value: "10" },
+      { name: "SAGEMAKER_REGION", value: "eu-west-1" },
+    ]);
+  });
+
   it("keeps the pod template hash stable for the same inputs and changes it for a new model", () => {
     const a = templateOf(deploymentManifest(plan)).metadata.labels[LABELS.templateHash];
     const b = templateOf(deploymentManifest({ ...plan })).metadata.labels[LABELS.templateHash];

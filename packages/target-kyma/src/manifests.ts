@@ -241,15 +241,20 @@ function resourcesOf(r: Resources): Record<string, Record<string, string>> {
 }
 
 export function deploymentManifest(plan: DeploymentPlan): KubeObject {
+  // One entry per name: server-side apply rejects an env list with duplicate names. The user's
+  // environment overrides the defaults (as on SageMaker), except where the code lives.
+  const defaults: Record<string, string> = {
+    SAGEMAKER_CONTAINER_LOG_LEVEL: "20",
+    ...(plan.region ? { SAGEMAKER_REGION: plan.region } : {}),
+  };
+  const user = Object.entries(plan.environment)
+    .filter(([k]) => k !== "SAGEMAKER_PROGRAM" && k !== "SAGEMAKER_SUBMIT_DIRECTORY")
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const env: Array<Record<string, unknown>> = [
     { name: "SAGEMAKER_PROGRAM", value: plan.entryPoint },
     { name: "SAGEMAKER_SUBMIT_DIRECTORY", value: CODE_DIR },
-    { name: "SAGEMAKER_CONTAINER_LOG_LEVEL", value: "20" },
-    ...(plan.region ? [{ name: "SAGEMAKER_REGION", value: plan.region }] : []),
-    ...Object.entries(plan.environment)
-      .filter(([k]) => k !== "SAGEMAKER_PROGRAM" && k !== "SAGEMAKER_SUBMIT_DIRECTORY")
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([name, value]) => ({ name, value })),
+    ...Object.entries(defaults).map(([name, value]) => ({ name, value: plan.environment[name] ?? value })),
+    ...user.filter(([k]) => !(k in defaults)).map(([name, value]) => ({ name, value })),
   ];
   const volumeMount = { name: "model", mountPath: MODEL_DIR };
   const podSpec: Record<string, unknown> = {
