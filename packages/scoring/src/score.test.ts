@@ -124,6 +124,29 @@ describe("score: CSV", () => {
     });
   });
 
+  it("refuses a duplicated column name it would read, rather than sending the first one's values twice", async () => {
+    const d = dataset(BINARY, 20, 27);
+    const data = join(dir, "data.csv");
+    await writeFile(data, `f0,f0,f2,f3,id\n${d.rows.map((r, i) => [...r, `r${i}`].join(",")).join("\n")}\n`);
+    const { server, invoker } = await endpoint();
+    const model = createModelSource({ invoker });
+    await expect(score({ model, data })).rejects.toMatchObject({
+      code: "E_INVALID_INPUT",
+      message: expect.stringContaining("more than one column named 'f0'"),
+    });
+    await expect(score({ model, data, features: ["f2", "f3"], keep: ["f0"] })).rejects.toMatchObject({
+      code: "E_INVALID_INPUT",
+    });
+    expect(server.requests).toBe(0);
+    // Duplicates nobody reads are fine.
+    const lines = d.rows.map((r, i) => [`r${i}`, ...r, i].join(","));
+    await writeFile(data, `id,f0,f1,f2,f3,id\n${lines.join("\n")}\n`);
+    const summary = await score({ model, data, features: d.features });
+    (summary.results as number[]).forEach((s, i) => {
+      expect(s).toBeCloseTo((d.expected[i] as number[])[0] as number, 12);
+    });
+  });
+
   it("keeps going past bad rows: each gets an error, the rest are scored, nothing dropped", async () => {
     const d = dataset(BINARY, 400, 23);
     const data = join(dir, "data.csv");

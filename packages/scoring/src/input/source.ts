@@ -34,7 +34,7 @@ export interface InputSource {
   batches(): AsyncGenerator<InputBatch>;
 }
 
-/** Column indices of `wanted` in `columns`; a missing one is a typed input error. */
+/** Column indices of `wanted` in `columns`; a missing or duplicated one is a typed input error. */
 export function indexColumns(columns: readonly string[], wanted: readonly string[], what: string): number[] {
   return wanted.map((name) => {
     const i = columns.indexOf(name);
@@ -43,6 +43,14 @@ export function indexColumns(columns: readonly string[], wanted: readonly string
         where: `column ${name}`,
         details: { column: name, columns: columns.slice(0, 50) },
         hint: `Columns are: ${columns.slice(0, 20).join(", ")}${columns.length > 20 ? ", …" : ""}.`,
+      });
+    }
+    if (columns.indexOf(name, i + 1) !== -1) {
+      // Reading by name would give every one of them the first one's values.
+      throw new MlshipError("E_INVALID_INPUT", `The input has more than one column named '${name}'`, {
+        where: `column ${name}`,
+        details: { column: name, columns: columns.slice(0, 50) },
+        hint: "Rename the duplicates (pandas reads them as name.1, name.2, …), or leave them out of features, label and keep.",
       });
     }
     return i;
