@@ -222,6 +222,30 @@ describe("score: CSV", () => {
     expect((summary.metrics as BinaryMetrics).count).toBe(297);
   });
 
+  it("keeps line breaks inside quoted fields as they are in a CRLF file", async () => {
+    const d = dataset(BINARY, 40, 28);
+    const data = join(dir, "data.csv");
+    const id = (i: number) =>
+      i % 3 === 0 ? `note ${i}\r\nsecond, "line"` : i % 3 === 1 ? `a\nb ${i}` : `r${i}`;
+    const q = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
+    const lines = d.rows.map((r, i) => [q(id(i)), ...r, d.labels[i]].join(","));
+    await writeFile(data, `id,f0,f1,f2,f3,target\r\n${lines.join("\r\n")}\r\n`);
+    const { invoker } = await endpoint();
+    const model = createModelSource({ invoker, features: d.features });
+    for (const out of ["scores.csv", "scores.jsonl"]) {
+      const summary = await score({ model, data, out: join(dir, out), keep: ["id"], label: "target" });
+      expect(summary).toMatchObject({ rows: 40, failed: 0 });
+      const ids =
+        out === "scores.csv"
+          ? (await readOut(join(dir, out))).rows.map((r) => r[0])
+          : (await readFile(join(dir, out), "utf8"))
+              .trim()
+              .split("\n")
+              .map((l) => JSON.parse(l).id);
+      expect(ids).toEqual(d.rows.map((_, i) => id(i)));
+    }
+  });
+
   it("sends quoted numbers unquoted (QUOTE_ALL files), as numpy-based model servers need", async () => {
     const d = dataset(BINARY, 60, 26);
     const data = join(dir, "data.csv");

@@ -52,8 +52,9 @@ export async function* readRecords(
 
   const emitLine = (line: string, bytes: number, ascii: boolean, quoteFree: boolean) => {
     offset += bytes;
-    let record = line.endsWith("\r") ? line.slice(0, -1) : line;
+    let record = line;
     if (options.quotes && !quoteFree && (open !== "" || record.includes('"'))) {
+      // The line's own "\r" is kept until the record ends: inside quotes it is part of the value.
       record = open === "" ? record : `${open}\n${record}`;
       if (countQuotes(record) % 2 === 1) {
         open = record;
@@ -61,6 +62,7 @@ export async function* readRecords(
       }
       open = "";
     }
+    if (record.endsWith("\r")) record = record.slice(0, -1);
     if (record !== "") onRecord(record, offset, ascii, quoteFree);
   };
 
