@@ -475,6 +475,29 @@ describe("deploy", () => {
       "E_INVALID_INPUT",
     );
   });
+
+  it("refuses a bad namespace, gateway, domain or URL lifetime before writing anything", async () => {
+    const cases: Array<[Record<string, unknown>, Partial<KymaTargetOptions>, string]> = [
+      [{ namespace: "ML_Models" }, {}, "namespace"],
+      [{ gateway: "kyma-gateway" }, {}, "gateway"],
+      [{ domain: "https://c-1a2b.kyma.ondemand.com" }, {}, "domain"],
+      [{}, { domain: "*.c-1a2b.kyma.ondemand.com" }, "domain"],
+      [{}, { urlExpirySeconds: 30 * 24 * 3600 }, "urlExpirySeconds"],
+      [{}, { urlExpirySeconds: 0 }, "urlExpirySeconds"],
+    ];
+    for (const [extra, options, where] of cases) {
+      const err = await mlshipRejection(makeTarget(options).deploy(spec("m", extra)));
+      expect({ code: err.code, where: err.where }).toEqual({ code: "E_INVALID_INPUT", where });
+    }
+    expect(kube.requests.filter((r) => r.method !== "GET")).toEqual([]);
+    await makeTarget().deploy(spec());
+    const writes = kube.requests.filter((r) => r.method !== "GET").length;
+    const err = await mlshipRejection(
+      makeTarget({ urlExpirySeconds: 8 * 24 * 3600 }).refreshCredentials("breast-cancer"),
+    );
+    expect(err.where).toBe("urlExpirySeconds");
+    expect(kube.requests.filter((r) => r.method !== "GET").length).toBe(writes);
+  });
 });
 
 describe("failures name their cause", () => {

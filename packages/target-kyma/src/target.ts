@@ -71,6 +71,37 @@ function validateName(name: string): void {
   }
 }
 
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+// The APIRule v2 CRD's rule for spec.gateway.
+const GATEWAY = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\/([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)$/;
+const DOMAIN = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/i;
+
+/** What the cluster would refuse (or misroute) only after earlier objects were written. */
+function validatePlacement(namespace: string, gateway: string, domain: string | undefined): void {
+  if (!DNS_LABEL.test(namespace)) {
+    throw new MlshipError("E_INVALID_INPUT", `Invalid namespace "${namespace}"`, {
+      where: "namespace",
+      hint: "Use 1-63 lowercase letters, digits and '-', starting and ending with a letter or digit.",
+    });
+  }
+  if (!GATEWAY.test(gateway)) {
+    throw new MlshipError(
+      "E_INVALID_INPUT",
+      `Invalid gateway "${gateway}": the APIRule needs namespace/name`,
+      {
+        where: "gateway",
+        hint: `E.g. ${DEFAULT_GATEWAY} (the default).`,
+      },
+    );
+  }
+  if (domain !== undefined && (domain.length > 253 || !DOMAIN.test(domain))) {
+    throw new MlshipError("E_INVALID_INPUT", `Invalid domain "${domain}": expected a DNS name`, {
+      where: "domain",
+      hint: "Give the cluster's domain alone, without scheme, path or wildcard, e.g. c-1a2b.kyma.ondemand.com.",
+    });
+  }
+}
+
 function isManaged(object: KubeObject | undefined): boolean {
   return object?.metadata.labels?.[LABELS.managedBy] === MANAGED_BY;
 }
@@ -260,6 +291,19 @@ export function createKymaTarget(options: KymaTargetOptions = {}): KymaTarget {
     await readManaged(TYPES.secret, namespace, urlsSecretName(name));
   }
 
+  /** Lifetime of the presigned URLs; checked before anything is written. */
+  function urlExpirySeconds(): number {
+    const expiry = options.urlExpirySeconds ?? DEFAULT_URL_EXPIRY_SECONDS;
+    if (!Number.isInteger(expiry) || expiry < 1 || expiry > DEFAULT_URL_EXPIRY_SECONDS) {
+      throw new MlshipError(
+        "E_INVALID_INPUT",
+        `urlExpirySeconds must be a whole number from 1 to ${DEFAULT_URL_EXPIRY_SECONDS} (7 days, S3's maximum), got ${expiry}`,
+        { where: "urlExpirySeconds" },
+      );
+    }
+    return expiry;
+  }
+
   /** (Re)writes the Secret with presigned URLs the init container downloads the model and code from. */
   async function applyModelUrls(
     name: string,
@@ -267,7 +311,7 @@ export function createKymaTarget(options: KymaTargetOptions = {}): KymaTarget {
     modelData: string,
     sourceBundle: string,
   ): Promise<string> {
-    const expiry = options.urlExpirySeconds ?? DEFAULT_URL_EXPIRY_SECONDS;
+    const expiry = urlExpirySeconds();
     const expiresAt = new Date(now().getTime() + expiry * 1000).toISOString();
     const [modelUrl, sourceUrl] = await Promise.all([
       presignGetUrl(s3(), modelData, expiry),
@@ -436,6 +480,8 @@ export function createKymaTarget(options: KymaTargetOptions = {}): KymaTarget {
         where: "instanceCount",
       });
     }
+    validatePlacement(namespace, gatewayOf(spec), spec.domain ?? options.domain);
+    urlExpirySeconds();
     emit(ctx, {
       type: "deploy.status",
       name,
@@ -651,6 +697,7 @@ export function createKymaTarget(options: KymaTargetOptions = {}): KymaTarget {
     },
 
     async refreshCredentials(name, ctx) {
+      urlExpirySeconds();
       const { namespace, deployment } = await managedDeployment(name);
       const annotations = deployment.metadata.annotations ?? {};
       const modelData = annotations[ANNOTATIONS.modelData];
