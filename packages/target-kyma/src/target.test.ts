@@ -571,6 +571,20 @@ describe("failures name their cause", () => {
     setTimeout(() => controller.abort(new Error("user cancelled")), 100);
     expect((await mlshipRejection(p)).code).toBe("E_ABORTED");
   });
+  it("an abort before or during the deploy's first steps writes nothing to the cluster", async () => {
+    const target = makeTarget();
+    const aborted = new AbortController();
+    aborted.abort(new Error("user cancelled"));
+    expect((await mlshipRejection(target.deploy(spec(), { signal: aborted.signal }))).code).toBe("E_ABORTED");
+    // Aborted as soon as the deploy reports its start (the user pressed Ctrl-C).
+    const controller = new AbortController();
+    const p = target.deploy(spec(), {
+      signal: controller.signal,
+      events: () => controller.abort(new Error("user cancelled")),
+    });
+    expect((await mlshipRejection(p)).code).toBe("E_ABORTED");
+    expect(kube.requests.filter((r) => r.method !== "GET")).toEqual([]);
+  });
 });
 
 describe("get, list, delete, pull secrets", () => {

@@ -482,6 +482,11 @@ export function createKymaTarget(options: KymaTargetOptions = {}): KymaTarget {
     }
     validatePlacement(namespace, gatewayOf(spec), spec.domain ?? options.domain);
     urlExpirySeconds();
+    // Checked before each write: an abort stops the deploy at the next step instead of after the last.
+    const stopIfAborted = () => {
+      if (ctx?.signal?.aborted) throw abortError(ctx.signal, `Deploying ${name}`);
+    };
+    stopIfAborted();
     emit(ctx, {
       type: "deploy.status",
       name,
@@ -504,9 +509,11 @@ export function createKymaTarget(options: KymaTargetOptions = {}): KymaTarget {
         message: `Cannot read the domain from the ${gateway} Gateway: the deployment's URL stays unknown until you pass \`domain\``,
       });
     }
+    stopIfAborted();
     await ensureNamespace(namespace, spec.labelNamespace ?? options.labelNamespace ?? false, ctx);
 
     const pull = await buildPullSecret(ecrFor(model.image), { owner: name, namespace, image: model.image });
+    stopIfAborted();
     if (pull) {
       await kube().apply(pull.manifest);
       emit(ctx, {
@@ -516,6 +523,7 @@ export function createKymaTarget(options: KymaTargetOptions = {}): KymaTarget {
         message: `ECR pull secret ${pull.info.name} valid until ${pull.info.expiresAt}`,
       });
     }
+    stopIfAborted();
     const urlsExpireAt = await applyModelUrls(name, namespace, model.modelData, model.sourceBundle);
 
     const plan: DeploymentPlan = {
@@ -536,6 +544,7 @@ export function createKymaTarget(options: KymaTargetOptions = {}): KymaTarget {
       gateway,
       ...(host ? { host } : {}),
     };
+    stopIfAborted();
     await kube().apply(deploymentManifest(plan));
     await kube().apply(serviceManifest(plan));
     await kube().apply(apiRuleManifest(plan));
