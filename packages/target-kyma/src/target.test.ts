@@ -701,6 +701,15 @@ describe("get, list, delete, pull secrets", () => {
     expect(kube.get(T.secret, "ml", "custom-ecr-pull")).toBeUndefined();
     expect((await mlshipRejection(target.refreshPullSecret("custom"))).code).toBe("E_INVALID_INPUT");
   });
+
+  it("a redeploy from an ECR image to another registry removes the pull secret it no longer uses", async () => {
+    const target = makeTarget();
+    expect((await target.deploy(spec())).details?.pullSecret).toBe("breast-cancer-ecr-pull");
+    const d = await target.deploy(spec("breast-cancer", { image: "ghcr.io/acme/sklearn-serving:1" }));
+    expect(d.details?.pullSecret).toBeUndefined();
+    expect(kube.get(T.secret, "ml", "breast-cancer-ecr-pull")).toBeUndefined();
+    expect((await target.get("breast-cancer")).details).not.toHaveProperty("pullSecretExpiresAt");
+  });
 });
 
 describe("kubeconfig and plugin", () => {

@@ -548,6 +548,8 @@ export function createKymaTarget(options: KymaTargetOptions = {}): KymaTarget {
     await kube().apply(deploymentManifest(plan));
     await kube().apply(serviceManifest(plan));
     await kube().apply(apiRuleManifest(plan));
+    // A redeploy away from an ECR image leaves no pull secret behind for `get` to report as due or expired.
+    if (!pull && existing) await kube().remove(TYPES.secret, namespace, pullSecretName(name));
     emit(ctx, {
       type: "deploy.status",
       name,
