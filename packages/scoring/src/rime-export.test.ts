@@ -12,7 +12,7 @@ import { createModelSource } from "./model-source.js";
 import { exportRimeModelFile } from "./rime-export.js";
 import { score } from "./score.js";
 import { BINARY, dataset, MULTI, writeCsv } from "./test/data.js";
-import { type ResponseShape, startTestServer, type TestModel } from "./test/model-server.js";
+import { predict, type ResponseShape, startTestServer, type TestModel } from "./test/model-server.js";
 import { sklearnPython } from "./test/python.js";
 
 const run = promisify(execFile);
@@ -138,6 +138,34 @@ describe("RIME model file", () => {
     });
     await expect(runGenerated(path as string, data)).rejects.toThrow(/no bearer token/);
     await expect(runGenerated(path as string, data, { token: "wrong" })).rejects.toThrow(/HTTP 401/);
+  });
+
+  it("sends numpy scalars in a predict_dict row as JSON numbers", async () => {
+    const server = await testEndpoint(BINARY, "pairs");
+    const { path } = await exportRimeModelFile({
+      target: "http",
+      deployment: "local",
+      url: server.url,
+      features: ["f0", "f1", "f2", "f3"],
+      contentType: "application/json",
+      out: join(dir, "model.py"),
+    });
+    const rows = dataset(BINARY, 4, 54).rows.map((r, i) => [r[0], r[1], i - 2, i % 2] as number[]);
+    const code = `
+import importlib.util, json, sys
+import numpy as np
+spec = importlib.util.spec_from_file_location("rime_model", sys.argv[1])
+m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
+types = [np.float64, np.float32, np.int64, np.bool_]
+rows = [{f: t(v) for f, t, v in zip(m.FEATURES, types, row)} for row in json.loads(sys.argv[2])]
+print(json.dumps([m.predict_dict(row) for row in rows]))
+`;
+    const { stdout } = await run(sklearnPython(), ["-c", code, path as string, JSON.stringify(rows)]);
+    const got = JSON.parse(stdout) as number[];
+    rows.forEach((r, i) => {
+      const x = [r[0] as number, Math.fround(r[1] as number), r[2] as number, r[3] as number];
+      expect(got[i]).toBeCloseTo(predict(BINARY, x)[0] as number, 12);
+    });
   });
 
   it("returns class probabilities for a multi-class deployment", async () => {

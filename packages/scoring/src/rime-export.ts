@@ -95,9 +95,21 @@ def _cell(value):
     return value
 
 
+def _json_cell(value):
+    # numpy scalars (np.float32, np.int64, np.bool_) are not JSON serializable as they are.
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        return None if math.isnan(value) else value
+    return value
+
+
 def _encode(rows):
     if CONTENT_TYPE == "application/json":
-        return json.dumps([[None if isinstance(v, float) and math.isnan(v) else v for v in row] for row in rows]).encode()
+        return json.dumps([[_json_cell(v) for v in row] for row in rows]).encode()
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\\n")
     for row in rows:
