@@ -694,6 +694,16 @@ describe("get, list, delete, pull secrets", () => {
     expect((await mlshipRejection(target.refreshCredentials("ghost"))).code).toBe("E_NOT_FOUND");
   });
 
+  it("get, invoker and refreshCredentials refuse a name no Kyma deployment can have", async () => {
+    const target = makeTarget();
+    for (const name of ["", "Breast_Cancer", "a/b"]) {
+      for (const call of [target.get(name), target.invoker(name), target.refreshCredentials(name)]) {
+        const err = await mlshipRejection(call);
+        expect({ code: err.code, where: err.where }).toEqual({ code: "E_INVALID_INPUT", where: "name" });
+      }
+    }
+  });
+
   it("an image outside ECR needs no pull secret", async () => {
     const target = makeTarget();
     const d = await target.deploy(spec("custom", { image: "ghcr.io/acme/sklearn-serving:1" }));

@@ -567,6 +567,7 @@ export function createKymaTarget(options: KymaTargetOptions = {}): KymaTarget {
   }
 
   async function get(name: string): Promise<Deployment> {
+    validateName(name);
     const namespace = namespaceOf();
     const deployment = await kube().read(TYPES.deployment, namespace, name);
     if (deployment && !isManaged(deployment)) {
