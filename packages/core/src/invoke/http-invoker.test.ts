@@ -267,6 +267,17 @@ describe("createHttpInvoker", () => {
     expect(dump).not.toContain(token);
   });
 
+  it("keeps the bearer token out of the body excerpt when a server echoes the request", async () => {
+    const token = "very-secret-token-42";
+    const server = await startServer((req, res) =>
+      res.writeHead(401).end(`rejected authorization: ${req.headers.authorization}`),
+    );
+    const e = await rejection(invoker({ url: server.url, bearerToken: token }).invoke(csv));
+    expect(e.code).toBe("E_MODEL_ERROR");
+    expect(e.details?.body).toBe("rejected authorization: Bearer <redacted>");
+    expect(JSON.stringify([e.toJSON(), e.message, e.stack])).not.toContain(token);
+  });
+
   it("pings: true on 2xx, false otherwise or when nothing listens", async () => {
     const server = await startServer((req, res) => res.writeHead(req.url === "/ping" ? 200 : 404).end());
     expect(await invoker({ url: server.url }).ping()).toBe(true);

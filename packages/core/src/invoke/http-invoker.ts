@@ -153,7 +153,10 @@ export function createHttpInvoker(options: HttpInvokerOptions): HttpInvoker {
     if (RETRYABLE_STATUS.has(res.statusCode) && n <= retries) {
       return { retry: `HTTP ${res.statusCode}`, retryAfterMs: parseRetryAfter(res.headers["retry-after"]) };
     }
-    throw statusError(res.statusCode, new TextDecoder().decode(res.body), where, n);
+    let text = new TextDecoder().decode(res.body);
+    // A server that echoes the request (a debug proxy, a gateway's error page) must not put the token into the error.
+    if (options.bearerToken) text = text.replaceAll(options.bearerToken, "<redacted>");
+    throw statusError(res.statusCode, text, where, n);
   }
 
   function failure(error: unknown, request: InvokeRequest, n: number): MlshipError {
