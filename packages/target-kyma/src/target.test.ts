@@ -476,6 +476,27 @@ describe("deploy", () => {
     );
   });
 
+  it("checks resources before writing anything, and keeps numeric quantities from a JSON config", async () => {
+    const bad = await mlshipRejection(
+      makeTarget().deploy(spec("m", { resources: { requests: { cpu: "250m", memory: "512MB" } } })),
+    );
+    expect({ code: bad.code, where: bad.where }).toEqual({
+      code: "E_INVALID_INPUT",
+      where: "resources.requests.memory",
+    });
+    expect(kube.requests.filter((r) => r.method !== "GET")).toEqual([]);
+    await makeTarget({
+      resources: { requests: { cpu: 1 as never, memory: "1Gi" }, limits: { cpu: 2 as never } },
+    }).deploy(spec("m"));
+    const d = kube.get(T.deployment, "ml", "m") as unknown as {
+      spec: { template: { spec: { containers: Array<{ resources: unknown }> } } };
+    };
+    expect(d.spec.template.spec.containers[0]?.resources).toEqual({
+      requests: { cpu: "1", memory: "1Gi" },
+      limits: { cpu: "2" },
+    });
+  });
+
   it("refuses a bad namespace, gateway, domain or URL lifetime before writing anything", async () => {
     const cases: Array<[Record<string, unknown>, Partial<KymaTargetOptions>, string]> = [
       [{ namespace: "ML_Models" }, {}, "namespace"],

@@ -29,6 +29,7 @@ import {
   MODEL_CONTAINER,
   namespaceManifest,
   pullSecretName,
+  type Resources,
   serviceManifest,
   TYPES,
   urlsSecretManifest,
@@ -100,6 +101,36 @@ function validatePlacement(namespace: string, gateway: string, domain: string | 
       hint: "Give the cluster's domain alone, without scheme, path or wildcard, e.g. c-1a2b.kyma.ondemand.com.",
     });
   }
+}
+
+// A Kubernetes resource quantity (no sign): 250m, 0.5, 512Mi, 1G, 1e3.
+const QUANTITY = /^(\d+(\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
+
+/** Requests/limits as quantity strings (a JSON config may give numbers); anything else is refused up front. */
+function checkResources(resources: Resources): Resources {
+  const out: Resources = {};
+  for (const kind of ["requests", "limits"] as const) {
+    const list = resources[kind];
+    if (list === undefined) continue;
+    const checked: Record<string, string> = {};
+    for (const [key, value] of Object.entries(list as Record<string, unknown>)) {
+      if (value === undefined) continue;
+      const text = typeof value === "number" && Number.isFinite(value) && value >= 0 ? String(value) : value;
+      if (typeof text !== "string" || !QUANTITY.test(text)) {
+        throw new MlshipError(
+          "E_INVALID_INPUT",
+          `resources.${kind}.${key} is not a Kubernetes quantity: ${JSON.stringify(value)}`,
+          {
+            where: `resources.${kind}.${key}`,
+            hint: 'E.g. cpu "250m" or "1", memory "512Mi" or "2Gi" (binary suffixes Ki, Mi, Gi; "MB" is not one).',
+          },
+        );
+      }
+      checked[key] = text;
+    }
+    out[kind] = checked;
+  }
+  return out;
 }
 
 function isManaged(object: KubeObject | undefined): boolean {
@@ -482,6 +513,7 @@ export function createKymaTarget(options: KymaTargetOptions = {}): KymaTarget {
     }
     validatePlacement(namespace, gatewayOf(spec), spec.domain ?? options.domain);
     urlExpirySeconds();
+    const resources = checkResources(spec.resources ?? options.resources ?? DEFAULT_RESOURCES);
     // Checked before each write: an abort stops the deploy at the next step instead of after the last.
     const stopIfAborted = () => {
       if (ctx?.signal?.aborted) throw abortError(ctx.signal, `Deploying ${name}`);
@@ -531,7 +563,7 @@ export function createKymaTarget(options: KymaTargetOptions = {}): KymaTarget {
       namespace,
       image: model.image,
       replicas,
-      resources: spec.resources ?? options.resources ?? DEFAULT_RESOURCES,
+      resources,
       environment: spec.environment ?? {},
       source: model.source,
       modelData: model.modelData,
