@@ -605,6 +605,34 @@ print(json.dumps({"accuracy": m.accuracy_score(y, pred), "macroF1": m.f1_score(y
     expect(m.confusionMatrix).toEqual(ref.cm);
   });
 
+  it("reads float-written labels ('1.0') as the numbers given in positiveLabel and classes, on every line", async () => {
+    const d = dataset(BINARY, 200, 43);
+    const data = join(dir, "data.csv");
+    // As pandas writes a float label column; every 7th line has a quoted id (parsed, not sliced).
+    const id = (i: number) => (i % 7 === 0 ? `"r${i}, q"` : `r${i}`);
+    const lines = d.rows.map((r, i) => [id(i), ...r, `${d.labels[i]}.0`].join(","));
+    await writeFile(data, `id,f0,f1,f2,f3,target\n${lines.join("\n")}\n`);
+    const { invoker } = await endpoint();
+    const model = createModelSource({ invoker, features: d.features });
+    const plain = (await score({ model, data, label: "target" })).metrics as BinaryMetrics;
+    const given = (await score({ model, data, label: "target", positiveLabel: 1 })).metrics as BinaryMetrics;
+    expect(plain.positives).toBe(d.labels.filter((y) => y === 1).length);
+    expect(given).toEqual(plain);
+
+    const m = dataset(MULTI, 150, 44);
+    const lines3 = m.rows.map((r, i) => [id(i), ...r, `${m.labels[i]}.0`].join(","));
+    await writeFile(data, `id,f0,f1,f2,f3,target\n${lines3.join("\n")}\n`);
+    const { invoker: multi } = await endpoint(MULTI, "csv");
+    const summary = await score({
+      model: createModelSource({ invoker: multi, features: m.features, task: "multiclass" }),
+      data,
+      label: "target",
+      classes: [0, 1, 2],
+    });
+    expect(summary.labelsMissing).toBe(0);
+    expect(summary.metrics?.count).toBe(150);
+  });
+
   it("scores with any object that has predictBatch", async () => {
     const d = dataset(BINARY, 120, 34);
     const data = join(dir, "data.csv");
