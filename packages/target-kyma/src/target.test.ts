@@ -296,6 +296,22 @@ describe("deploy", () => {
     expect(kube.get(T.deployment, "ml", "breast-cancer")?.spec).toMatchObject({ replicas: 1 });
   });
 
+  it("update finds the deployment in the namespace its spec names", async () => {
+    const target = makeTarget();
+    await target.deploy(spec("breast-cancer", { namespace: "team-a" }));
+    const d = await target.update("breast-cancer", {
+      ...spec("breast-cancer", { namespace: "team-a" }),
+      instanceCount: 2,
+    });
+    expect(d.details?.namespace).toBe("team-a");
+    expect(kube.get(T.deployment, "team-a", "breast-cancer")?.spec).toMatchObject({ replicas: 2 });
+    expect(kube.get(T.deployment, "ml", "breast-cancer")).toBeUndefined();
+    const err = await mlshipRejection(
+      target.update("breast-cancer", spec("breast-cancer", { namespace: "team-b" })),
+    );
+    expect(err.code).toBe("E_NOT_FOUND");
+  });
+
   it("refuses an existing namespace without istio-injection, and labels it only when asked", async () => {
     kube.set({ apiVersion: "v1", kind: "Namespace", metadata: { name: "team-a" } });
     const target = makeTarget({ namespace: "team-a" });

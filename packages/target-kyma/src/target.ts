@@ -598,9 +598,9 @@ export function createKymaTarget(options: KymaTargetOptions = {}): KymaTarget {
     return waitUntilReady(namespace, name, pull?.info, spec, ctx);
   }
 
-  async function get(name: string): Promise<Deployment> {
+  async function get(name: string, inNamespace?: string): Promise<Deployment> {
     validateName(name);
-    const namespace = namespaceOf();
+    const namespace = inNamespace ?? namespaceOf();
     const deployment = await kube().read(TYPES.deployment, namespace, name);
     if (deployment && !isManaged(deployment)) {
       throw new MlshipError(
@@ -651,7 +651,8 @@ export function createKymaTarget(options: KymaTargetOptions = {}): KymaTarget {
     },
 
     async update(name, spec, ctx) {
-      await get(name);
+      // The deployment to update lives where the spec deploys to.
+      await get(name, namespaceOf(spec));
       return deploy({ ...spec, name }, ctx);
     },
 
