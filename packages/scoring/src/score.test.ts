@@ -709,6 +709,35 @@ describe("score: interruption and resume", () => {
     expect((second.metrics as BinaryMetrics).count).toBe(6000);
   });
 
+  it("resumes a file that is not valid UTF-8 (Latin-1) at the right byte: every row once, the same file", async () => {
+    const d = dataset(BINARY, 3000, 45);
+    const data = join(dir, "data.csv");
+    const lines = d.rows.map((r, i) => [`caf\u00e9 ${i}`, ...r, d.labels[i]].join(","));
+    await writeFile(data, Buffer.from(`id,f0,f1,f2,f3,target\n${lines.join("\n")}\n`, "latin1"));
+    const { invoker } = await endpoint();
+    const model = createModelSource({ invoker, features: d.features });
+    for (const keep of [["id"], []]) {
+      const base = { model, data, keep, label: "target", batchSize: 100, checkpointIntervalMs: 0 };
+      const out = join(dir, "scores.csv");
+      await score({ ...base, out: join(dir, "reference.csv") });
+      const controller = new AbortController();
+      const first = score({
+        ...base,
+        out,
+        signal: controller.signal,
+        progressIntervalMs: 1,
+        events: (e) => {
+          if (e.type === "score.progress" && e.rowsDone >= 1000) controller.abort(new Error("Ctrl-C"));
+        },
+      });
+      await expect(first).rejects.toMatchObject({ code: "E_ABORTED" });
+      const second = await score({ ...base, out, resume: true });
+      expect(second.resumedAt).toBeGreaterThan(0);
+      expect(second).toMatchObject({ rows: 3000, failed: 0 });
+      expect((await readFile(out)).equals(await readFile(join(dir, "reference.csv")))).toBe(true);
+    }
+  });
+
   it("stops when the endpoint dies, and a resume after it comes back completes the identical file", async () => {
     const d = dataset(BINARY, 5000, 42);
     const data = join(dir, "data.csv");

@@ -80,7 +80,10 @@ export async function* readRecords(
     // ASCII is its own Latin-1: a plain byte copy, much cheaper than UTF-8 decoding.
     const text = carry + (ascii && decoderClean ? buf.toString("latin1") : decoder.write(buf));
     decoderClean = ascii;
-    const fast: boolean = ascii && carryAscii;
+    // Text length is byte length only when nothing was decoded into U+FFFD (invalid UTF-8, e.g. a Latin-1 file).
+    const fast: boolean = ascii && carryAscii && text.length === carry.length + buf.length;
+    // File offset of buf[0]: a line's bytes end at its newline byte, whatever its text decoded to.
+    const base = bytesRead - buf.length;
     // One search per chunk instead of one per line; a record still open from the last chunk is joined as before.
     const quoteFree = open === "" && !text.includes('"');
     let start = 0;
@@ -96,7 +99,10 @@ export async function* readRecords(
       const nl = text.indexOf("\n", start);
       if (nl === -1) break;
       const line = text.slice(start, nl);
-      emitLine(line, fast ? line.length + 1 : Buffer.byteLength(line) + 1, fast, quoteFree);
+      const bytes = fast
+        ? line.length + 1
+        : buf.indexOf(0x0a, Math.max(0, offset - base)) + 1 + base - offset;
+      emitLine(line, bytes, fast, quoteFree);
       start = nl + 1;
     }
     carry = text.slice(start);
@@ -105,8 +111,8 @@ export async function* readRecords(
   }
   carry += decoder.end();
   if (carry !== "" || open !== "") {
-    // The last line has no newline: its bytes are its own length.
-    if (carry !== "") emitLine(carry, Buffer.byteLength(carry), false, false);
+    // The last line has no newline: its bytes are the rest of the file.
+    if (carry !== "") emitLine(carry, bytesRead - offset, false, false);
     if (open !== "") {
       // Unbalanced quotes to the end of the file: hand it over as is; the CSV parser names the problem.
       const record = open;
