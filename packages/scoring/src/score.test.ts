@@ -246,6 +246,21 @@ describe("score: CSV", () => {
     }
   });
 
+  it("fails a line with a stray quote in an unquoted field alone, never swallowing the lines after it", async () => {
+    const d = dataset(BINARY, 40, 29);
+    const data = join(dir, "data.csv");
+    const id = (i: number) => (i === 3 ? `screen 15" laptop` : i === 10 ? `5"` : `r${i}`);
+    const lines = d.rows.map((r, i) => [id(i), ...r, d.labels[i]].join(","));
+    await writeFile(data, `id,f0,f1,f2,f3,target\n${lines.join("\n")}\n`);
+    const { invoker } = await endpoint();
+    const summary = await score({ model: createModelSource({ invoker, features: d.features }), data });
+    expect(summary.rows).toBe(40);
+    (summary.results as Array<number | Error>).forEach((s, i) => {
+      if (i === 3 || i === 10) expect(s).toBeInstanceOf(Error);
+      else expect(s).toBeCloseTo((d.expected[i] as number[])[0] as number, 12);
+    });
+  });
+
   it("sends quoted numbers unquoted (QUOTE_ALL files), as numpy-based model servers need", async () => {
     const d = dataset(BINARY, 60, 26);
     const data = join(dir, "data.csv");

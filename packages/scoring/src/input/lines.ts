@@ -12,7 +12,7 @@ export type OnRecord = (record: string, endOffset: number, ascii: boolean, quote
 export interface LineReaderOptions {
   /** Byte offset to start at (a record boundary from an earlier run). */
   start?: number;
-  /** Join lines while a record's double quotes are unbalanced (CSV). */
+  /** Join lines while a quoted field is open (CSV). */
   quotes?: boolean;
   signal?: AbortSignal | undefined;
   highWaterMark?: number;
@@ -56,7 +56,7 @@ export async function* readRecords(
     if (options.quotes && !quoteFree && (open !== "" || record.includes('"'))) {
       // The line's own "\r" is kept until the record ends: inside quotes it is part of the value.
       record = open === "" ? record : `${open}\n${record}`;
-      if (countQuotes(record) % 2 === 1) {
+      if (quoteOpen(record)) {
         open = record;
         return;
       }
@@ -123,8 +123,17 @@ export async function* readRecords(
   yield { bytesRead };
 }
 
-function countQuotes(s: string): number {
-  let n = 0;
-  for (let i = s.indexOf('"'); i !== -1; i = s.indexOf('"', i + 1)) n++;
-  return n;
+/**
+ * Whether the record ends inside a quoted field. A quote opens a field only at the field's start (as pandas
+ * and Python's csv module read it): `15" screen` is text, and must not swallow the lines after it.
+ */
+function quoteOpen(s: string): boolean {
+  let open = false;
+  for (let p = s.indexOf('"'); p !== -1; p = s.indexOf('"', p + 1)) {
+    if (open) {
+      if (s.charCodeAt(p + 1) === 34) p++;
+      else open = false;
+    } else if (p === 0 || s.charCodeAt(p - 1) === 44 || s.charCodeAt(p - 1) === 10) open = true;
+  }
+  return open;
 }
