@@ -261,6 +261,23 @@ describe("score: CSV", () => {
     });
   });
 
+  it("leaves kept columns empty for a line the CSV parser rejects, so the output stays rectangular", async () => {
+    const d = dataset(BINARY, 20, 30);
+    const data = join(dir, "data.csv");
+    const lines = d.rows.map((r, i) => [i === 4 ? `15" screen` : `r${i}`, ...r, d.labels[i]].join(","));
+    await writeFile(data, `id,f0,f1,f2,f3,target\n${lines.join("\n")}\n`);
+    const { invoker } = await endpoint();
+    const model = createModelSource({ invoker, features: d.features });
+    const out = join(dir, "scores.csv");
+    await score({ model, data, out, keep: ["id", "target"] });
+    const { header, rows } = await readOut(out);
+    expect(rows).toHaveLength(20);
+    for (const r of rows) expect(r).toHaveLength(header.length);
+    expect(rows[4]?.slice(0, 3)).toEqual(["", "", ""]);
+    expect(rows[4]?.[3]).toMatch(/^E_CODEC: /);
+    expect(rows[5]?.[0]).toBe("r5");
+  });
+
   it("sends quoted numbers unquoted (QUOTE_ALL files), as numpy-based model servers need", async () => {
     const d = dataset(BINARY, 60, 26);
     const data = join(dir, "data.csv");

@@ -100,7 +100,8 @@ export async function openCsvInput(options: InputOptions): Promise<InputSource> 
         try {
           cells = cellsKnown ?? (decodeCsv(line)[0] as Cell[]);
         } catch (error) {
-          builder.addError(asRowError(error), undefined, undefined, end);
+          // Kept columns stay in place, empty: the output keeps its width.
+          builder.addError(asRowError(error), undefined, kept.length ? keepFromCells([]) : undefined, end);
           return;
         }
         const label = labelIdx === -1 ? undefined : cells[labelIdx];
