@@ -367,6 +367,34 @@ describe("score: other formats and multi-class", () => {
     expect(summary.metrics?.count).toBe(300);
   });
 
+  it("leaves kept columns empty for an unreadable JSON line, so CSV output stays rectangular", async () => {
+    const d = dataset(BINARY, 6, 41);
+    const data = join(dir, "data.jsonl");
+    const lines = d.rows.map((r, i) =>
+      JSON.stringify({
+        id: `r${i}`,
+        ...Object.fromEntries(d.features.map((f, k) => [f, r[k]])),
+        y: d.labels[i],
+      }),
+    );
+    lines[2] = "{broken";
+    lines[3] = "[1, 2, 3]";
+    await writeFile(data, `${lines.join("\n")}\n`);
+    const { invoker } = await endpoint();
+    const out = join(dir, "scores.csv");
+    await score({
+      model: createModelSource({ invoker, features: d.features }),
+      data,
+      out,
+      keep: ["id", "y"],
+    });
+    const { header, rows } = await readOut(out);
+    expect(rows).toHaveLength(6);
+    for (const r of rows) expect(r).toHaveLength(header.length);
+    expect(rows.map((r) => r[0])).toEqual(["r0", "r1", "", "", "r4", "r5"]);
+    expect(rows[2]?.[3]).toMatch(/^E_INVALID_INPUT: Invalid JSON line/);
+  });
+
   it("sends numbers written as text (JSON Lines strings) unquoted to a CSV model", async () => {
     const d = dataset(BINARY, 50, 40);
     const data = join(dir, "data.jsonl");

@@ -62,9 +62,7 @@ export async function openJsonlInput(options: InputOptions): Promise<InputSource
       const add = recordAdder(options, features, kept, builder);
       const onRecord = (line: string, end: number) => {
         position = end;
-        const value = parseLine(line);
-        if (value instanceof MlshipError) builder.addError(value, undefined, undefined, end);
-        else add(value, end);
+        add(parseLine(line), end);
       };
       for await (const _ of readRecords(options.path, onRecord, {
         start: position,

@@ -29,7 +29,7 @@ function keptValue(value: unknown): unknown {
   return value ?? null;
 }
 
-/** Adds mapping-shaped rows (JSON Lines objects, Parquet rows) to a batch builder. */
+/** Adds mapping-shaped rows (JSON Lines objects, Parquet rows), or a record's read error, to a batch builder. */
 export function recordAdder(
   options: InputOptions,
   features: readonly string[],
@@ -49,11 +49,16 @@ export function recordAdder(
     return out;
   };
   return (value, end) => {
+    // A record that could not be read keeps its kept columns, empty: the output keeps its width.
+    if (value instanceof MlshipError) {
+      builder.addError(value, undefined, keepOf({}), end);
+      return;
+    }
     if (value === null || typeof value !== "object" || Array.isArray(value)) {
       builder.addError(
         new MlshipError("E_INVALID_INPUT", "The record is not an object of feature values"),
         undefined,
-        undefined,
+        keepOf({}),
         end,
       );
       return;
