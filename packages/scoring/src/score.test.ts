@@ -769,6 +769,24 @@ describe("score: interruption and resume", () => {
     expect((second.metrics as BinaryMetrics).count).toBe(6000);
   });
 
+  it("resumes a run that stopped before its first row after the CSV header, not at the header", async () => {
+    const d = dataset(BINARY, 500, 46);
+    const data = join(dir, "data.csv");
+    await writeCsv(data, d);
+    const expected = await reference(d, data);
+    const { server, invoker } = await endpoint();
+    const model = createModelSource({ invoker, features: d.features, retries: 0 });
+    const out = join(dir, "scores.csv");
+    const base = { model, data, out, keep: ["id"], label: "target", retries: 0 };
+    await server.kill();
+    await expect(score(base)).rejects.toMatchObject({ code: "E_NETWORK" });
+    expect(JSON.parse(await readFile(checkpointPaths(out).json, "utf8")).rows).toBe(0);
+    await server.revive();
+    const second = await score({ ...base, resume: true });
+    expect(second).toMatchObject({ rows: 500, failed: 0 });
+    expect((await readFile(out)).equals(expected)).toBe(true);
+  });
+
   it("resumes a file that is not valid UTF-8 (Latin-1) at the right byte: every row once, the same file", async () => {
     const d = dataset(BINARY, 3000, 45);
     const data = join(dir, "data.csv");

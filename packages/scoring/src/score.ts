@@ -292,7 +292,8 @@ export async function score(options: ScoreOptions): Promise<ScoreSummary> {
   let rows = resumedAt;
   let failed = checkpoint?.failed ?? 0;
   let labelsMissing = checkpoint?.labelsMissing ?? 0;
-  let inputOffset = checkpoint?.inputOffset ?? 0;
+  // Where the input continues when no row is done yet: after a CSV header, not at byte 0.
+  let inputOffset = checkpoint?.inputOffset ?? input.position();
   const reasons = new Map<string, Reason>((checkpoint?.reasons ?? []).map((r) => [r.code, { ...r }]));
   // Binary metrics need every (score, label) pair for exact ROC/PR AUC: 9 bytes per labelled row.
   let pairScores = new Float64Array(4096);
