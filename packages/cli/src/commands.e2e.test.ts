@@ -291,6 +291,22 @@ describe("mlship against the emulator", () => {
       expect(urls?.metadata.annotations?.["mlship.io/model-urls-expire-at"]).toBe(
         refreshed.renewed[1]?.expiresAt,
       );
+      // Without a config file, the flags say where the deployment lives.
+      const elsewhere = mkdtempSync(join(work, "elsewhere-"));
+      const where = ["--namespace", "ml", "--kubeconfig", join(project, "kubeconfig.yml")];
+      const found = json<{ name: string; status: string }>(
+        await runCli(["deployments", "get", "bc", "--target", "kyma", ...where, "--json"], {
+          cwd: elsewhere,
+          env,
+        }),
+      );
+      expect(found).toMatchObject({ name: "bc", status: "InService" });
+      const lost = await runCli(["deployments", "get", "bc", "--target", "kyma", "--namespace", "other"], {
+        cwd: project,
+        env,
+      });
+      expect(lost.code).toBe(1);
+      expect(lost.stderr).toContain("E_NOT_FOUND");
       const sagemaker = await runCli(["deployments", "refresh-credentials", "bc", "--target", "sagemaker"], {
         cwd: work,
         env,

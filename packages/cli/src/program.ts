@@ -49,6 +49,12 @@ export function buildProgram(version: string, dispatch: Dispatch, io: CliIO): Co
     });
   const target = (cmd: Command) =>
     cmd.option("-t, --target <name>", "target plugin (sagemaker, kyma, local, or a package)");
+  // Where a Kyma deployment lives: every command that reaches deployments takes the same three flags.
+  const cluster = (cmd: Command) =>
+    cmd
+      .option("--namespace <ns>", "kyma: namespace")
+      .option("--kubeconfig <file>", "kyma: kubeconfig path")
+      .option("--context <name>", "kyma: kubeconfig context");
 
   on(
     target(program.command("train"))
@@ -93,7 +99,7 @@ export function buildProgram(version: string, dispatch: Dispatch, io: CliIO): Co
   );
 
   on(
-    target(program.command("deploy"))
+    cluster(target(program.command("deploy")))
       .description("deploy a trained model (creates, or updates in place)")
       .requiredOption("--model <job|s3-uri>", "training job name or model.tar.gz S3 URI")
       .requiredOption("--name <name>", "deployment (endpoint) name")
@@ -113,9 +119,6 @@ export function buildProgram(version: string, dispatch: Dispatch, io: CliIO): Co
         int("--serverless-memory"),
       )
       .option("--env <key=value>", "environment variable for the model; repeatable", collect)
-      .option("--namespace <ns>", "kyma: namespace")
-      .option("--kubeconfig <file>", "kyma: kubeconfig path")
-      .option("--context <name>", "kyma: kubeconfig context")
       .option("--profile-name <profile>", "kyma: AWS profile used for ECR pull access")
       .addOption(new Option("--auth <mode>", "kyma: API authentication").choices(["jwt", "none"]))
       .option("--jwt-issuer <url>", "kyma: JWT issuer")
@@ -132,7 +135,7 @@ export function buildProgram(version: string, dispatch: Dispatch, io: CliIO): Co
   );
 
   on(
-    target(program.command("invoke <name>"))
+    cluster(target(program.command("invoke <name>")))
       .description("send one request to a deployment and print the answer")
       .option("--body <text>", "request body (the seed's payload)")
       .option("--file <path>", "request body from a file (the seed's payload_path)")
@@ -152,7 +155,7 @@ export function buildProgram(version: string, dispatch: Dispatch, io: CliIO): Co
   );
 
   on(
-    target(program.command("score <name>"))
+    cluster(target(program.command("score <name>")))
       .description("score a dataset against a deployment: one probability per row")
       .requiredOption("--data <file>", "input: CSV with a header, JSON Lines or Parquet")
       .option(
@@ -181,18 +184,20 @@ export function buildProgram(version: string, dispatch: Dispatch, io: CliIO): Co
   );
 
   const deployments = program.command("deployments").description("list, show and delete deployments");
-  on(target(deployments.command("list")).description("list deployments"), () =>
+  on(cluster(target(deployments.command("list"))).description("list deployments"), () =>
     import("./commands/deployments.js").then((m) => ({ run: m.list })),
   );
-  on(target(deployments.command("get <name>")).description("show one deployment"), () =>
+  on(cluster(target(deployments.command("get <name>"))).description("show one deployment"), () =>
     import("./commands/deployments.js").then((m) => ({ run: m.get })),
   );
   on(
-    target(deployments.command("delete <name>")).description("delete a deployment and what it created"),
+    cluster(target(deployments.command("delete <name>"))).description(
+      "delete a deployment and what it created",
+    ),
     () => import("./commands/deployments.js").then((m) => ({ run: m.delete_ })),
   );
   on(
-    target(deployments.command("refresh-credentials <name>"))
+    cluster(target(deployments.command("refresh-credentials <name>")))
       .description(
         "renew the short-lived credentials a deployment runs on (kyma: ECR pull secret, presigned model URLs)",
       )
@@ -226,7 +231,7 @@ export function buildProgram(version: string, dispatch: Dispatch, io: CliIO): Co
 
   const rime = program.command("rime").description("RIME integration");
   on(
-    target(rime.command("export <name>"))
+    cluster(target(rime.command("export <name>")))
       .description("write a RIME model file (predict_dict / predict_df) that calls the deployment")
       .requiredOption("--features <a,b,c>", "feature columns in model order")
       .option("--out <file>", "output file", "model.py")

@@ -10,10 +10,21 @@ import {
   type TrainTarget,
 } from "@mlship/core";
 import type { CliContext } from "./context.js";
+import { existingPath } from "./files.js";
 
 /** `--target`, else the config's `defaultTarget`, else `MLSHIP_TARGET`, else sagemaker (what the seed targets). */
 export function targetName(ctx: CliContext, flag: string | undefined): string {
   return flag ?? ctx.config.config.defaultTarget ?? ctx.io.env.MLSHIP_TARGET ?? "sagemaker";
+}
+
+/** `--namespace`, `--kubeconfig` (checked to exist) and `--context`, as target options. */
+export function clusterOptions(ctx: CliContext, flags: Record<string, unknown>): Record<string, unknown> {
+  const kubeconfig = flags.kubeconfig as string | undefined;
+  return {
+    namespace: flags.namespace,
+    kubeconfig: kubeconfig === undefined ? undefined : existingPath(ctx.io.cwd, kubeconfig, "--kubeconfig"),
+    context: flags.context,
+  };
 }
 
 const defined = (o: Record<string, unknown>) =>

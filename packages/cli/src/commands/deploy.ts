@@ -2,7 +2,7 @@ import type { DeploySpec, ModelSource } from "@mlship/core";
 import { existingPath } from "../files.js";
 import { parsePairs } from "../parse.js";
 import type { CommandRun } from "../program.js";
-import { loadTargets, targetName } from "../targets.js";
+import { clusterOptions, loadTargets, targetName } from "../targets.js";
 import { renderDeployment } from "./deployments.js";
 
 interface DeployFlags {
@@ -17,9 +17,6 @@ interface DeployFlags {
   instanceCount?: number;
   serverlessMemory?: number;
   env?: string[];
-  namespace?: string;
-  kubeconfig?: string;
-  context?: string;
   profileName?: string;
   auth?: "jwt" | "none";
   jwtIssuer?: string;
@@ -57,11 +54,8 @@ export const run: CommandRun = async (ctx, _args, options) => {
     wait: o.wait,
   };
   const name = targetName(ctx, o.target);
-  const kubeconfig = o.kubeconfig ? existingPath(ctx.io.cwd, o.kubeconfig, "--kubeconfig") : undefined;
   const targets = await loadTargets(ctx, [name], {
-    kubeconfig,
-    context: o.context,
-    namespace: o.namespace,
+    ...clusterOptions(ctx, options),
     profileName: o.profileName,
     auth: o.auth,
     jwtIssuer: o.jwtIssuer,

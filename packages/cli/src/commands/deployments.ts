@@ -2,11 +2,11 @@ import { type Deployment, MlshipError } from "@mlship/core";
 import type { CliContext } from "../context.js";
 import type { CommandRun } from "../program.js";
 import { renderRecord, renderTable } from "../render/table.js";
-import { loadTargets, targetName } from "../targets.js";
+import { clusterOptions, loadTargets, targetName } from "../targets.js";
 
 async function deployTarget(ctx: CliContext, options: Record<string, unknown>) {
   const name = targetName(ctx, options.target as string | undefined);
-  return (await loadTargets(ctx, [name])).deploy(name);
+  return (await loadTargets(ctx, [name], clusterOptions(ctx, options))).deploy(name);
 }
 
 export const renderDeployment = (d: Deployment) =>

@@ -4,7 +4,7 @@ import { CONTENT_TYPES, deserialize, MlshipError } from "@mlship/core";
 import { existingPath } from "../files.js";
 import type { CommandRun } from "../program.js";
 import { renderTable } from "../render/table.js";
-import { loadTargets, targetName } from "../targets.js";
+import { clusterOptions, loadTargets, targetName } from "../targets.js";
 
 interface InvokeFlags {
   target?: string;
@@ -34,7 +34,9 @@ export const run: CommandRun = async (ctx, [name = ""], options) => {
     o.contentType ?? (o.file ? BY_EXTENSION[extname(o.file).toLowerCase()] : undefined) ?? CONTENT_TYPES.csv;
 
   const target = targetName(ctx, o.target);
-  const invoker = await (await loadTargets(ctx, [target], { token: o.token }))
+  const invoker = await (
+    await loadTargets(ctx, [target], { ...clusterOptions(ctx, options), token: o.token })
+  )
     .deploy(target)
     .invoker(name, { signal: ctx.signal, events: ctx.events });
   try {

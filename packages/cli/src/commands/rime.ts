@@ -3,7 +3,7 @@ import { MlshipError } from "@mlship/core";
 import { exportRimeModelFile } from "@mlship/scoring";
 import { parseList } from "../parse.js";
 import type { CommandRun } from "../program.js";
-import { loadTargets, targetName } from "../targets.js";
+import { clusterOptions, loadTargets, targetName } from "../targets.js";
 
 interface RimeFlags {
   target?: string;
@@ -18,7 +18,7 @@ export const run: CommandRun = async (ctx, [name = ""], options) => {
   const o = options as unknown as RimeFlags;
   const features = parseList("--features", o.features) ?? [];
   const target = targetName(ctx, o.target);
-  const deployment = await (await loadTargets(ctx, [target]))
+  const deployment = await (await loadTargets(ctx, [target], clusterOptions(ctx, options)))
     .deploy(target)
     .get(name, { signal: ctx.signal, events: ctx.events });
   const kind = target === "sagemaker" || target === "kyma" ? target : "http";
