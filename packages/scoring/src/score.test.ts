@@ -278,6 +278,29 @@ describe("score: CSV", () => {
     expect(rows[5]?.[0]).toBe("r5");
   });
 
+  it("keeps column names that read like values (01, True, nan) as they are", async () => {
+    const d = dataset(BINARY, 30, 24);
+    const data = join(dir, "data.csv");
+    const out = join(dir, "scores.csv");
+    const lines = d.rows.map((r, i) => [`0${i}`, i % 2 === 0, ...r, d.labels[i]].join(","));
+    await writeFile(data, `01,True,f0,f1,f2,nan,target\n${lines.join("\n")}\n`);
+    const { invoker } = await endpoint();
+    const summary = await score({
+      model: createModelSource({ invoker }),
+      data,
+      out,
+      features: ["f0", "f1", "f2", "nan"],
+      label: "target",
+      keep: ["01", "True"],
+    });
+    expect(summary).toMatchObject({ rows: 30, failed: 0, columns: ["01", "True", "score", "error"] });
+    const { header, rows } = await readOut(out);
+    expect(header).toEqual(["01", "True", "score", "error"]);
+    rows.forEach((r, i) => {
+      expect(Number(r[2])).toBeCloseTo((d.expected[i] as number[])[0] as number, 12);
+    });
+  });
+
   it("sends quoted numbers unquoted (QUOTE_ALL files), as numpy-based model servers need", async () => {
     const d = dataset(BINARY, 60, 26);
     const data = join(dir, "data.csv");

@@ -63,6 +63,12 @@ describe("encodeCsv", () => {
 });
 
 describe("decodeCsv", () => {
+  it("keeps every field as its text with raw (header rows)", () => {
+    expect(decodeCsv('01,True,nan,"a,b",,1.0\n', { raw: true })).toEqual([
+      ["01", "True", "nan", "a,b", "", "1.0"],
+    ]);
+  });
+
   it("turns numeric fields into numbers and keeps quoted fields as strings", () => {
     expect(decodeCsv('1,2.5,"3",abc,,nan,-inf,TRUE\r\n')).toEqual([
       [1, 2.5, "3", "abc", null, Number.NaN, Number.NEGATIVE_INFINITY, true],

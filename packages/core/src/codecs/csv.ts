@@ -81,13 +81,19 @@ const cast = (value: string, context: CastingContext): Cell => (context.quoting 
 
 /**
  * CSV text (no header) to rows. Unquoted numeric fields become numbers (`nan`/`inf` too), `true`/`false`
- * booleans, empty fields null; quoted fields stay strings. Ragged rows and broken quoting raise E_CODEC
- * naming the row or line.
+ * booleans, empty fields null; quoted fields stay strings (with `raw`, every field is its text). Ragged rows
+ * and broken quoting raise E_CODEC naming the row or line.
  */
-export function decodeCsv(text: string): Cell[][] {
+export function decodeCsv(text: string, options: { raw?: boolean } = {}): Cell[][] {
   let rows: Cell[][];
   try {
-    rows = parse(text, { bom: true, cast, skip_empty_lines: true, relax_column_count: true }) as Cell[][];
+    rows = parse(text, {
+      bom: true,
+      // raw: every field as its text, e.g. a header row, whose `01` or `True` must stay names.
+      ...(options.raw ? {} : { cast }),
+      skip_empty_lines: true,
+      relax_column_count: true,
+    }) as Cell[][];
   } catch (error) {
     if (!(error instanceof CsvError)) throw error;
     const line = (error as CsvError & { lines?: number }).lines ?? 0;

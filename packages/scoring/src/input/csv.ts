@@ -22,7 +22,8 @@ async function readHeader(path: string): Promise<{ columns: string[]; end: numbe
       where: path,
     });
   }
-  const columns = (decodeCsv(header.text)[0] ?? []).map((c) => String(c ?? ""));
+  // Raw: a column named `01`, `1.0` or `True` keeps its name (read as a value it would become 1 or true).
+  const columns = (decodeCsv(header.text, { raw: true })[0] ?? []).map((c) => String(c ?? ""));
   return { columns, end: header.end };
 }
 
