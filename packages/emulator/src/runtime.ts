@@ -3,28 +3,12 @@ import { AwsApiError } from "./aws-error.js";
 import type { Faults } from "./faults.js";
 import { readBody, requestId, send } from "./http/io.js";
 import { sendJsonError } from "./http/json-protocol.js";
+import { type InvokeRequest, type InvokeResponse, MAX_INVOKE_BODY_BYTES } from "./sagemaker/invoke.js";
 
 /** The part of the SageMaker service the Runtime API calls. */
 export interface EndpointInvoker {
-  invokeEndpoint(req: {
-    endpointName: string;
-    body: Buffer;
-    contentType?: string;
-    accept?: string;
-    customAttributes?: string;
-    targetVariant?: string;
-    inferenceId?: string;
-  }): Promise<{
-    status: number;
-    body: Buffer;
-    contentType: string;
-    customAttributes?: string;
-    invokedVariant: string;
-  }>;
+  invokeEndpoint(req: InvokeRequest): Promise<InvokeResponse>;
 }
-
-/** InvokeEndpoint's documented payload limit. */
-export const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
 
 const INVOKE_PATH = /^\/endpoints\/([^/]+)\/(invocations|async-invocations|invocations-response-stream)$/;
 
@@ -61,10 +45,10 @@ export async function handleRuntime(
       );
     }
     const declared = Number(req.headers["content-length"] ?? 0);
-    if (declared > MAX_PAYLOAD_BYTES) throw tooLarge();
+    if (declared > MAX_INVOKE_BODY_BYTES) throw tooLarge();
     let body: Buffer;
     try {
-      body = await readBody(req, MAX_PAYLOAD_BYTES);
+      body = await readBody(req, MAX_INVOKE_BODY_BYTES);
     } catch (error) {
       if (error instanceof AwsApiError && error.status === 413) throw tooLarge();
       throw error;
@@ -103,7 +87,7 @@ export async function handleRuntime(
 function tooLarge(): AwsApiError {
   return new AwsApiError(
     "ValidationError",
-    `Request payload size exceeds the maximum allowed of ${MAX_PAYLOAD_BYTES} bytes (6 MB)`,
+    `Request payload size exceeds the maximum allowed of ${MAX_INVOKE_BODY_BYTES} bytes (6 MB)`,
     413,
   );
 }
