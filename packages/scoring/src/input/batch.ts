@@ -1,5 +1,6 @@
 import type { MlshipError } from "@mlship/core";
 import type { Unit } from "../row-codec.js";
+import type { InputOptions } from "./source.js";
 
 /** Consecutive input rows, ready to send as one request. */
 export interface InputBatch {
@@ -103,4 +104,16 @@ export class BatchBuilder {
   end(): void {
     if (this.#current.count > 0) this.#close();
   }
+}
+
+/** The builder every input source uses: limits from the options, numbering from the resume point. */
+export function inputBatchBuilder(options: InputOptions, kept: readonly string[]): BatchBuilder {
+  return new BatchBuilder({
+    maxRows: options.maxRows,
+    maxBytes: options.maxBytes,
+    overheadBytes: options.overheadBytes,
+    startRow: options.resume?.row ?? 0,
+    labels: options.label !== undefined,
+    keep: kept.length > 0,
+  });
 }

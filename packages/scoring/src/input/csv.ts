@@ -1,7 +1,7 @@
 import { stat } from "node:fs/promises";
 import { type Cell, decodeCsv, MlshipError } from "@mlship/core";
 import type { Row } from "../model-source.js";
-import { BatchBuilder, type InputBatch } from "./batch.js";
+import { type InputBatch, inputBatchBuilder } from "./batch.js";
 import { asRowError, castField, csvRequestText, csvText } from "./encode.js";
 import { readRecords } from "./lines.js";
 import { type InputOptions, type InputSource, indexColumns, resolveColumns } from "./source.js";
@@ -82,14 +82,7 @@ export async function openCsvInput(options: InputOptions): Promise<InputSource> 
     totalRows: undefined,
     position: () => position,
     async *batches(): AsyncGenerator<InputBatch> {
-      const builder = new BatchBuilder({
-        maxRows: options.maxRows,
-        maxBytes: options.maxBytes,
-        overheadBytes: options.overheadBytes,
-        startRow: options.resume?.row ?? 0,
-        labels: labelIdx !== -1,
-        keep: kept.length > 0,
-      });
+      const builder = inputBatchBuilder(options, kept);
       const tooBig = (bytes: number) =>
         new MlshipError("E_PAYLOAD_TOO_LARGE", `The row alone is ${bytes} bytes, over the payload limit`, {
           details: { bytes, maxBytes: options.maxBytes },

@@ -1,6 +1,6 @@
 import { stat } from "node:fs/promises";
 import { MlshipError } from "@mlship/core";
-import { BatchBuilder, type InputBatch } from "./batch.js";
+import { type InputBatch, inputBatchBuilder } from "./batch.js";
 import { readRecords } from "./lines.js";
 import { recordAdder } from "./records.js";
 import type { InputOptions, InputSource } from "./source.js";
@@ -51,14 +51,7 @@ export async function openJsonlInput(options: InputOptions): Promise<InputSource
     totalRows: undefined,
     position: () => position,
     async *batches(): AsyncGenerator<InputBatch> {
-      const builder = new BatchBuilder({
-        maxRows: options.maxRows,
-        maxBytes: options.maxBytes,
-        overheadBytes: options.overheadBytes,
-        startRow: options.resume?.row ?? 0,
-        labels: options.label !== undefined,
-        keep: kept.length > 0,
-      });
+      const builder = inputBatchBuilder(options, kept);
       const add = recordAdder(options, features, kept, builder);
       const onRecord = (line: string, end: number) => {
         position = end;

@@ -1,5 +1,5 @@
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from "hyparquet";
-import { BatchBuilder, type InputBatch } from "./batch.js";
+import { type InputBatch, inputBatchBuilder } from "./batch.js";
 import { recordAdder } from "./records.js";
 import type { InputOptions, InputSource } from "./source.js";
 import { resolveColumns } from "./source.js";
@@ -26,14 +26,7 @@ export async function openParquetInput(options: InputOptions): Promise<InputSour
     totalRows,
     position: () => position,
     async *batches(): AsyncGenerator<InputBatch> {
-      const builder = new BatchBuilder({
-        maxRows: options.maxRows,
-        maxBytes: options.maxBytes,
-        overheadBytes: options.overheadBytes,
-        startRow: position,
-        labels: options.label !== undefined,
-        keep: kept.length > 0,
-      });
+      const builder = inputBatchBuilder(options, kept);
       const add = recordAdder(options, features, kept, builder);
       for (let start = position; start < totalRows; start += SLICE_ROWS) {
         options.signal?.throwIfAborted();
