@@ -17,8 +17,22 @@ export function targetName(ctx: CliContext, flag: string | undefined): string {
   return flag ?? ctx.config.config.defaultTarget ?? ctx.io.env.MLSHIP_TARGET ?? "sagemaker";
 }
 
+/**
+ * The deploy target `--target` names (or the default), told where Kyma deployments live; `extra` adds
+ * command-specific target options.
+ */
+export async function deployTargetFor(
+  ctx: CliContext,
+  flags: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+): Promise<{ name: string; target: DeployTarget }> {
+  const name = targetName(ctx, flags.target as string | undefined);
+  const targets = await loadTargets(ctx, [name], { ...clusterOptions(ctx, flags), ...extra });
+  return { name, target: targets.deploy(name) };
+}
+
 /** `--namespace`, `--kubeconfig` (checked to exist) and `--context`, as target options. */
-export function clusterOptions(ctx: CliContext, flags: Record<string, unknown>): Record<string, unknown> {
+function clusterOptions(ctx: CliContext, flags: Record<string, unknown>): Record<string, unknown> {
   const kubeconfig = flags.kubeconfig as string | undefined;
   return {
     namespace: flags.namespace,

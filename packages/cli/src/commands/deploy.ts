@@ -2,7 +2,7 @@ import type { DeploySpec, ModelSource } from "@mlship/core";
 import { existingPath } from "../files.js";
 import { parsePairs } from "../parse.js";
 import type { CommandRun } from "../program.js";
-import { clusterOptions, loadTargets, targetName } from "../targets.js";
+import { deployTargetFor } from "../targets.js";
 import { renderDeployment } from "./deployments.js";
 
 interface DeployFlags {
@@ -53,15 +53,13 @@ export const run: CommandRun = async (ctx, _args, options) => {
     environment: parsePairs("--env", o.env),
     wait: o.wait,
   };
-  const name = targetName(ctx, o.target);
-  const targets = await loadTargets(ctx, [name], {
-    ...clusterOptions(ctx, options),
+  const { target } = await deployTargetFor(ctx, options, {
     profileName: o.profileName,
     auth: o.auth,
     jwtIssuer: o.jwtIssuer,
     jwksUri: o.jwksUri,
     domain: o.domain,
   });
-  const deployment = await targets.deploy(name).deploy(spec, { signal: ctx.signal, events: ctx.events });
+  const deployment = await target.deploy(spec, { signal: ctx.signal, events: ctx.events });
   ctx.print(deployment, () => renderDeployment(deployment));
 };

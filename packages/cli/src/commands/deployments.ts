@@ -2,11 +2,10 @@ import { type Deployment, MlshipError } from "@mlship/core";
 import type { CliContext } from "../context.js";
 import type { CommandRun } from "../program.js";
 import { renderRecord, renderTable } from "../render/table.js";
-import { clusterOptions, loadTargets, targetName } from "../targets.js";
+import { deployTargetFor } from "../targets.js";
 
 async function deployTarget(ctx: CliContext, options: Record<string, unknown>) {
-  const name = targetName(ctx, options.target as string | undefined);
-  return (await loadTargets(ctx, [name], clusterOptions(ctx, options))).deploy(name);
+  return (await deployTargetFor(ctx, options)).target;
 }
 
 export const renderDeployment = (d: Deployment) =>

@@ -4,7 +4,7 @@ import { CONTENT_TYPES, deserialize, MlshipError } from "@mlship/core";
 import { existingPath } from "../files.js";
 import type { CommandRun } from "../program.js";
 import { renderTable } from "../render/table.js";
-import { clusterOptions, loadTargets, targetName } from "../targets.js";
+import { deployTargetFor } from "../targets.js";
 
 interface InvokeFlags {
   target?: string;
@@ -33,12 +33,8 @@ export const run: CommandRun = async (ctx, [name = ""], options) => {
   const contentType =
     o.contentType ?? (o.file ? BY_EXTENSION[extname(o.file).toLowerCase()] : undefined) ?? CONTENT_TYPES.csv;
 
-  const target = targetName(ctx, o.target);
-  const invoker = await (
-    await loadTargets(ctx, [target], { ...clusterOptions(ctx, options), token: o.token })
-  )
-    .deploy(target)
-    .invoker(name, { signal: ctx.signal, events: ctx.events });
+  const { target } = await deployTargetFor(ctx, options, { token: o.token });
+  const invoker = await target.invoker(name, { signal: ctx.signal, events: ctx.events });
   try {
     const response = await invoker.invoke({ body, contentType, accept: o.accept, signal: ctx.signal });
     const decoded = decode(response.body, response.contentType);

@@ -3,7 +3,7 @@ import { MlshipError } from "@mlship/core";
 import { exportRimeModelFile } from "@mlship/scoring";
 import { parseList } from "../parse.js";
 import type { CommandRun } from "../program.js";
-import { clusterOptions, loadTargets, targetName } from "../targets.js";
+import { deployTargetFor } from "../targets.js";
 
 interface RimeFlags {
   target?: string;
@@ -17,10 +17,8 @@ const arnRegion = (arn: unknown) => (typeof arn === "string" ? arn.split(":")[3]
 export const run: CommandRun = async (ctx, [name = ""], options) => {
   const o = options as unknown as RimeFlags;
   const features = parseList("--features", o.features) ?? [];
-  const target = targetName(ctx, o.target);
-  const deployment = await (await loadTargets(ctx, [target], clusterOptions(ctx, options)))
-    .deploy(target)
-    .get(name, { signal: ctx.signal, events: ctx.events });
+  const { name: target, target: deploy } = await deployTargetFor(ctx, options);
+  const deployment = await deploy.get(name, { signal: ctx.signal, events: ctx.events });
   const kind = target === "sagemaker" || target === "kyma" ? target : "http";
   if (kind !== "sagemaker" && !deployment.url) {
     throw new MlshipError("E_INVALID_INPUT", `Deployment ${name} on ${target} has no URL to call`, {

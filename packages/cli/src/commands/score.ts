@@ -5,7 +5,7 @@ import { existingPath } from "../files.js";
 import { parseList } from "../parse.js";
 import type { CommandRun } from "../program.js";
 import { renderScoreSummary } from "../render/summary.js";
-import { clusterOptions, loadTargets, targetName } from "../targets.js";
+import { deployTargetFor } from "../targets.js";
 
 interface ScoreFlags {
   target?: string;
@@ -30,12 +30,8 @@ export const run: CommandRun = async (ctx, [name = ""], options) => {
   const features = parseList("--features", o.features);
   const keep = o.keep?.trim() === "all" ? "all" : parseList("--keep", o.keep);
   const out = o.out ? resolve(ctx.io.cwd, o.out) : defaultOut(data);
-  const target = targetName(ctx, o.target);
-  const invoker = await (
-    await loadTargets(ctx, [target], { ...clusterOptions(ctx, options), token: o.token })
-  )
-    .deploy(target)
-    .invoker(name, { signal: ctx.signal, events: ctx.events });
+  const { name: target, target: deploy } = await deployTargetFor(ctx, options, { token: o.token });
+  const invoker = await deploy.invoker(name, { signal: ctx.signal, events: ctx.events });
   try {
     const model = createModelSource({ invoker, features, events: ctx.events });
     const summary = await score({
