@@ -14,7 +14,7 @@ export { abortError, isMlshipError, MlshipError } from "./errors.js";
 export type { EventOf, EventSink, MlshipEvent, MlshipEventType, OperationContext } from "./events.js";
 export { collectingSink, emit, noopSink } from "./events.js";
 export { isNodeRuntimeImage, NODE_RUNTIME_IMAGE } from "./images.js";
-export { backoffDelay, sleep } from "./invoke/backoff.js";
+export { backoffDelay, sleep, untilAborted } from "./invoke/backoff.js";
 export type { HttpInvoker, HttpInvokerOptions } from "./invoke/http-invoker.js";
 export { createHttpInvoker } from "./invoke/http-invoker.js";
 export type { JsonObject, JsonPrimitive, JsonValue } from "./json.js";

@@ -11,6 +11,7 @@ import {
   MlshipError,
   type OperationContext,
   type StageOptions,
+  untilAborted,
 } from "@mlship/core";
 import { callerAccountId, defaultBucketName, ensureBucket } from "./bucket.js";
 import { deleteObjects } from "./cleanup.js";
@@ -144,7 +145,7 @@ export class S3DataStager implements DataStager {
     let current: string | undefined;
     let bucket = "";
     try {
-      bucket = await untilAborted(this.#resolveBucket(options.bucket), signal);
+      bucket = await untilAborted(this.#resolveBucket(options.bucket), signal, "staging");
       const channelKey = [prefix, run, channel].filter(Boolean).join("/");
       const keys = plan.objects.map((o) => `${channelKey}/${o.name}`);
       if (!options.overwrite) await this.#refuseExisting(bucket, keys, signal);
@@ -280,20 +281,6 @@ export class S3DataStager implements DataStager {
     };
     await Promise.all(Array.from({ length: Math.min(8, keys.length) }, worker));
   }
-}
-
-/**
- * `work`, or E_ABORTED as soon as `signal` fires: the bucket lookup is shared by every staging of
- * this stager, so it is not cancelled, only no longer waited for.
- */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return work;
-  if (signal.aborted) return Promise.reject(abortError(signal, "staging"));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortError(signal, "staging"));
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
 }
 
 async function* measured(

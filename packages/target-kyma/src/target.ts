@@ -10,6 +10,7 @@ import {
   type ListOptions,
   MlshipError,
   type OperationContext,
+  sleep,
 } from "@mlship/core";
 import { presignGetUrl } from "@mlship/data-s3";
 import { type AwsClients, createAwsClients, type SageMakerApi, sageMakerApi } from "@mlship/target-sagemaker";
@@ -135,21 +136,6 @@ function checkResources(resources: Resources): Resources {
 
 function isManaged(object: KubeObject | undefined): boolean {
   return object?.metadata.labels?.[LABELS.managedBy] === MANAGED_BY;
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 function resolveAuth(spec: KymaExposureOptions, options: KymaExposureOptions): ApiAuth {

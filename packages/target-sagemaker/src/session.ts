@@ -1,10 +1,10 @@
 import type { S3Client } from "@aws-sdk/client-s3";
-import { type DataStager, MlshipError } from "@mlship/core";
+import { type DataStager, MlshipError, untilAborted } from "@mlship/core";
 import { defaultBucketName, ensureBucket, S3DataStager } from "@mlship/data-s3";
 import type { LogsApi, RuntimeApi, SageMakerApi, StsApi } from "./api.js";
 import { wrapAwsError } from "./errors.js";
 import { resolveRole } from "./training-request.js";
-import { DEFAULT_POLL, type PollOptions, untilAborted } from "./wait.js";
+import { DEFAULT_POLL, type PollOptions } from "./wait.js";
 
 /** Everything the target talks to: narrow ports for SageMaker/Logs/Runtime/STS, the caller's S3 client. */
 export interface SageMakerDeps {

@@ -1,3 +1,5 @@
+import { abortError } from "../errors.js";
+
 /** Statuses worth another attempt: throttled or the gateway/container is momentarily unavailable. */
 export const RETRYABLE_STATUS: ReadonlySet<number> = new Set([429, 502, 503, 504]);
 
@@ -53,5 +55,19 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       resolve();
     }, ms);
     signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/**
+ * `work`, or E_ABORTED (naming `what`) as soon as `signal` aborts: for shared, memoised work (a default
+ * bucket lookup) that one caller's signal must not cancel for the others, only stop waiting for.
+ */
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined, what: string): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) return Promise.reject(abortError(signal, what));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortError(signal, what));
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
   });
 }
