@@ -35,7 +35,7 @@ export function createContext(
     print(result, human) {
       renderer.close();
       if (opts.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-      else if (!opts.quiet) io.stdout.write(human());
+      else io.stdout.write(human()); // --quiet silences events and progress, never the result
     },
     aws() {
       const c = config.config;

@@ -25,7 +25,7 @@ export { createModelSource } from "./model-source.js";
 export type { OutputFormat } from "./output.js";
 export type { OutputParser, RowResult, Task } from "./parse-scores.js";
 export type { ReportOptions } from "./report-html.js";
-export { renderScoreReport } from "./report-html.js";
+export { latencyText, renderScoreReport } from "./report-html.js";
 export type { RimeExportOptions } from "./rime-export.js";
 export { exportRimeModelFile } from "./rime-export.js";
 export type { RowCodec, Unit } from "./row-codec.js";

@@ -40,6 +40,29 @@ describe("renderScoreReport", () => {
     expect((html.match(/<svg/g) ?? []).length).toBe(4);
   });
 
+  it("labels histogram counts with whole numbers, clear of the rotated axis label", () => {
+    // 61 negatives in one bin: an odd maximum once gave a middle tick of "30.5".
+    const many = { ...summary(false), scored: 64 };
+    const s = Float64Array.from([...Array(61).fill(0.05), 0.9, 0.95, 0.97]);
+    const y = Float64Array.from([...Array(61).fill(0), 1, 1, 1]);
+    const html = renderScoreReport({ ...many, metrics: binaryMetrics(s, y) });
+    const histogram = html.split("<figure>").find((f) => f.includes("Score histogram")) ?? "";
+    const yTicks = [
+      ...histogram.matchAll(/<text x="([\d.]+)" y="[\d.]+" text-anchor="end">([^<]+)<\/text>/g),
+    ];
+    expect(yTicks.map((m) => m[2])).toEqual(["0", "31", "62"]);
+    const yLabel = /<text x="([\d.]+)" y="[\d.]+" text-anchor="middle" transform="rotate/.exec(histogram);
+    // At 10px, a digit is at most ~6.5px wide: the widest tick label must end right of the axis label's line.
+    for (const [, x, text] of yTicks)
+      expect(Number(x) - 6.5 * (text ?? "").length).toBeGreaterThan(Number(yLabel?.[1]) + 6);
+  });
+
+  it("shows one latency for a single request, not three equal percentiles", () => {
+    const html = renderScoreReport({ ...summary(false), latency: latencySummary([7]) });
+    expect(html).toContain("latency (1 request)");
+    expect(html).not.toContain("latency p50 / p95 / p99");
+  });
+
   it("says there are no metrics without labels", () => {
     const html = renderScoreReport(summary(false));
     expect(html).toContain("No label column");

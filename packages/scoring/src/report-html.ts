@@ -11,25 +11,29 @@ export interface ReportOptions {
 const W = 320;
 const H = 240;
 const PAD = 36;
+/** Wider on the left: room for count tick labels ("10000") beside the rotated y-axis label. */
+const PAD_LEFT = 56;
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const fmt = (v: number | null | undefined, digits = 4) =>
   v === null || v === undefined || Number.isNaN(v) ? "–" : v.toFixed(digits);
-const sx = (x: number) => PAD + x * (W - 2 * PAD);
+const sx = (x: number) => PAD_LEFT + x * (W - PAD_LEFT - PAD);
 const sy = (y: number) => H - PAD - y * (H - 2 * PAD);
 
-/** Axes from 0 to 1 with labels; `body` draws inside. */
-/** `yMax` scales the y tick labels (counts); the plot itself is always drawn on [0, 1]. */
+/**
+ * Axes from 0 to 1 with labels; `body` draws inside. `yMax` scales the y tick labels (counts, so callers pass
+ * an even number and the middle tick is whole); the plot itself is always drawn on [0, 1].
+ */
 function chart(title: string, xLabel: string, yLabel: string, body: string, yMax = 1): string {
   const ticks = [0, 0.5, 1]
     .map(
       (t) =>
-        `<text x="${sx(t)}" y="${H - PAD + 14}" text-anchor="middle">${t}</text><text x="${PAD - 6}" y="${sy(t) + 4}" text-anchor="end">${+(t * yMax).toFixed(2)}</text>`,
+        `<text x="${sx(t)}" y="${H - PAD + 14}" text-anchor="middle">${t}</text><text x="${PAD_LEFT - 6}" y="${sy(t) + 4}" text-anchor="end">${+(t * yMax).toFixed(2)}</text>`,
     )
     .join("");
   return `<figure><svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(title)}">
-<rect x="${PAD}" y="${PAD}" width="${W - 2 * PAD}" height="${H - 2 * PAD}" class="frame"/>${ticks}
-<text x="${W / 2}" y="${H - 6}" text-anchor="middle">${esc(xLabel)}</text>
+<rect x="${PAD_LEFT}" y="${PAD}" width="${W - PAD_LEFT - PAD}" height="${H - 2 * PAD}" class="frame"/>${ticks}
+<text x="${sx(0.5)}" y="${H - 6}" text-anchor="middle">${esc(xLabel)}</text>
 <text x="12" y="${H / 2}" text-anchor="middle" transform="rotate(-90 12 ${H / 2})">${esc(yLabel)}</text>${body}</svg>
 <figcaption>${esc(title)}</figcaption></figure>`;
 }
@@ -39,7 +43,8 @@ const polyline = (points: ReadonlyArray<Pick<CurvePoint, "x" | "y">>, cls: strin
 
 function histogram(m: BinaryMetrics): string {
   const { edges, positives, negatives } = m.curves.histogram;
-  const max = Math.max(1, ...positives, ...negatives);
+  // Rounded up to even, so the middle tick label is a whole count.
+  const max = 2 * Math.ceil(Math.max(1, ...positives, ...negatives) / 2);
   const bars = (counts: number[], cls: string, offset: number) =>
     counts
       .map((c, i) => {
@@ -111,6 +116,20 @@ function multiclassSection(m: MulticlassMetrics): string {
   ])}<h3>Confusion matrix</h3><table class="cm"><tr><th></th>${header}</tr>${rows}</table></section>`;
 }
 
+/** One request has one latency: three equal percentiles would read as a measurement of spread. */
+export function latencyText(l: ScoreSummary["latency"]): { label: string; value: string } {
+  if (l.requests === 1) return { label: "latency (1 request)", value: `${fmt(l.p50Ms, 1)} ms` };
+  return {
+    label: "latency p50 / p95 / p99",
+    value: `${fmt(l.p50Ms, 1)} / ${fmt(l.p95Ms, 1)} / ${fmt(l.p99Ms, 1)} ms`,
+  };
+}
+
+const latencyRow = (l: ScoreSummary["latency"]): [string, string] => {
+  const { label, value } = latencyText(l);
+  return [label, value];
+};
+
 /** One self-contained HTML page (inline CSS and SVG, no scripts, nothing fetched) for a scoring run. */
 export function renderScoreReport(summary: ScoreSummary, options: ReportOptions = {}): string {
   const l = summary.latency;
@@ -124,7 +143,7 @@ export function renderScoreReport(summary: ScoreSummary, options: ReportOptions 
     ["rows per second", summary.rowsPerSecond.toFixed(0)],
     ["elapsed", `${(summary.elapsedMs / 1000).toFixed(2)} s`],
     ["requests", String(l.requests)],
-    ["latency p50 / p95 / p99", `${fmt(l.p50Ms, 1)} / ${fmt(l.p95Ms, 1)} / ${fmt(l.p99Ms, 1)} ms`],
+    latencyRow(l),
     ...(summary.out ? [["output", summary.out] as [string, string]] : []),
   ]);
   const metrics = !summary.metrics

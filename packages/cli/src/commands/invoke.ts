@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { extname } from "node:path";
-import { CONTENT_TYPES, deserialize, MlshipError } from "@mlship/core";
+import { CONTENT_TYPES, MlshipError } from "@mlship/core";
 import { existingPath } from "../files.js";
 import type { CommandRun } from "../program.js";
-import { renderTable } from "../render/table.js";
+import { decodeAnswer, renderAnswer } from "../render/answer.js";
 import { deployTargetFor } from "../targets.js";
 
 interface InvokeFlags {
@@ -37,37 +37,12 @@ export const run: CommandRun = async (ctx, [name = ""], options) => {
   const invoker = await target.invoker(name, { signal: ctx.signal, events: ctx.events });
   try {
     const response = await invoker.invoke({ body, contentType, accept: o.accept, signal: ctx.signal });
-    const decoded = decode(response.body, response.contentType);
+    const decoded = decodeAnswer(response.body, response.contentType);
     ctx.print(
       { contentType: response.contentType, body: decoded ?? Buffer.from(response.body).toString("utf8") },
-      () => human(response.body, response.contentType, decoded),
+      () => renderAnswer(response.body, response.contentType, decoded),
     );
   } finally {
     await invoker.close?.();
   }
 };
-
-/** Decoded values for the known types; undefined for anything else (printed as text). */
-function decode(body: Uint8Array, contentType: string) {
-  try {
-    return deserialize(body, contentType);
-  } catch {
-    return undefined;
-  }
-}
-
-function human(body: Uint8Array, contentType: string, decoded: ReturnType<typeof decode>): string {
-  if (decoded === undefined || contentType.startsWith(CONTENT_TYPES.csv)) {
-    const text = Buffer.from(body).toString("utf8");
-    return text.endsWith("\n") ? text : `${text}\n`;
-  }
-  if (contentType.startsWith(CONTENT_TYPES.npy)) {
-    const rows = decoded.map((r) => (Array.isArray(r) ? r : [r]));
-    const width = Math.max(0, ...rows.map((r) => r.length));
-    return renderTable(
-      Array.from({ length: width }, (_, i) => String(i)),
-      rows,
-    );
-  }
-  return `${JSON.stringify(decoded)}\n`;
-}

@@ -45,7 +45,14 @@ export function createProgressBars(stream: NodeJS.WritableStream): ProgressBars 
       });
     },
     log(text) {
+      // MultiBar.log only buffers; the buffer is written on the next redraw, and never when no bar is running
+      // (before the first bar, after stop()). Write directly then, and redraw at once otherwise, so no line is lost.
+      if (!multi.isActive) {
+        stream.write(`${text}\n`);
+        return;
+      }
       multi.log(`${text}\n`);
+      multi.update();
     },
     stop() {
       multi.stop();

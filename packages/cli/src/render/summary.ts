@@ -1,4 +1,4 @@
-import type { ScoreSummary } from "@mlship/scoring";
+import { latencyText, type ScoreSummary } from "@mlship/scoring";
 import { renderRecord } from "./table.js";
 
 const f = (v: number | null | undefined, d = 4) => (v === null || v === undefined ? "-" : v.toFixed(d));
@@ -6,6 +6,7 @@ const f = (v: number | null | undefined, d = 4) => (v === null || v === undefine
 /** The scoring summary as a person reads it: counts, failures, metrics, latency. */
 export function renderScoreSummary(s: ScoreSummary, report?: string): string {
   const m = s.metrics;
+  const latency = latencyText(s.latency);
   const metrics =
     m?.task === "binary"
       ? {
@@ -32,7 +33,7 @@ export function renderScoreSummary(s: ScoreSummary, report?: string): string {
     ...(s.resumedAt ? { "resumed at row": s.resumedAt } : {}),
     ...metrics,
     "rows/s": Math.round(s.rowsPerSecond),
-    "latency p50/p95/p99 ms": `${f(s.latency.p50Ms, 1)} / ${f(s.latency.p95Ms, 1)} / ${f(s.latency.p99Ms, 1)}`,
+    [latency.label]: latency.value,
     output: s.out,
     report,
   });

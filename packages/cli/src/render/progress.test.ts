@@ -1,0 +1,33 @@
+import { PassThrough } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { createProgressBars } from "./progress.js";
+
+/** A stream that says it is a terminal, so cli-progress draws bars on it. */
+function fakeTerminal() {
+  const stream = Object.assign(new PassThrough(), { isTTY: true, columns: 100 }) as PassThrough & {
+    isTTY: boolean;
+    cursorTo(): boolean;
+    moveCursor(): boolean;
+    clearLine(): boolean;
+    clearScreenDown(): boolean;
+  };
+  for (const m of ["cursorTo", "moveCursor", "clearLine", "clearScreenDown"] as const) stream[m] = () => true;
+  let text = "";
+  stream.on("data", (d: Buffer) => {
+    text += d;
+  });
+  return { stream, text: () => text };
+}
+
+describe("progress bars on a terminal", () => {
+  it("writes every logged line: before any bar, while bars run, and after they stop", () => {
+    const { stream, text } = fakeTerminal();
+    const bars = createProgressBars(stream);
+    bars.log("before any bar");
+    bars.bytes("upload data.csv", 10, 100);
+    bars.log("while a bar runs");
+    bars.stop();
+    bars.log("after stop");
+    for (const line of ["before any bar", "while a bar runs", "after stop"]) expect(text()).toContain(line);
+  });
+});
