@@ -1,0 +1,85 @@
+import { type FileHandle, open } from "node:fs/promises";
+import { type CheckpointState, type Fingerprint, saveCheckpoint } from "../checkpoint.js";
+import type { Tally } from "./tally.js";
+
+export interface WriterOptions {
+  /** The file rows go to (the output, or the Parquet spool). */
+  path: string;
+  /** The output the checkpoint belongs to. */
+  out: string;
+  print: Fingerprint;
+  /** Resuming: the output's length at the checkpoint (the file is cut back to it). */
+  resumeBytes: number | undefined;
+  /** How often a checkpoint follows a write. */
+  intervalMs: number;
+  /** Pairs already in the checkpoint's side file. */
+  savedPairs: number;
+}
+
+/**
+ * Writes output text in order and checkpoints after it: a checkpoint is taken synchronously with the text
+ * it covers, and saved (after a datasync) only once that text is in the file, at most once per interval.
+ */
+export class CheckpointedWriter {
+  /** Characters handed over but not yet written: the caller waits when too many pile up. */
+  queuedChars = 0;
+  #chain: Promise<void> = Promise.resolve();
+  #bytes: number;
+  #lastCheckpoint = performance.now();
+  #savedPairs: number;
+  readonly #fh: FileHandle;
+  readonly #o: WriterOptions;
+
+  private constructor(fh: FileHandle, options: WriterOptions) {
+    this.#fh = fh;
+    this.#o = options;
+    this.#bytes = options.resumeBytes ?? 0;
+    this.#savedPairs = options.savedPairs;
+  }
+
+  static async open(options: WriterOptions): Promise<CheckpointedWriter> {
+    const fh = await open(options.path, options.resumeBytes !== undefined ? "r+" : "w");
+    if (options.resumeBytes !== undefined) await fh.truncate(options.resumeBytes);
+    return new CheckpointedWriter(fh, options);
+  }
+
+  /** Whether the next write should be followed by a checkpoint. */
+  get checkpointDue(): boolean {
+    return performance.now() - this.#lastCheckpoint >= this.#o.intervalMs;
+  }
+
+  /** Queues `text` and, when due (or forced), a checkpoint covering the tally as it is now. */
+  write(text: string, tally: Tally, width: number | undefined, force: boolean): void {
+    this.queuedChars += text.length;
+    const snap: Omit<CheckpointState, "outputBytes"> = {
+      version: 1,
+      fingerprint: this.#o.print,
+      width,
+      ...tally.snapshot(),
+    };
+    this.#chain = this.#chain.then(async () => {
+      if (text !== "") {
+        const buf = Buffer.from(text);
+        await this.#fh.write(buf, 0, buf.length, this.#bytes);
+        this.#bytes += buf.length;
+      }
+      this.queuedChars -= text.length;
+      if (force || this.checkpointDue) {
+        this.#lastCheckpoint = performance.now();
+        await this.#fh.datasync();
+        const fresh = tally.pairsBetween(this.#savedPairs, snap.pairs);
+        await saveCheckpoint(this.#o.out, { ...snap, outputBytes: this.#bytes }, fresh, this.#savedPairs);
+        this.#savedPairs = snap.pairs;
+      }
+    });
+  }
+
+  /** Resolves when everything queued is written (rejects with the first failure). */
+  settled(): Promise<void> {
+    return this.#chain;
+  }
+
+  close(): Promise<void> {
+    return this.#fh.close();
+  }
+}
