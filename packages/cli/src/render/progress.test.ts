@@ -4,14 +4,15 @@ import { createProgressBars } from "./progress.js";
 
 /** A stream that says it is a terminal, so cli-progress draws bars on it. */
 function fakeTerminal() {
-  const stream = Object.assign(new PassThrough(), { isTTY: true, columns: 100 }) as PassThrough & {
-    isTTY: boolean;
-    cursorTo(): boolean;
-    moveCursor(): boolean;
-    clearLine(): boolean;
-    clearScreenDown(): boolean;
-  };
-  for (const m of ["cursorTo", "moveCursor", "clearLine", "clearScreenDown"] as const) stream[m] = () => true;
+  const ok = () => true;
+  const stream = Object.assign(new PassThrough(), {
+    isTTY: true,
+    columns: 100,
+    cursorTo: ok,
+    moveCursor: ok,
+    clearLine: ok,
+    clearScreenDown: ok,
+  });
   let text = "";
   stream.on("data", (d: Buffer) => {
     text += d;
