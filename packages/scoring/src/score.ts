@@ -253,6 +253,7 @@ async function drive(run: Run): Promise<RunFailure> {
     try {
       failure = await runInOrder(input.batches(), {
         concurrency: plan.concurrency,
+        maxWaiting: 4 * plan.concurrency,
         score: (batch) => scoreBatch(batch, scoreUnits, unitOptions),
         consume: (batch, results) => output.consume(batch, results),
         afterConsume: () => {

@@ -1,6 +1,8 @@
 export interface OrderedRunOptions<B extends { seq: number }, R> {
-  /** Batches being scored or waiting to be consumed, at most. */
+  /** Batches being scored at once, at most: a slot frees when its answer arrives. */
   concurrency: number;
+  /** Answered batches waiting for an earlier one, at most: keeps memory flat when one answer is slow. */
+  maxWaiting: number;
   score(batch: B): Promise<R>;
   /** Called strictly in `seq` order. */
   consume(batch: B, result: R): void;
@@ -16,7 +18,9 @@ export interface OrderedRunOptions<B extends { seq: number }, R> {
 export type RunFailure = { error: unknown } | undefined;
 
 /**
- * Sends batches concurrently and consumes their results in input order. A failed batch, or anything thrown
+ * Sends batches concurrently and consumes their results in input order. A request slot frees as soon as its
+ * answer arrives, not when its batch is written: one slow answer no longer idles the other slots (measured on
+ * pinned cores, bench/score). Answers that came early wait in `completed`, bounded by `maxWaiting`. A failed batch, or anything thrown
  * while consuming one, stops the run with that error (never a silent success missing rows).
  */
 export async function runInOrder<B extends { seq: number }, R>(
@@ -25,7 +29,7 @@ export async function runInOrder<B extends { seq: number }, R>(
 ): Promise<RunFailure> {
   const completed = new Map<number, { batch: B; result: R }>();
   let nextSeq = 0;
-  let pending = 0;
+  let inFlight = 0;
   let failure: RunFailure;
   let wake: (() => void) | undefined;
   const wakeUp = () => {
@@ -42,11 +46,11 @@ export async function runInOrder<B extends { seq: number }, R>(
   };
   const inflight = new Set<Promise<void>>();
   const answered = (batch: B, result: R) => {
+    inFlight--;
     completed.set(batch.seq, { batch, result });
     for (let c = completed.get(nextSeq); c; c = completed.get(nextSeq)) {
       completed.delete(nextSeq);
       nextSeq++;
-      pending--;
       o.consume(c.batch, c.result);
     }
     o.afterConsume();
@@ -56,9 +60,11 @@ export async function runInOrder<B extends { seq: number }, R>(
   try {
     for await (const batch of batches) {
       if (failure !== undefined) break;
-      while (pending >= o.concurrency && failure === undefined) await new Promise<void>((r) => (wake = r));
+      // Waiting on a full `completed` cannot deadlock: the batch it waits for is in flight.
+      while ((inFlight >= o.concurrency || completed.size >= o.maxWaiting) && failure === undefined)
+        await new Promise<void>((r) => (wake = r));
       if (failure !== undefined) break;
-      pending++;
+      inFlight++;
       const job = o
         .score(batch)
         .then((result) => answered(batch, result))
