@@ -198,11 +198,37 @@ describe("mlship against the emulator", () => {
     const list = await cli(["deployments", "list"]);
     expect(list.code).toBe(0);
     expect(list.stdout).toMatch(new RegExp(`${name}\\s+InService`));
+
+    // A misspelt name is not found, with the name the user meant; deleting it deletes nothing.
+    const typo = await cli(["invoke", "cli-e2f", "--body", rows[0] ?? ""]);
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toContain("E_NOT_FOUND");
+    expect(typo.stderr).toContain('Did you mean "cli-e2e"?');
+    const typoDelete = await cli(["deployments", "delete", "cli-e2"]);
+    expect(typoDelete.code).toBe(1);
+    expect(typoDelete.stderr).toContain('Did you mean "cli-e2e"?');
+    expect(json<{ status: string }>(await cli(["deployments", "get", name, "--json"])).status).toBe(
+      "InService",
+    );
+
     json(await cli(["deployments", "delete", name, "--json"]));
     const gone = await cli(["deployments", "get", name]);
     expect(gone.code).toBe(1);
     expect(gone.stderr).toContain("E_NOT_FOUND");
-    json(await cli(["deployments", "delete", name, "--json"])); // idempotent
+    // Like kubectl: deleting what is not there fails, unless --ignore-not-found.
+    const again = await cli(["deployments", "delete", name]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain("E_NOT_FOUND");
+    expect(json(await cli(["deployments", "delete", name, "--ignore-not-found", "--json"]))).toMatchObject({
+      deleted: false,
+      found: false,
+    });
+  });
+
+  it("says a finished job has nothing to stop", async () => {
+    const stopped = await cli(["jobs", "stop", job]);
+    expect(stopped.code, stopped.stderr).toBe(0);
+    expect(stopped.stdout).toContain("has already finished (Completed); nothing to stop");
   });
 
   it("trains the scikit-learn example and deploys it to Kyma, shows, lists and deletes it", async () => {

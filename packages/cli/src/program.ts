@@ -191,9 +191,9 @@ export function buildProgram(version: string, dispatch: Dispatch, io: CliIO): Co
     import("./commands/deployments.js").then((m) => ({ run: m.get })),
   );
   on(
-    cluster(target(deployments.command("delete <name>"))).description(
-      "delete a deployment and what it created",
-    ),
+    cluster(target(deployments.command("delete <name>")))
+      .description("delete a deployment and what it created")
+      .option("--ignore-not-found", "succeed when the deployment does not exist (as kubectl does)"),
     () => import("./commands/deployments.js").then((m) => ({ run: m.delete_ })),
   );
   on(

@@ -1,5 +1,6 @@
-import { type Deployment, MlshipError } from "@mlship/core";
+import { type Deployment, type DeployTarget, isMlshipError, MlshipError } from "@mlship/core";
 import type { CliContext } from "../context.js";
+import { withDidYouMean } from "../did-you-mean.js";
 import type { CommandRun } from "../program.js";
 import { renderRecord, renderTable } from "../render/table.js";
 import { deployTargetFor } from "../targets.js";
@@ -33,13 +34,32 @@ export const list: CommandRun = async (ctx, _args, options) => {
   );
 };
 
+/** `target.get(name)`; an unknown name is E_NOT_FOUND with "did you mean" from the target's own list. */
+export function getDeployment(ctx: CliContext, target: DeployTarget, name: string): Promise<Deployment> {
+  const op = { signal: ctx.signal, events: ctx.events };
+  return withDidYouMean(
+    name,
+    () => target.list({}, op),
+    () => target.get(name, op),
+  );
+}
+
 export const get: CommandRun = async (ctx, [name = ""], options) => {
-  const d = await (await deployTarget(ctx, options)).get(name, { signal: ctx.signal, events: ctx.events });
+  const d = await getDeployment(ctx, await deployTarget(ctx, options), name);
   ctx.print(d, () => renderDeployment(d));
 };
 
+/** Like kubectl: deleting a name that does not exist is an error unless --ignore-not-found. */
 export const delete_: CommandRun = async (ctx, [name = ""], options) => {
-  await (await deployTarget(ctx, options)).delete(name, { signal: ctx.signal, events: ctx.events });
+  const target = await deployTarget(ctx, options);
+  try {
+    await getDeployment(ctx, target, name);
+  } catch (error) {
+    if (!(options.ignoreNotFound && isMlshipError(error) && error.code === "E_NOT_FOUND")) throw error;
+    ctx.print({ name, deleted: false, found: false }, () => `${name} does not exist; nothing to delete.\n`);
+    return;
+  }
+  await target.delete(name, { signal: ctx.signal, events: ctx.events });
   ctx.print({ name, deleted: true }, () => `Deleted ${name}.\n`);
 };
 

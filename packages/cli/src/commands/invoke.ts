@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { extname } from "node:path";
 import { CONTENT_TYPES, MlshipError } from "@mlship/core";
+import { withDidYouMean } from "../did-you-mean.js";
 import { existingPath } from "../files.js";
 import type { CommandRun } from "../program.js";
 import { decodeAnswer, renderAnswer } from "../render/answer.js";
@@ -34,15 +35,22 @@ export const run: CommandRun = async (ctx, [name = ""], options) => {
     o.contentType ?? (o.file ? BY_EXTENSION[extname(o.file).toLowerCase()] : undefined) ?? CONTENT_TYPES.csv;
 
   const { target } = await deployTargetFor(ctx, options, { token: o.token });
-  const invoker = await target.invoker(name, { signal: ctx.signal, events: ctx.events });
-  try {
-    const response = await invoker.invoke({ body, contentType, accept: o.accept, signal: ctx.signal });
-    const decoded = decodeAnswer(response.body, response.contentType);
-    ctx.print(
-      { contentType: response.contentType, body: decoded ?? Buffer.from(response.body).toString("utf8") },
-      () => renderAnswer(response.body, response.contentType, decoded),
-    );
-  } finally {
-    await invoker.close?.();
-  }
+  const op = { signal: ctx.signal, events: ctx.events };
+  const response = await withDidYouMean(
+    name,
+    () => target.list({}, op),
+    async () => {
+      const invoker = await target.invoker(name, op);
+      try {
+        return await invoker.invoke({ body, contentType, accept: o.accept, signal: ctx.signal });
+      } finally {
+        await invoker.close?.();
+      }
+    },
+  );
+  const decoded = decodeAnswer(response.body, response.contentType);
+  ctx.print(
+    { contentType: response.contentType, body: decoded ?? Buffer.from(response.body).toString("utf8") },
+    () => renderAnswer(response.body, response.contentType, decoded),
+  );
 };

@@ -1,4 +1,4 @@
-import type { TrainingRun } from "@mlship/core";
+import type { TrainingRun, TrainingStatus } from "@mlship/core";
 import type { CliContext } from "../context.js";
 import type { CommandRun } from "../program.js";
 import { renderRecord, renderTable } from "../render/table.js";
@@ -52,7 +52,19 @@ export const logs: CommandRun = async (ctx, [job = ""], options) => {
   if (ctx.opts.json) ctx.print(lines, () => "");
 };
 
+const FINISHED = new Set<TrainingStatus>(["Completed", "Failed", "Stopped"]);
+
 export const stop: CommandRun = async (ctx, [job = ""], options) => {
-  await (await trainTarget(ctx, options)).stop(job, { signal: ctx.signal, events: ctx.events });
+  const target = await trainTarget(ctx, options);
+  const op = { signal: ctx.signal, events: ctx.events };
+  const run = await target.describe(job, op);
+  if (FINISHED.has(run.status)) {
+    ctx.print(
+      { job, stopRequested: false, status: run.status },
+      () => `${job} has already finished (${run.status}); nothing to stop.\n`,
+    );
+    return;
+  }
+  await target.stop(job, op);
   ctx.print({ job, stopRequested: true }, () => `Stop requested for ${job}.\n`);
 };

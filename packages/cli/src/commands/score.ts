@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { createModelSource, renderScoreReport, score } from "@mlship/scoring";
+import { withDidYouMean } from "../did-you-mean.js";
 import { existingPath } from "../files.js";
 import { parseList } from "../parse.js";
 import type { CommandRun } from "../program.js";
@@ -31,7 +32,12 @@ export const run: CommandRun = async (ctx, [name = ""], options) => {
   const keep = o.keep?.trim() === "all" ? "all" : parseList("--keep", o.keep);
   const out = o.out ? resolve(ctx.io.cwd, o.out) : defaultOut(data);
   const { name: target, target: deploy } = await deployTargetFor(ctx, options, { token: o.token });
-  const invoker = await deploy.invoker(name, { signal: ctx.signal, events: ctx.events });
+  const op = { signal: ctx.signal, events: ctx.events };
+  const invoker = await withDidYouMean(
+    name,
+    () => deploy.list({}, op),
+    () => deploy.invoker(name, op),
+  );
   try {
     const model = createModelSource({ invoker, features, events: ctx.events });
     const summary = await score({
