@@ -1,14 +1,17 @@
-// Scores one file end to end in its own process, so peak RSS is the scorer's alone.
-// argv: url data out concurrency batchSize [label]
+// Scores one file end to end in its own process (plain node on the built packages, no tsx loader), so its
+// CPU time and peak RSS are the scorer's alone. argv: url data out concurrency batchSize [label]
 import { createHttpInvoker } from "@mlship/core";
 import { createModelSource, score } from "@mlship/scoring";
+import { cpuSeconds, peakRssMB } from "../lib/proc.mjs";
 
 const [url, data, out, concurrency, batchSize, label] = process.argv.slice(2);
 const features = Array.from({ length: 10 }, (_, i) => `f${i}`);
 const invoker = createHttpInvoker({ url, connections: Number(concurrency) });
 const model = createModelSource({ invoker, features });
-let peak = 0;
-const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 50);
+// The parent samples the endpoint's CPU between these two messages.
+process.send?.({ starting: true });
+await new Promise((r) => process.once("message", r));
+const cpu0 = cpuSeconds();
 const summary = await score({
   model,
   data,
@@ -17,14 +20,15 @@ const summary = await score({
   concurrency: Number(concurrency),
   batchSize: Number(batchSize),
 });
-clearInterval(sample);
+const cpu = cpuSeconds() - cpu0;
 await invoker.close();
 process.send?.({
   rows: summary.rows,
   failed: summary.failed,
   elapsedMs: summary.elapsedMs,
   rowsPerSecond: summary.rowsPerSecond,
-  maxRssMB: Math.max(peak, process.resourceUsage().maxRSS * 1024) / 2 ** 20,
+  cpuSeconds: cpu,
+  peakRssMB: peakRssMB(),
   p50: summary.latency.p50Ms,
   p99: summary.latency.p99Ms,
   rocAuc: summary.metrics?.rocAuc,
