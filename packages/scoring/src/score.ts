@@ -50,6 +50,16 @@ export interface ScoreOptions {
   data: string;
   /** Default from the extension (`.jsonl`/`.ndjson`, `.parquet`; otherwise CSV). */
   format?: InputFormat;
+  /**
+   * Text encoding of CSV and JSON Lines input. Default UTF-8, checked: invalid bytes stop the run with
+   * `E_INVALID_INPUT` at their line and byte offset. `latin1`, `windows-1252` or another label to read others.
+   */
+  encoding?: string;
+  /**
+   * CSV: a quoted field never closed fails the line it opens on alone, and reading goes on from the next
+   * line. Default: `E_INVALID_INPUT` at that line (the rows after it would otherwise be read wrong).
+   */
+  lenientQuotes?: boolean;
   /** Columns sent to the model, in order. Default: the model source's `features`, else every column but the label. */
   features?: readonly string[];
   /** Label column: enables metrics. */
@@ -182,6 +192,8 @@ async function checkpointFor(
     classes: options.classes ?? null,
     positiveLabel: options.positiveLabel ?? null,
     contentType: plan.source?.contentType ?? null,
+    encoding: options.encoding ?? null,
+    lenientQuotes: options.lenientQuotes ?? false,
   });
   if (!options.resume) {
     await removeCheckpoint(out);
@@ -209,6 +221,8 @@ function openInput(
     overheadBytes: plan.overheadBytes,
     resume: checkpoint ? { offset: checkpoint.inputOffset, row: checkpoint.rows } : undefined,
     signal,
+    textEncoding: options.encoding,
+    lenientQuotes: options.lenientQuotes,
   };
   if (plan.format === "csv") return openCsvInput(inputOptions);
   return plan.format === "jsonl" ? openJsonlInput(inputOptions) : openParquetInput(inputOptions);

@@ -1,19 +1,23 @@
 import { stat } from "node:fs/promises";
-import { type Cell, decodeCsv, MlshipError } from "@mlship/core";
+import { type Cell, MlshipError } from "@mlship/core";
 import type { Row } from "../model-source.js";
 import { type InputBatch, inputBatchBuilder } from "./batch.js";
+import { lineError, splitRecord } from "./csv-record.js";
 import { asRowError, castField, csvRequestText, csvText } from "./encode.js";
 import { readRecords } from "./lines.js";
 import { type InputOptions, type InputSource, indexColumns, resolveColumns } from "./source.js";
 
-async function readHeader(path: string): Promise<{ columns: string[]; end: number }> {
-  let header: { text: string; end: number } | undefined;
+async function readHeader(
+  path: string,
+  encoding: string | undefined,
+): Promise<{ columns: string[]; end: number }> {
+  let header: { text: string; end: number; line: number } | undefined;
   for await (const _ of readRecords(
     path,
-    (text, end) => {
-      header ??= { text, end };
+    (text, end, _ascii, _quoteFree, line) => {
+      header ??= { text, end, line };
     },
-    { quotes: true, highWaterMark: 64 * 1024 },
+    { quotes: true, highWaterMark: 64 * 1024, encoding },
   )) {
     if (header) break;
   }
@@ -23,9 +27,23 @@ async function readHeader(path: string): Promise<{ columns: string[]; end: numbe
     });
   }
   // Raw: a column named `01`, `1.0` or `True` keeps its name (read as a value it would become 1 or true).
-  const columns = (decodeCsv(header.text, { raw: true })[0] ?? []).map((c) => String(c ?? ""));
+  let columns: string[];
+  try {
+    columns = splitRecord(header.text, header.line, (text) => text);
+  } catch (error) {
+    throw new MlshipError(
+      "E_INVALID_INPUT",
+      `${path}: the header row cannot be read: ${(error as Error).message}`,
+      {
+        where: `${path}:${header.line}`,
+        cause: error,
+      },
+    );
+  }
   return { columns, end: header.end };
 }
+
+const cellOf = (text: string, quoted: boolean): Cell => (quoted ? text : castField(text));
 
 /**
  * CSV with a header row, streamed. Lines without quotes are cut at commas by hand — for a CSV model the
@@ -33,7 +51,7 @@ async function readHeader(path: string): Promise<{ columns: string[]; end: numbe
  * csv-parse. A line with the wrong number of fields becomes that row's error.
  */
 export async function openCsvInput(options: InputOptions): Promise<InputSource> {
-  const { columns, end: headerEnd } = await readHeader(options.path);
+  const { columns, end: headerEnd } = await readHeader(options.path, options.textEncoding);
   const { features, kept } = resolveColumns(columns, options);
   const size = (await stat(options.path)).size;
   const width = columns.length;
@@ -61,11 +79,11 @@ export async function openCsvInput(options: InputOptions): Promise<InputSource> 
   }
   const field = (line: string, i: number) => line.slice((commas[i] as number) + 1, commas[i + 1]);
 
-  function raggedError(got: number): MlshipError {
-    return new MlshipError("E_INVALID_INPUT", `The line has ${got} field(s); the header has ${width}`, {
-      details: { fields: got, expected: width },
+  const raggedError = (got: number, line: number): MlshipError =>
+    lineError(line, `the record has ${got} field(s); the header has ${width}`, {
+      fields: got,
+      expected: width,
     });
-  }
 
   function keepFromCells(cells: readonly Cell[]): unknown {
     if (options.keepAs === "csv") return csvText(keepIdx.map((i) => cells[i] ?? null));
@@ -89,10 +107,10 @@ export async function openCsvInput(options: InputOptions): Promise<InputSource> 
         });
 
       /** A line with quotes (or for non-CSV models): full parse, then encode. */
-      function slowRow(line: string, end: number, cellsKnown?: Cell[]): void {
+      function slowRow(line: string, end: number, lineNo: number, cellsKnown?: Cell[]): void {
         let cells: Cell[];
         try {
-          cells = cellsKnown ?? (decodeCsv(line)[0] as Cell[]);
+          cells = cellsKnown ?? splitRecord(line, lineNo, cellOf);
         } catch (error) {
           // Kept columns stay in place, empty: the output keeps its width.
           builder.addError(asRowError(error), undefined, kept.length ? keepFromCells([]) : undefined, end);
@@ -101,7 +119,7 @@ export async function openCsvInput(options: InputOptions): Promise<InputSource> 
         const label = labelIdx === -1 ? undefined : cells[labelIdx];
         if (cells.length !== width) {
           builder.addError(
-            raggedError(cells.length),
+            raggedError(cells.length, lineNo),
             label,
             kept.length ? keepFromCells(cells) : undefined,
             end,
@@ -136,17 +154,17 @@ export async function openCsvInput(options: InputOptions): Promise<InputSource> 
       }
 
       const slice = encoding.kind === "csv-slice";
-      const onRecord = (line: string, end: number, ascii: boolean, quoteFree: boolean) => {
+      const onRecord = (line: string, end: number, ascii: boolean, quoteFree: boolean, lineNo: number) => {
         position = end;
         const quoted = !quoteFree && line.includes('"');
         if (!slice || quoted) {
-          if (quoted) return slowRow(line, end);
+          if (quoted) return slowRow(line, end, lineNo);
           // No quotes: split by hand, cast each field (JSON/NPY models, preprocess hooks).
           const n = fieldsOf(line);
-          if (n !== width) return slowRow(line, end, line.split(",").map(castField));
+          if (n !== width) return slowRow(line, end, lineNo, line.split(",").map(castField));
           const cells = new Array<Cell>(width);
           for (let i = 0; i < width; i++) cells[i] = castField(field(line, i));
-          return slowRow(line, end, cells);
+          return slowRow(line, end, lineNo, cells);
         }
         const n = fieldsOf(line);
         const label = labelIdx === -1 ? undefined : n > labelIdx ? field(line, labelIdx) : undefined;
@@ -160,7 +178,7 @@ export async function openCsvInput(options: InputOptions): Promise<InputSource> 
                 ? keepIdx.map((i) => parts[i] ?? "").join(",")
                 : keepFromCells(Array.from({ length: width }, (_, i) => castField(parts[i] ?? "")));
           }
-          return builder.addError(raggedError(parts.length), label, keep, end);
+          return builder.addError(raggedError(parts.length, lineNo), label, keep, end);
         }
         if (kept.length) {
           if (keepAll && options.keepAs === "csv") keep = line;
@@ -188,9 +206,11 @@ export async function openCsvInput(options: InputOptions): Promise<InputSource> 
 
       // ASCII chunks without quotes, nothing kept, contiguous features: fields found in the chunk text itself,
       // one slice per row (the request unit) instead of a line string plus a unit.
-      const onLines = (text: string, from: number, to: number, base: number) => {
+      const onLines = (text: string, from: number, to: number, base: number, firstLine: number) => {
         let next = -1; // the next comma at or after the scan point (text.length: none)
+        let lineNo = firstLine - 1;
         for (let ls = from; ls < to; ) {
+          lineNo++;
           const nl = text.indexOf("\n", ls);
           const end = base + nl + 1 - from;
           let le = nl;
@@ -214,7 +234,7 @@ export async function openCsvInput(options: InputOptions): Promise<InputSource> 
             if (next === -1) next = text.length;
           }
           if (n !== width) {
-            onRecord(text.slice(lineStart, le), end, true, true);
+            onRecord(text.slice(lineStart, le), end, true, true, lineNo);
             continue;
           }
           commas[width] = le;
@@ -229,9 +249,17 @@ export async function openCsvInput(options: InputOptions): Promise<InputSource> 
         }
       };
 
+      // Lenient quotes: the line that opens a never-closed quoted field fails alone, the rest stay aligned.
+      const onUnterminated = (_line: string, end: number, lineNo: number) => {
+        position = end;
+        const error = lineError(lineNo, "a quoted field opens here and is never closed");
+        builder.addError(error, undefined, kept.length ? keepFromCells([]) : undefined, end);
+      };
       for await (const _ of readRecords(options.path, onRecord, {
         start: position,
         quotes: true,
+        encoding: options.textEncoding,
+        onUnterminated: options.lenientQuotes ? onUnterminated : undefined,
         signal: options.signal,
         ...(slice && kept.length === 0 && contiguous ? { onLines } : {}),
       })) {

@@ -18,6 +18,10 @@ export interface InputOptions {
   /** Continue after this many rows, at this offset (from a checkpoint). */
   resume?: { offset: number; row: number } | undefined;
   signal?: AbortSignal | undefined;
+  /** Text encoding of CSV and JSON Lines input (default UTF-8, checked). */
+  textEncoding?: string | undefined;
+  /** CSV: a never-closed quoted field fails its line alone instead of stopping the run. */
+  lenientQuotes?: boolean | undefined;
 }
 
 export interface InputSource {
