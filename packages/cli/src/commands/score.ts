@@ -18,6 +18,8 @@ interface ScoreFlags {
   batchSize?: number;
   concurrency?: number;
   resume?: boolean;
+  encoding?: string;
+  lenientQuotes?: boolean;
   report?: string;
   token?: string;
 }
@@ -50,6 +52,8 @@ export const run: CommandRun = async (ctx, [name = ""], options) => {
       batchSize: o.batchSize,
       concurrency: o.concurrency,
       resume: o.resume,
+      encoding: o.encoding,
+      lenientQuotes: o.lenientQuotes,
       signal: ctx.signal,
       events: ctx.events,
     });
