@@ -172,7 +172,10 @@ export function buildProgram(version: string, dispatch: Dispatch, io: CliIO): Co
       .option("--concurrency <n>", "requests in flight", int("--concurrency"))
       .option("--resume", "continue an interrupted run from its checkpoint")
       .option("--encoding <name>", "input text encoding (default utf-8, checked): latin1, windows-1252, ...")
-      .option("--lenient-quotes", "CSV: a quote never closed fails its line alone instead of stopping the run")
+      .option(
+        "--lenient-quotes",
+        "CSV: a quote never closed fails its line alone instead of stopping the run",
+      )
       .option("--report <file>", "write a self-contained HTML report")
       .option("--token <token>", "kyma: bearer token (or MLSHIP_KYMA_TOKEN)")
       .addHelpText(
