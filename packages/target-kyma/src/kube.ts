@@ -1,3 +1,6 @@
+import { existsSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
 import {
   ApiException,
   CoreV1Api,
@@ -68,6 +71,7 @@ export interface KubeConfigOptions {
 export function loadKubeConfig(options: KubeConfigOptions = {}): KubeConfig {
   const kc = options.kubeConfig ?? new KubeConfig();
   if (!options.kubeConfig) {
+    if (!options.kubeconfig) assertSomeKubeconfig();
     try {
       if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
       else kc.loadFromDefault();
@@ -108,6 +112,27 @@ export function loadKubeConfig(options: KubeConfigOptions = {}): KubeConfig {
   return kc;
 }
 
+/**
+ * client-node's default chain ends in a made-up cluster at http://localhost:8080 when it finds nothing, so every
+ * later call would fail as a network error far from its cause: say up front where we looked.
+ */
+function assertSomeKubeconfig(): void {
+  const fromEnv = (process.env.KUBECONFIG ?? "").split(":").filter((p) => p !== "");
+  const home = join(homedir(), ".kube", "config");
+  const inCluster = Boolean(process.env.KUBERNETES_SERVICE_HOST);
+  if (fromEnv.some((p) => existsSync(p)) || existsSync(home) || inCluster) return;
+  const looked = [
+    fromEnv.length ? `KUBECONFIG (${fromEnv.join(", ")}: not found)` : "KUBECONFIG (not set)",
+    `${home} (not found)`,
+    "the in-cluster service account (not running in a pod)",
+  ];
+  throw new MlshipError("E_CONFIG", "No kubeconfig found", {
+    where: "kubeconfig",
+    details: { looked },
+    hint: `Looked in: ${looked.join("; ")}. Download the kubeconfig from the Kyma dashboard and pass its path (--kubeconfig in the CLI, the kubeconfig option in code) or set KUBECONFIG.`,
+  });
+}
+
 /** The namespace of the current context, if it sets one. */
 export function contextNamespace(kc: KubeConfig): string | undefined {
   const current = kc.getContextObject(kc.getCurrentContext());
@@ -142,8 +167,21 @@ export function httpStatus(error: unknown): number | undefined {
  * A Kubernetes failure as an MlshipError: the API's Status message (never the raw exception text, which
  * carries response headers), the HTTP status and reason in details, and a hint for the usual causes.
  */
-export function kubeError(error: unknown, what: string, where?: string): MlshipError {
+export function kubeError(error: unknown, what: string, where?: string, server?: string): MlshipError {
   if (error instanceof MlshipError) return error;
+  const text = error instanceof Error ? error.message : String(error);
+  // Discovery answered, and the group/version or kind is not there. (A discovery call that never got an
+  // answer carries the same prefix: that is a network failure, handled below.)
+  const unserved =
+    /Unrecognized API version and kind/.test(text) ||
+    (/Failed to fetch resource metadata/.test(text) && httpStatus(error) === 404);
+  if (unserved) {
+    return new MlshipError("E_CONFIG", `${what}: the cluster does not serve this resource type (${text})`, {
+      cause: error,
+      ...(where ? { where } : {}),
+      hint: "APIRule gateway.kyma-project.io/v2 needs a Kyma cluster with the API Gateway module 2.x or newer.",
+    });
+  }
   if (error instanceof ApiException) {
     const status = statusOf(error);
     const message = status?.message ?? `HTTP ${error.code}`;
@@ -168,20 +206,15 @@ export function kubeError(error: unknown, what: string, where?: string): MlshipE
       return new MlshipError("E_INVALID_INPUT", `${what}: ${message}`, base);
     return new MlshipError("E_DEPLOY_FAILED", `${what}: ${message}`, base);
   }
-  const text = error instanceof Error ? error.message : String(error);
-  if (/Unrecognized API version and kind|Failed to fetch resource metadata/.test(text)) {
-    return new MlshipError("E_CONFIG", `${what}: the cluster does not serve this resource type (${text})`, {
-      cause: error,
-      ...(where ? { where } : {}),
-      hint: "APIRule gateway.kyma-project.io/v2 needs a Kyma cluster with the API Gateway module 2.x or newer.",
-    });
-  }
-  const code = (error as { code?: unknown })?.code;
-  return new MlshipError("E_NETWORK", `${what}: cannot reach the Kubernetes API: ${text}`, {
+  const code =
+    (error as { code?: unknown; cause?: { code?: unknown } })?.code ??
+    (error as { cause?: { code?: unknown } })?.cause?.code;
+  const at = server ? ` at ${server}` : "";
+  return new MlshipError("E_NETWORK", `${what}: cannot reach the Kubernetes API${at}: ${text}`, {
     cause: error,
     ...(where ? { where } : {}),
-    details: typeof code === "string" ? { code } : {},
-    hint: "Check the kubeconfig's server address and your network/VPN.",
+    details: { ...(typeof code === "string" ? { code } : {}), ...(server ? { server } : {}) },
+    hint: "Check the kubeconfig's server address (and context) and your network/VPN.",
   });
 }
 
@@ -190,6 +223,7 @@ export function kubeApi(kc: KubeConfig): KubeApi {
   const objects = KubernetesObjectApi.makeApiClient(kc);
   const core = kc.makeApiClient(CoreV1Api);
   const defaultNamespace = contextNamespace(kc) ?? "default";
+  const server = kc.getCurrentCluster()?.server;
   const spec = (type: KubeType, namespace: string | undefined, name: string) => ({
     apiVersion: type.apiVersion,
     kind: type.kind,
@@ -210,7 +244,7 @@ export function kubeApi(kc: KubeConfig): KubeApi {
         );
         return plain(res) as KubeObject;
       } catch (error) {
-        throw kubeError(error, `Applying ${where}`, where);
+        throw kubeError(error, `Applying ${where}`, where, server);
       }
     },
     async read(type, namespace, name) {
@@ -218,7 +252,7 @@ export function kubeApi(kc: KubeConfig): KubeApi {
         return plain(await objects.read(spec(type, namespace, name))) as KubeObject;
       } catch (error) {
         if (httpStatus(error) === 404) return undefined;
-        throw kubeError(error, `Reading ${type.kind}/${name}`, `${type.kind}/${name}`);
+        throw kubeError(error, `Reading ${type.kind}/${name}`, `${type.kind}/${name}`, server);
       }
     },
     async list(type, namespace, labelSelector) {
@@ -237,7 +271,7 @@ export function kubeApi(kc: KubeConfig): KubeApi {
           (o) => ({ ...o, apiVersion: type.apiVersion, kind: type.kind }) as KubeObject,
         );
       } catch (error) {
-        throw kubeError(error, `Listing ${type.kind}`, type.kind);
+        throw kubeError(error, `Listing ${type.kind}`, type.kind, server);
       }
     },
     async remove(type, namespace, name) {
@@ -253,7 +287,7 @@ export function kubeApi(kc: KubeConfig): KubeApi {
         return true;
       } catch (error) {
         if (httpStatus(error) === 404) return false;
-        throw kubeError(error, `Deleting ${type.kind}/${name}`, `${type.kind}/${name}`);
+        throw kubeError(error, `Deleting ${type.kind}/${name}`, `${type.kind}/${name}`, server);
       }
     },
     async podLog(namespace, pod, container, options) {

@@ -1,7 +1,10 @@
 // The Kyma target end to end over real wires: @kubernetes/client-node against the Kubernetes API test
 // server, ECR GetAuthorizationToken and S3 presigning against the emulator with the real AWS SDK.
+
 import { writeFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ECRClient } from "@aws-sdk/client-ecr";
@@ -812,6 +815,50 @@ describe("kubeconfig and plugin", () => {
     } finally {
       if (saved === undefined) delete process.env.KUBECONFIG;
       else process.env.KUBECONFIG = saved;
+    }
+  });
+
+  it("an unreachable cluster is E_NETWORK naming its server, not a missing resource type", async () => {
+    const closed = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const file = join(tempDir("kyma-kc-"), "kubeconfig.yml");
+    const config = kube.kubeconfigObject;
+    const server = `http://127.0.0.1:${closed}`;
+    writeFileSync(
+      file,
+      JSON.stringify({ ...config, clusters: config.clusters.map((c) => ({ ...c, cluster: { server } })) }),
+    );
+    for (const call of [
+      (t: ReturnType<typeof createKymaTarget>) => t.list(),
+      (t: ReturnType<typeof createKymaTarget>) => t.get("bc"),
+    ]) {
+      const err = await mlshipRejection(call(createKymaTarget({ kubeconfig: file })));
+      expect(err.code).toBe("E_NETWORK");
+      expect(err.message).toContain(server);
+      expect(err.hint).not.toContain("API Gateway");
+    }
+  });
+
+  it("no kubeconfig anywhere is E_CONFIG listing where mlship looked", async () => {
+    const saved = { KUBECONFIG: process.env.KUBECONFIG, HOME: process.env.HOME };
+    process.env.KUBECONFIG = join(tempDir("kyma-kc-"), "absent.yml");
+    process.env.HOME = tempDir("kyma-home-");
+    try {
+      const err = await mlshipRejection(createKymaTarget({}).list());
+      expect(err.code).toBe("E_CONFIG");
+      expect(err.message).toBe("No kubeconfig found");
+      expect(err.hint).toContain(process.env.KUBECONFIG);
+      expect(err.hint).toContain(join(process.env.HOME, ".kube", "config"));
+      expect(err.hint).toContain("--kubeconfig");
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
     }
   });
 
