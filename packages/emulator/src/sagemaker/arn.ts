@@ -4,7 +4,12 @@ export interface AccountScope {
   accountId: string;
 }
 
-export type SageMakerResourceKind = "training-job" | "model" | "endpoint-config" | "endpoint";
+export type SageMakerResourceKind =
+  | "training-job"
+  | "transform-job"
+  | "model"
+  | "endpoint-config"
+  | "endpoint";
 
 /** `arn:aws:sagemaker:<region>:<account>:<kind>/<name>`; SageMaker lower-cases the name in ARNs. */
 export function sageMakerArn(scope: AccountScope, kind: SageMakerResourceKind, name: string): string {
@@ -17,6 +22,7 @@ export function logGroupArn(scope: AccountScope, group: string): string {
 }
 
 export const TRAINING_LOG_GROUP = "/aws/sagemaker/TrainingJobs";
+export const TRANSFORM_LOG_GROUP = "/aws/sagemaker/TransformJobs";
 
 export function endpointLogGroup(endpointName: string): string {
   return `/aws/sagemaker/Endpoints/${endpointName}`;

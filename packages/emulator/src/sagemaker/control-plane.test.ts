@@ -459,9 +459,9 @@ describe("listing", () => {
   });
 
   it("answers an unsupported operation with a clear error", async () => {
-    const err = await awsError(service().handle("CreateTransformJob", {}));
+    const err = await awsError(service().handle("CreateCompilationJob", {}));
     expect(err.code).toBe("UnknownOperationException");
-    expect(err.message).toMatch(/CreateTransformJob is not supported/);
+    expect(err.message).toMatch(/CreateCompilationJob is not supported/);
   });
 });
 

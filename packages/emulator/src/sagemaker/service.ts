@@ -10,6 +10,7 @@ import { createModelOperations, type ModelRecord, requiredName } from "./models.
 import { type LocalRuntime, loadLocalRuntime } from "./runtime.js";
 import { createRecordStore } from "./store.js";
 import { createTrainingJobs, type TrainingJobRecord } from "./training-jobs.js";
+import { createTransformJobs, type TransformJobRecord } from "./transform-jobs.js";
 import { validationError } from "./validation.js";
 
 export interface SageMakerServiceDeps {
@@ -42,7 +43,7 @@ export interface SageMakerService {
   /** Process ids serving an endpoint (diagnostics and tests: a deleted endpoint has none). */
   processes(endpointName: string): number[];
   /** Resolves when background work on a resource has finished (tests). */
-  settled(kind: "training-job" | "endpoint", name: string): Promise<void>;
+  settled(kind: "training-job" | "transform-job" | "endpoint", name: string): Promise<void>;
 }
 
 export const SAGEMAKER_OPERATIONS = [
@@ -50,6 +51,10 @@ export const SAGEMAKER_OPERATIONS = [
   "DescribeTrainingJob",
   "ListTrainingJobs",
   "StopTrainingJob",
+  "CreateTransformJob",
+  "DescribeTransformJob",
+  "ListTransformJobs",
+  "StopTransformJob",
   "CreateModel",
   "DescribeModel",
   "ListModels",
@@ -91,6 +96,16 @@ export function createSageMakerService(
     workRoot: join(root, "work", "training-jobs"),
     python: deps.python,
   });
+  const transformJobs = createTransformJobs({
+    scope,
+    jobs: createRecordStore<TransformJobRecord>(join(root, "transform-jobs"), (r) => r.TransformJobName),
+    models: modelStore,
+    objectStore: deps.objectStore,
+    logs: deps.logs,
+    runtime,
+    workRoot: join(root, "work", "transform-jobs"),
+    python: deps.python,
+  });
   const models = createModelOperations(scope, modelStore);
   const endpointConfigs = createEndpointConfigOperations(scope, configStore, modelStore);
   const endpoints = createEndpoints(scope, endpointStore, configStore, {
@@ -109,6 +124,10 @@ export function createSageMakerService(
     DescribeTrainingJob: trainingJobs.DescribeTrainingJob,
     ListTrainingJobs: trainingJobs.ListTrainingJobs,
     StopTrainingJob: trainingJobs.StopTrainingJob,
+    CreateTransformJob: transformJobs.CreateTransformJob,
+    DescribeTransformJob: transformJobs.DescribeTransformJob,
+    ListTransformJobs: transformJobs.ListTransformJobs,
+    StopTransformJob: transformJobs.StopTransformJob,
     ...models,
     ...endpointConfigs,
     CreateEndpoint: endpoints.CreateEndpoint,
@@ -189,15 +208,21 @@ export function createSageMakerService(
       modelStore.load();
       configStore.load();
       trainingJobs.restore();
+      transformJobs.restore();
       await endpoints.restore();
     },
     async close() {
       for (const timer of replacements) clearTimeout(timer);
       replacements.clear();
-      await Promise.all([trainingJobs.close(), endpoints.close()]);
+      await Promise.all([trainingJobs.close(), transformJobs.close(), endpoints.close()]);
     },
     processes: (name) => endpoints.lookup(name)?.variants.flatMap((v) => v.server.pids()) ?? [],
-    settled: (kind, name) => (kind === "training-job" ? trainingJobs.settled(name) : endpoints.settled(name)),
+    settled: (kind, name) =>
+      kind === "training-job"
+        ? trainingJobs.settled(name)
+        : kind === "transform-job"
+          ? transformJobs.settled(name)
+          : endpoints.settled(name),
   };
 }
 

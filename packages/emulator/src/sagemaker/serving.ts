@@ -6,8 +6,8 @@ import type { ObjectStore } from "@mlship/core";
 import type { LogStore } from "../logs/log-store.js";
 import { endpointLogGroup } from "./arn.js";
 import type { ProductionVariant } from "./endpoint-configs.js";
-import { runtimeForImage, unsupportedImageReason } from "./images.js";
-import { type ModelRecord, servingContainer } from "./models.js";
+import { type ImageRuntime, runtimeForImage, unsupportedImageReason } from "./images.js";
+import { type ContainerDefinition, type ModelRecord, servingContainer } from "./models.js";
 import type { LocalRuntime, RunningModelServer } from "./runtime.js";
 import type { RecordStore } from "./store.js";
 
@@ -93,30 +93,9 @@ async function startVariant(
   const model = deps.models.get(variant.ModelName);
   if (!model)
     throw new VariantStartError(variant.VariantName, `Could not find model "${variant.ModelName}".`);
-  const container = servingContainer(model);
-  if (!container) {
-    throw new VariantStartError(
-      variant.VariantName,
-      `Model ${model.ModelName} has ${model.Containers?.length ?? 0} containers; the emulator serves single-container models only.`,
-    );
-  }
-  const runtimeKind = runtimeForImage(container.Image);
-  if (!runtimeKind) throw new VariantStartError(variant.VariantName, unsupportedImageReason(container.Image));
-  const env = container.Environment ?? {};
-  // As in the container: code from S3 or from inside the model (`/opt/ml/model/code`), not from the host.
-  const submit = env.SAGEMAKER_SUBMIT_DIRECTORY;
-  if (submit !== undefined && !submit.startsWith("s3://") && submit !== "/opt/ml/model/code") {
-    throw new VariantStartError(
-      variant.VariantName,
-      `SAGEMAKER_SUBMIT_DIRECTORY must be an s3:// URI of the code (sourcedir.tar.gz) or /opt/ml/model/code; got '${submit}'.`,
-    );
-  }
-  if (!container.ModelDataUrl?.startsWith("s3://")) {
-    throw new VariantStartError(
-      variant.VariantName,
-      `The model's ModelDataUrl must be an s3:// URI of model.tar.gz; got '${container.ModelDataUrl ?? ""}'.`,
-    );
-  }
+  const launch = containerLaunch(model);
+  if (typeof launch === "string") throw new VariantStartError(variant.VariantName, launch);
+  const { container, runtimeKind, env } = launch;
   const instanceId = `i-${randomBytes(9).toString("hex").slice(0, 17)}`;
   const group = endpointLogGroup(endpointName);
   const logStream = `${variant.VariantName}/${instanceId}`;
@@ -128,7 +107,7 @@ async function startVariant(
     server = await runtime.startModelServer(
       {
         workDir: join(deps.workRoot, endpointName.toLowerCase(), `${variant.VariantName}-${instanceId}`),
-        modelData: container.ModelDataUrl,
+        modelData: launch.modelData,
         program: env.SAGEMAKER_PROGRAM,
         submitDirectory: env.SAGEMAKER_SUBMIT_DIRECTORY,
         runtime: runtimeKind,
@@ -206,6 +185,33 @@ async function startVariant(
     );
   });
   return live;
+}
+
+/** What a model's one container runs as a local model server, or why it cannot (a FailureReason). */
+export function containerLaunch(model: ModelRecord):
+  | {
+      container: ContainerDefinition;
+      runtimeKind: ImageRuntime;
+      env: Record<string, string>;
+      modelData: string;
+    }
+  | string {
+  const container = servingContainer(model);
+  if (!container) {
+    return `Model ${model.ModelName} has ${model.Containers?.length ?? 0} containers; the emulator serves single-container models only.`;
+  }
+  const runtimeKind = runtimeForImage(container.Image);
+  if (!runtimeKind) return unsupportedImageReason(container.Image);
+  const env = container.Environment ?? {};
+  // As in the container: code from S3 or from inside the model (`/opt/ml/model/code`), not from the host.
+  const submit = env.SAGEMAKER_SUBMIT_DIRECTORY;
+  if (submit !== undefined && !submit.startsWith("s3://") && submit !== "/opt/ml/model/code") {
+    return `SAGEMAKER_SUBMIT_DIRECTORY must be an s3:// URI of the code (sourcedir.tar.gz) or /opt/ml/model/code; got '${submit}'.`;
+  }
+  if (!container.ModelDataUrl?.startsWith("s3://")) {
+    return `The model's ModelDataUrl must be an s3:// URI of model.tar.gz; got '${container.ModelDataUrl ?? ""}'.`;
+  }
+  return { container, runtimeKind, env, modelData: container.ModelDataUrl };
 }
 
 /** Why a variant cannot take requests (crashed, or its server process is gone), or undefined. */
