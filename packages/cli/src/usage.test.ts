@@ -77,6 +77,25 @@ describe("mlship usage", () => {
     expect(r.stderr).toContain("hint:");
   });
 
+  it("names the path where it was given, and where a relative entry point is looked up", async () => {
+    const project = mkdtempSync(join(dir, "where-"));
+    writeFileSync(join(project, "train.py"), "print('hi')\n");
+    const data = await runCli(
+      ["train", "--target", "local", "--entry-point", "train.py", "--data", "train=nope.csv"],
+      { cwd: project },
+    );
+    expect(data.code).toBe(2);
+    expect(data.stderr).toContain("where: --data train=nope.csv\n");
+    const entry = await runCli(
+      ["train", "--target", "local", "--entry-point", "train.py", "--source-dir", "."],
+      {
+        cwd: dir,
+      },
+    );
+    expect(entry.code).toBe(2);
+    expect(entry.stderr).toContain("relative paths start from --source-dir (.)");
+  });
+
   it("refuses an empty path instead of taking the working directory", async () => {
     const project = mkdtempSync(join(dir, "empty-path-"));
     writeFileSync(join(project, "train.py"), "print('hi')\n");

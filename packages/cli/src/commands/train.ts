@@ -35,7 +35,7 @@ export const run: CommandRun = async (ctx, _args, options) => {
   // Without --source-dir the script alone is the code (as the SageMaker SDK does), never its whole folder.
   const sourceDir = o.sourceDir ? existingPath(cwd, o.sourceDir, "--source-dir") : undefined;
   const entryPoint = sourceDir ? o.entryPoint : existingPath(cwd, o.entryPoint, "--entry-point");
-  if (sourceDir) existingPath(sourceDir, entryPoint, "--entry-point");
+  if (sourceDir) existingPath(sourceDir, entryPoint, "--entry-point", `--source-dir (${o.sourceDir})`);
   const channels = Object.fromEntries(
     Object.entries(parsePairs("--data", o.data)).map(([channel, source]) => [
       channel,
