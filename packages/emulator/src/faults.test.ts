@@ -132,6 +132,19 @@ describe("fault injection", () => {
     sts.destroy();
   });
 
+  it("drop rules let the call take effect and cut the connection instead of answering", async () => {
+    const drop = await addFault({ service: "s3", operation: "PutObject", kind: "drop", count: 1 });
+    expect(drop.kind).toBe("drop");
+    const lost = await rejection(
+      s3.send(new PutObjectCommand({ Bucket: "faulty", Key: "dropped", Body: "stored" })),
+    );
+    expect(lost.$metadata?.httpStatusCode).toBeUndefined();
+    // The write happened although its answer never arrived; the rule is used up.
+    const got = await s3.send(new GetObjectCommand({ Bucket: "faulty", Key: "dropped" }));
+    expect(await got.Body?.transformToString()).toBe("stored");
+    expect((await control("GET", "/_mlship/faults")).json.faults).toEqual([]);
+  });
+
   it("validates rules and reports unknown control routes as JSON errors", async () => {
     const bad = await control("POST", "/_mlship/faults", { kind: "throttle" });
     expect(bad.status).toBe(400);

@@ -1,18 +1,20 @@
 import { randomBytes } from "node:crypto";
+import type { ServerResponse } from "node:http";
 import { AwsApiError } from "./aws-error.js";
 import { delay } from "./http/io.js";
 
 /**
  * A fault rule: for calls to `service` (SigV4 service name: `s3`, `sagemaker`, `runtime.sagemaker`, `logs`,
- * `sts`, `ecr`) and optionally one `operation` (`PutObject`, `DescribeTrainingJob`, `InvokeEndpoint`...),
+ * `sts`, `iam`, `ecr`) and optionally one `operation` (`PutObject`, `DescribeTrainingJob`, `InvokeEndpoint`...),
  * answer with throttling or a server error, at `rate` (0..1) and/or for the next `count` calls, after
- * `latencyMs` of added delay. A rule with only `latencyMs` just slows calls down.
+ * `latencyMs` of added delay. A rule with only `latencyMs` just slows calls down. A `drop` rule lets the
+ * operation run and then closes the connection instead of answering: a response lost on its way back.
  */
 export interface FaultRule {
   id: string;
   service: string;
   operation?: string;
-  kind: "throttle" | "error" | "latency";
+  kind: "throttle" | "error" | "latency" | "drop";
   /** HTTP status for `error` (default 500). */
   status?: number;
   /** Error code to answer with instead of the service's default. */
@@ -33,7 +35,8 @@ export type FaultRuleInput = Omit<FaultRule, "id" | "hits" | "kind"> & {
 };
 
 /** The services whose calls consult the rules (SigV4 service names, as `apply` is called with). */
-const SERVICES = ["s3", "sts", "ecr", "logs", "sagemaker", "runtime.sagemaker"];
+const SERVICES = ["s3", "sts", "iam", "ecr", "logs", "sagemaker", "runtime.sagemaker"];
+const KINDS = ["throttle", "error", "latency", "drop"];
 
 /** The emulator's fault-injection rules, consulted before every API operation. */
 export class Faults {
@@ -50,8 +53,8 @@ export class Faults {
       );
     }
     const kind = input.kind ?? (input.latencyMs && !input.status && !input.code ? "latency" : "error");
-    if (!["throttle", "error", "latency"].includes(kind)) {
-      throw new AwsApiError("ValidationException", `Unknown fault kind "${kind}" (throttle, error, latency)`);
+    if (!KINDS.includes(kind)) {
+      throw new AwsApiError("ValidationException", `Unknown fault kind "${kind}" (${KINDS.join(", ")})`);
     }
     if (input.rate !== undefined && !(input.rate >= 0 && input.rate <= 1)) {
       throw new AwsApiError("ValidationException", "rate must be between 0 and 1");
@@ -89,9 +92,10 @@ export class Faults {
 
   /**
    * Applies the rules matching this call: waits for their added latency, then returns the fault to answer
-   * with, if any. `throttle`/`error` faults are turned into the service's own error shape by `faultError`.
+   * with, if any. `throttle`/`error` faults are turned into the service's own error shape by `faultError`;
+   * a `drop` rule makes `res` close the connection where the answer would go.
    */
-  async apply(service: string, operation: string): Promise<AwsApiError | undefined> {
+  async apply(service: string, operation: string, res: ServerResponse): Promise<AwsApiError | undefined> {
     let latency = 0;
     let fault: AwsApiError | undefined;
     for (const rule of [...this.rules]) {
@@ -103,11 +107,25 @@ export class Faults {
         if (rule.count <= 0) this.remove(rule.id);
       }
       latency += rule.latencyMs ?? 0;
-      if (!fault && rule.kind !== "latency") fault = faultError(service, rule);
+      if (rule.kind === "drop") dropAnswer(res);
+      else if (!fault && rule.kind !== "latency") fault = faultError(service, rule);
     }
     if (latency > 0) await delay(latency);
     return fault;
   }
+}
+
+/**
+ * Swallows whatever the handler answers on `res` and closes the connection instead, so the operation has
+ * taken effect but the client sees a connection reset (what an SDK retries as a transient error).
+ */
+function dropAnswer(res: ServerResponse): void {
+  res.writeHead = (() => res) as unknown as ServerResponse["writeHead"];
+  res.write = (() => true) as unknown as ServerResponse["write"];
+  res.end = (() => {
+    res.socket?.destroy();
+    return res;
+  }) as unknown as ServerResponse["end"];
 }
 
 /** The error a service answers for a fault: S3 speaks `SlowDown`/`InternalError`, the others `ThrottlingException`/`InternalFailure`. */
@@ -121,8 +139,8 @@ function faultError(service: string, rule: FaultRule): AwsApiError {
         rule.status ?? 503,
       );
     }
-    // The query-protocol STS calls it `Throttling`; the JSON services `ThrottlingException`.
-    const code = rule.code ?? (service === "sts" ? "Throttling" : "ThrottlingException");
+    // The query-protocol STS and IAM call it `Throttling`; the JSON services `ThrottlingException`.
+    const code = rule.code ?? (service === "sts" || service === "iam" ? "Throttling" : "ThrottlingException");
     return new AwsApiError(code, rule.message ?? "Rate exceeded", rule.status ?? 400);
   }
   const status = rule.status ?? 500;

@@ -60,7 +60,7 @@ export async function handleJson(
       );
     }
     const input = parseJsonInput(await readBody(req));
-    const fault = await faults.apply(svc.service, operation);
+    const fault = await faults.apply(svc.service, operation, res);
     if (fault) throw fault;
     sendJson(res, 200, await svc.call(operation, input), CONTENT_TYPE);
   } catch (error) {

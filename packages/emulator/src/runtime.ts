@@ -53,7 +53,7 @@ export async function handleRuntime(
       if (error instanceof AwsApiError && error.status === 413) throw tooLarge();
       throw error;
     }
-    const fault = await faults.apply("runtime.sagemaker", "InvokeEndpoint");
+    const fault = await faults.apply("runtime.sagemaker", "InvokeEndpoint", res);
     if (fault) throw fault;
     if (!invoker)
       throw new AwsApiError("ServiceUnavailable", "SageMaker is not available in this emulator", 503);

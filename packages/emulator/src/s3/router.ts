@@ -215,7 +215,7 @@ export async function handleS3(
     }
     const op = classify(method, bucket, key, url.searchParams);
     if (!op) throw notImplemented();
-    const fault = await service.faults.apply("s3", op[0]);
+    const fault = await service.faults.apply("s3", op[0], res);
     if (fault) throw fault;
     await op[1](r);
   } catch (error) {
