@@ -7,6 +7,7 @@ import { MlshipError, type ObjectStore } from "@mlship/core";
 import { ecrOperations } from "./ecr.js";
 import { Faults } from "./faults.js";
 import { sendJsonError } from "./http/json-protocol.js";
+import { iamService } from "./iam.js";
 import { type JsonService, jsonService } from "./json-service.js";
 import { logsOperations } from "./logs/api.js";
 import { FileLogStore } from "./logs/file-log-store.js";
@@ -14,6 +15,7 @@ import { createStoreObjectStore } from "./s3/object-store.js";
 import { S3Store } from "./s3/store.js";
 import { createSageMakerService } from "./sagemaker/service.js";
 import { route, type Services } from "./server.js";
+import { stsService } from "./sts.js";
 
 export interface EmulatorOptions {
   /** Port to listen on; 0 (default) picks a free one. */
@@ -105,7 +107,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const services: Services = {
     faults,
     s3: { store, accountId, region, faults },
-    sts: { accountId, faults },
+    query: { sts: stsService(accountId), iam: iamService(accountId) },
     json,
     runtime: sagemaker,
     control: {

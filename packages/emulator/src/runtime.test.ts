@@ -59,7 +59,7 @@ beforeAll(async () => {
   const services: Services = {
     faults,
     s3: { store: await S3Store.open(dir), accountId: "000000000000", region: "us-east-1", faults },
-    sts: { accountId: "000000000000", faults },
+    query: {},
     json: {},
     runtime: invoker,
     control: { faults, info: () => ({}) },

@@ -5,14 +5,15 @@ import type { Faults } from "./faults.js";
 import { sendJsonError } from "./http/json-protocol.js";
 import { credentialScope } from "./http/scope.js";
 import { handleJson, type JsonService, unknownOperation } from "./json-service.js";
+import { handleQuery, type QueryService } from "./query-protocol.js";
 import { type EndpointInvoker, handleRuntime, isRuntimePath } from "./runtime.js";
 import { handleS3, type S3Service } from "./s3/router.js";
-import { handleSts, type StsContext } from "./sts.js";
 
 export interface Services {
   faults: Faults;
   s3: S3Service;
-  sts: StsContext;
+  /** awsQuery services by SigV4 service name (`sts`, `iam`). */
+  query: Record<string, QueryService>;
   /** awsJson1_1 services by SigV4 service name (`logs`, `ecr`, `sagemaker`). */
   json: Record<string, JsonService>;
   runtime?: EndpointInvoker;
@@ -28,7 +29,7 @@ const TARGET_SERVICES: Record<string, string> = {
 
 /**
  * Routes one request: `/_mlship/*` to the control routes, otherwise by the SigV4 credential scope's service
- * (`s3`, `sts`, `logs`, `ecr`, `sagemaker`); SageMaker Runtime signs as `sagemaker` too and is told apart
+ * (`s3`, `sts`, `iam`, `logs`, `ecr`, `sagemaker`); SageMaker Runtime signs as `sagemaker` too and is told apart
  * by its REST path. Requests without credentials are routed by `X-Amz-Target`, else treated as S3.
  */
 export async function route(services: Services, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -46,8 +47,9 @@ export async function route(services: Services, req: IncomingMessage, res: Serve
     await handleS3(services.s3, req, res, url, scope?.region);
     return;
   }
-  if (service === "sts") {
-    await handleSts(services.sts, req, res, url, scope?.accessKeyId);
+  const query = Object.hasOwn(services.query, service) ? services.query[service] : undefined;
+  if (query) {
+    await handleQuery(query, services.faults, req, res, url, scope?.accessKeyId);
     return;
   }
   if (service === "sagemaker" && target === undefined && isRuntimePath(url.pathname)) {

@@ -1,3 +1,5 @@
+export type { AwsToolResult } from "./aws-tools.js";
+export { awsCli, boto3Python, runAwsTool } from "./aws-tools.js";
 export type {
   FakeDeployTarget,
   FakeDeployTargetOptions,
