@@ -1,5 +1,6 @@
 import type { AwsApiError } from "../aws-error.js";
 import { type AccountScope, sageMakerArn } from "./arn.js";
+import { containerDefaults } from "./describe-defaults.js";
 import { listPage } from "./paging.js";
 import type { RecordStore } from "./store.js";
 import { toEpochSeconds } from "./time.js";
@@ -100,8 +101,8 @@ export function createModelOperations(
       if (!model) throw modelNotFound(scope, name);
       return {
         ModelName: model.ModelName,
-        PrimaryContainer: model.PrimaryContainer,
-        Containers: model.Containers,
+        PrimaryContainer: model.PrimaryContainer && containerDefaults(model.PrimaryContainer),
+        Containers: model.Containers?.map(containerDefaults),
         InferenceExecutionConfig: model.InferenceExecutionConfig,
         ExecutionRoleArn: model.ExecutionRoleArn,
         VpcConfig: model.VpcConfig,

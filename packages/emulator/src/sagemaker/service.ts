@@ -7,6 +7,7 @@ import { createEndpointConfigOperations, type EndpointConfigRecord } from "./end
 import { createEndpoints, type EndpointRecord } from "./endpoints.js";
 import { type InvokeRequest, type InvokeResponse, invokeEndpoint } from "./invoke.js";
 import { createModelOperations, type ModelRecord, requiredName } from "./models.js";
+import { listMonitoringSchedules } from "./monitoring.js";
 import { type LocalRuntime, loadLocalRuntime } from "./runtime.js";
 import { createRecordStore } from "./store.js";
 import { createTrainingJobs, type TrainingJobRecord } from "./training-jobs.js";
@@ -68,6 +69,7 @@ export const SAGEMAKER_OPERATIONS = [
   "ListEndpoints",
   "UpdateEndpoint",
   "DeleteEndpoint",
+  "ListMonitoringSchedules",
 ] as const;
 
 export function createSageMakerService(
@@ -135,6 +137,7 @@ export function createSageMakerService(
     ListEndpoints: endpoints.ListEndpoints,
     UpdateEndpoint: endpoints.UpdateEndpoint,
     DeleteEndpoint: endpoints.DeleteEndpoint,
+    ListMonitoringSchedules: listMonitoringSchedules,
   };
 
   return {

@@ -3,6 +3,8 @@ import type { ObjectStore } from "@mlship/core";
 import { AwsApiError } from "../aws-error.js";
 import type { LogStore } from "../logs/log-store.js";
 import { type AccountScope, sageMakerArn, TRAINING_LOG_GROUP } from "./arn.js";
+import { codeBundleUri } from "./code-bundle.js";
+import { channelDefaults, outputDataConfigDefaults } from "./describe-defaults.js";
 import { runtimeForImage, unsupportedImageReason } from "./images.js";
 import { requiredName } from "./models.js";
 import { listPage } from "./paging.js";
@@ -186,17 +188,6 @@ export function createTrainingJobs(deps: TrainingJobDeps): TrainingJobs {
       );
       return;
     }
-    // The code comes from S3 as in SageMaker; never from a path on the emulator's host.
-    const sourceBundle = hyperparameter(hps, "sagemaker_submit_directory");
-    if (!sourceBundle?.startsWith("s3://")) {
-      finish(
-        job,
-        "Failed",
-        "Failed",
-        `ClientError: The hyperparameter 'sagemaker_submit_directory' must be the s3:// URI of the code (sourcedir.tar.gz); got ${sourceBundle === undefined ? "nothing" : `'${sourceBundle}'`}.`,
-      );
-      return;
-    }
     const channels: Record<string, string> = {};
     for (const channel of job.InputDataConfig ?? []) {
       const source = (
@@ -222,6 +213,13 @@ export function createTrainingJobs(deps: TrainingJobDeps): TrainingJobs {
       }
       channels[channel.ChannelName as string] = source.S3Uri;
     }
+    // The code comes from S3 as in SageMaker, never from a path on the emulator's host.
+    const code = codeBundleUri(hyperparameter(hps, "sagemaker_submit_directory"), channels);
+    if ("reason" in code) {
+      finish(job, "Failed", "Failed", `ClientError: ${code.reason}`);
+      return;
+    }
+    const sourceBundle = code.uri;
     const stopping = () => job.TrainingJobStatus === "Stopping" || state.stopRequested;
     let result: TrainingRunResult;
     try {
@@ -553,8 +551,8 @@ function describe(job: TrainingJobRecord): Record<string, unknown> {
     HyperParameters: job.HyperParameters,
     AlgorithmSpecification: job.AlgorithmSpecification,
     RoleArn: job.RoleArn,
-    InputDataConfig: job.InputDataConfig,
-    OutputDataConfig: job.OutputDataConfig,
+    InputDataConfig: job.InputDataConfig?.map(channelDefaults),
+    OutputDataConfig: outputDataConfigDefaults(job.OutputDataConfig),
     ResourceConfig: job.ResourceConfig,
     StoppingCondition: job.StoppingCondition,
     CreationTime: toEpochSeconds(job.CreationTime),
