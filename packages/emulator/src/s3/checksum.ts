@@ -22,6 +22,22 @@ export function checksumMember(algorithm: ChecksumAlgorithm): string {
   return `Checksum${algorithm}`;
 }
 
+/** Digest sizes in bytes, to tell a well-formed checksum value from a malformed one. */
+const DIGEST_BYTES: Record<ChecksumAlgorithm, number> = {
+  CRC32: 4,
+  CRC32C: 4,
+  CRC64NVME: 8,
+  SHA1: 20,
+  SHA256: 32,
+};
+
+/** Whether `value` is the canonical base64 of one `algorithm` digest. */
+export function isChecksumValue(algorithm: ChecksumAlgorithm, value: string): boolean {
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(value)) return false;
+  const bytes = Buffer.from(value, "base64");
+  return bytes.length === DIGEST_BYTES[algorithm] && bytes.toString("base64") === value;
+}
+
 export function parseChecksumAlgorithm(value: string | undefined): ChecksumAlgorithm | undefined {
   const upper = value?.toUpperCase();
   return CHECKSUM_ALGORITHMS.find((a) => a === upper);

@@ -2,9 +2,17 @@ import { AwsApiError } from "../aws-error.js";
 import { readBody, send } from "../http/io.js";
 import { attributesFromRequest, checksumHeaders } from "./attributes.js";
 import { header, ingestBody } from "./body.js";
-import { checksumHeader, checksumMember, parseChecksumAlgorithm } from "./checksum.js";
+import {
+  CHECKSUM_ALGORITHMS,
+  checksumHeader,
+  checksumMember,
+  isChecksumValue,
+  parseChecksumAlgorithm,
+} from "./checksum.js";
 import { type S3Request, s3Headers, XML } from "./context.js";
 import { checkWriteCondition } from "./objects.js";
+import type { ObjectMeta } from "./store.js";
+import type { UploadInfo } from "./uploads.js";
 import { malformedXml, parseXml, xmlDocument } from "./xml.js";
 
 export async function createMultipartUpload(r: S3Request): Promise<void> {
@@ -69,8 +77,15 @@ export async function uploadPart(r: S3Request, uploadId: string): Promise<void> 
 }
 
 export async function completeMultipartUpload(r: S3Request, uploadId: string): Promise<void> {
+  const done = r.store.uploads.completedObject(r.bucket, r.key, uploadId);
+  if (done) {
+    await readBody(r.req, 4 * 1024 * 1024);
+    sendCompleteResult(r, done);
+    return;
+  }
   const { info } = r.store.uploads.get(r.bucket, r.key, uploadId);
   checkWriteCondition(r);
+  const expected = finalChecksum(r, info);
   const doc = parseXml(await readBody(r.req, 4 * 1024 * 1024), ["Part"]);
   const complete = doc.CompleteMultipartUpload as { Part?: Array<Record<string, unknown>> } | undefined;
   if (!complete) throw malformedXml();
@@ -83,7 +98,10 @@ export async function completeMultipartUpload(r: S3Request, uploadId: string): P
       ...(typeof checksum === "string" ? { checksum } : {}),
     };
   });
-  const meta = await r.store.uploads.complete(r.bucket, r.key, uploadId, parts);
+  sendCompleteResult(r, await r.store.uploads.complete(r.bucket, r.key, uploadId, parts, expected));
+}
+
+function sendCompleteResult(r: S3Request, meta: ObjectMeta): void {
   const checksum = meta.checksum;
   const body = xmlDocument("CompleteMultipartUploadResult", {
     Location: `http://${r.req.headers.host ?? "localhost"}/${r.bucket}/${encodeURI(r.key)}`,
@@ -95,6 +113,47 @@ export async function completeMultipartUpload(r: S3Request, uploadId: string): P
       : {}),
   });
   send(r.res, 200, { ...s3Headers(r), ...XML, ...checksumHeaders(meta) }, body);
+}
+
+/**
+ * The whole-object checksum sent with CompleteMultipartUpload (`x-amz-checksum-<algorithm>`), checked for
+ * form as S3 does: one such header, of the upload's algorithm, a `<base64>[-<parts>]` composite value or a
+ * plain full-object one, and `x-amz-checksum-type` (if sent) equal to the upload's. An upload created
+ * without a checksum algorithm ignores it. The value itself is compared once the parts are known.
+ */
+function finalChecksum(r: S3Request, info: UploadInfo): string | undefined {
+  const sent = CHECKSUM_ALGORITHMS.filter((a) => header(r.req, checksumHeader(a)) !== undefined);
+  const algorithm = info.checksumAlgorithm;
+  if (!algorithm) return undefined;
+  const type = header(r.req, "x-amz-checksum-type")?.toUpperCase();
+  if (type !== undefined && type !== info.checksumType) {
+    throw new AwsApiError(
+      "InvalidRequest",
+      `The upload was created using the ${info.checksumType} checksum mode. The complete request must use the same checksum mode.`,
+    );
+  }
+  if (sent.length > 1) {
+    throw new AwsApiError(
+      "InvalidRequest",
+      "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.",
+    );
+  }
+  const [other] = sent;
+  if (other === undefined) return undefined;
+  if (other !== algorithm) {
+    throw new AwsApiError(
+      "InvalidRequest",
+      `Checksum Type mismatch occurred, expected checksum Type: ${algorithm.toLowerCase()}, actual checksum Type: ${other.toLowerCase()}`,
+    );
+  }
+  const name = checksumHeader(algorithm);
+  const value = header(r.req, name) ?? "";
+  const m = /^([^-]*)(?:-([1-9]\d{0,4}))?$/.exec(value);
+  const composite = info.checksumType !== "FULL_OBJECT";
+  if (!m || !isChecksumValue(algorithm, m[1] ?? "") || (!composite && m[2] !== undefined)) {
+    throw new AwsApiError("InvalidRequest", `Value for ${name} header is invalid.`);
+  }
+  return value;
 }
 
 export async function abortMultipartUpload(r: S3Request, uploadId: string): Promise<void> {

@@ -38,6 +38,8 @@ export interface ObjectMeta extends ObjectAttributes {
   partsCount?: number;
   /** Sizes of the parts of a multipart object, for GetObject/HeadObject `partNumber`. */
   partSizes?: number[];
+  /** The multipart upload that made this object (a retried CompleteMultipartUpload answers with it). */
+  uploadId?: string;
   /** Data file name inside the bucket's `objects/` folder. */
   file: string;
 }
@@ -141,6 +143,11 @@ export class S3Store {
     return this.bucketState(bucket).objects.has(key);
   }
 
+  /** The object at `bucket/key`, or undefined (NoSuchBucket still throws). */
+  find(bucket: string, key: string): ObjectMeta | undefined {
+    return this.bucketState(bucket).objects.get(key);
+  }
+
   head(bucket: string, key: string): ObjectMeta {
     const meta = this.bucketState(bucket).objects.get(key);
     if (!meta) throw new AwsApiError("NoSuchKey", "The specified key does not exist.", 404, { Key: key });
@@ -190,7 +197,7 @@ export class S3Store {
     key: string,
     ingested: { file: string; size: number; etag: string },
     attributes: ObjectAttributes,
-    extra: { checksum?: StoredChecksum; partSizes?: number[] } = {},
+    extra: { checksum?: StoredChecksum; partSizes?: number[]; uploadId?: string } = {},
   ): Promise<ObjectMeta> {
     const state = this.bucketState(bucket);
     const id = objectId(key);
@@ -207,6 +214,7 @@ export class S3Store {
       file,
       ...(extra.checksum ? { checksum: extra.checksum } : {}),
       ...(extra.partSizes ? { partsCount: extra.partSizes.length, partSizes: extra.partSizes } : {}),
+      ...(extra.uploadId ? { uploadId: extra.uploadId } : {}),
     };
     const previous = state.objects.get(key);
     state.objects.set(key, meta);

@@ -80,6 +80,17 @@ export class MultipartUploads {
     return { info: state.info, parts: [...state.parts.values()].sort((a, b) => a.partNumber - b.partNumber) };
   }
 
+  /**
+   * The object a completed upload made, while it is still the object at its key: S3 answers a repeated
+   * CompleteMultipartUpload (an SDK retrying after a lost answer) with the same result, and a repeated
+   * AbortMultipartUpload with 204; once the object is gone or replaced the upload is NoSuchUpload.
+   */
+  completedObject(bucket: string, key: string, uploadId: string): ObjectMeta | undefined {
+    if (this.state.has(uploadId)) return undefined;
+    const meta = this.objects.find(bucket, key);
+    return meta?.uploadId === uploadId ? meta : undefined;
+  }
+
   list(bucket: string): UploadInfo[] {
     return [...this.state.values()].map((u) => u.info).filter((u) => u.bucket === bucket);
   }
@@ -109,13 +120,15 @@ export class MultipartUploads {
 
   /**
    * Concatenates the listed parts into the object. Parts must exist with the given ETags, be in ascending
-   * order, and all but the last be at least 5 MiB, as S3 requires.
+   * order, and all but the last be at least 5 MiB, as S3 requires. `expected` is the whole-object checksum
+   * the client sent (`<composite>[-N]` or the full-object value); a mismatch is BadDigest and stores nothing.
    */
   async complete(
     bucket: string,
     key: string,
     uploadId: string,
     requested: Array<{ partNumber: number; etag: string; checksum?: string }>,
+    expected?: string,
   ): Promise<ObjectMeta> {
     const { info } = this.get(bucket, key, uploadId);
     const state = this.state.get(uploadId) as UploadState;
@@ -155,6 +168,19 @@ export class MultipartUploads {
       }
       parts.push(part);
     }
+    const algorithm = info.checksumAlgorithm;
+    let checksum: StoredChecksum | undefined;
+    if (algorithm && info.checksumType !== "FULL_OBJECT" && parts.every((p) => p.checksum)) {
+      const value = compositeChecksum(
+        algorithm,
+        parts.map((p) => p.checksum as string),
+      );
+      checksum = { algorithm, value, type: "COMPOSITE" };
+      // The client may send the composite value with or without its `-<parts>` suffix.
+      if (expected !== undefined && expected !== value && `${expected}-${parts.length}` !== value) {
+        throw badDigest(algorithm);
+      }
+    }
     const tmp = this.objects.tempFile();
     const out = createWriteStream(tmp);
     try {
@@ -177,29 +203,24 @@ export class MultipartUploads {
     for (const part of parts) md5s.update(Buffer.from(normaliseEtag(part.etag), "hex"));
     const etag = `"${md5s.digest("hex")}-${parts.length}"`;
     const size = parts.reduce((sum, p) => sum + p.size, 0);
-    let checksum: StoredChecksum | undefined;
-    const algorithm = info.checksumAlgorithm;
-    if (algorithm && info.checksumType !== "FULL_OBJECT" && parts.every((p) => p.checksum)) {
-      checksum = {
-        algorithm,
-        value: compositeChecksum(
-          algorithm,
-          parts.map((p) => p.checksum as string),
-        ),
-        type: "COMPOSITE",
-      };
-    } else if (algorithm && info.checksumType === "FULL_OBJECT") {
+    if (algorithm && info.checksumType === "FULL_OBJECT") {
       checksum = { algorithm, value: await fileChecksum(tmp, algorithm), type: "FULL_OBJECT" };
+      if (expected !== undefined && expected !== checksum.value) {
+        await rm(tmp, { force: true });
+        throw badDigest(algorithm);
+      }
     }
     const meta = await this.objects.putObject(bucket, key, { file: tmp, size, etag }, info.attributes, {
       ...(checksum ? { checksum } : {}),
       partSizes: parts.map((p) => p.size),
+      uploadId,
     });
     await this.drop(uploadId);
     return meta;
   }
 
   async abort(bucket: string, key: string, uploadId: string): Promise<void> {
+    if (this.completedObject(bucket, key, uploadId)) return;
     this.get(bucket, key, uploadId);
     await this.drop(uploadId);
   }
@@ -235,6 +256,14 @@ async function fileChecksum(file: string, algorithm: ChecksumAlgorithm): Promise
   const sum = createChecksum(algorithm);
   for await (const chunk of createReadStream(file)) sum.update(chunk as Buffer);
   return sum.digest();
+}
+
+function badDigest(algorithm: ChecksumAlgorithm): AwsApiError {
+  return new AwsApiError(
+    "BadDigest",
+    `The ${algorithm} you specified did not match the calculated checksum.`,
+    400,
+  );
 }
 
 function normaliseEtag(etag: string): string {
