@@ -30,11 +30,9 @@ export async function ingestBody(
       MaxSizeAllowed: MAX_OBJECT_BYTES,
     });
   }
-  const chunked =
-    String(h["content-encoding"] ?? "")
-      .split(",")
-      .some((v) => v.trim() === "aws-chunked") ||
-    String(h["x-amz-content-sha256"] ?? "").startsWith("STREAMING-");
+  // As in S3, `x-amz-content-sha256` (STREAMING-…) says whether the body is chunk-encoded, not
+  // Content-Encoding: a plain body may carry `aws-chunked` there (it is not stored, see attributes.ts).
+  const chunked = String(h["x-amz-content-sha256"] ?? "").startsWith("STREAMING-");
   const trailer = String(h["x-amz-trailer"] ?? "")
     .trim()
     .toLowerCase();
