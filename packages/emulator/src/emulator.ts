@@ -4,6 +4,8 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { MlshipError, type ObjectStore } from "@mlship/core";
+import { createAutoScaling } from "./autoscaling/service.js";
+import { AWS_TIMING, type TrackingTiming } from "./autoscaling/target-tracking.js";
 import { ecrOperations } from "./ecr.js";
 import { Faults } from "./faults.js";
 import { sendJsonError } from "./http/json-protocol.js";
@@ -30,6 +32,13 @@ export interface EmulatorOptions {
   accountId?: string;
   /** Python interpreter for scikit-learn training and serving (else MLSHIP_PYTHON, else detected). */
   python?: string;
+  /**
+   * Application Auto Scaling's clock: datapoint period (AWS: 60 s) and how many datapoints in a row
+   * scale out (3) or in (15). Tests shorten these.
+   */
+  autoscaling?: Partial<TrackingTiming>;
+  /** How often buffered data-capture records are written to S3 (default 2 s). */
+  dataCaptureFlushSeconds?: number;
 }
 
 export interface Emulator {
@@ -92,11 +101,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     objectStore,
     logs,
     ...(options.python ? { python: options.python } : {}),
+    captureFlushSeconds: options.dataCaptureFlushSeconds,
+  });
+  const autoscaling = createAutoScaling(join(dataDir, "application-autoscaling"), {
+    scope: { region, accountId },
+    variants: sagemaker.scalableVariants,
+    timing: { ...AWS_TIMING, ...options.autoscaling },
   });
 
   const json: Record<string, JsonService> = {
     logs: jsonService("logs", "Logs_20140328", logsOperations(logs, { region, accountId })),
     ecr: jsonService("ecr", "AmazonEC2ContainerRegistry_V20150921", ecrOperations({ region, accountId })),
+    "application-autoscaling": autoscaling.service,
     sagemaker: {
       service: "sagemaker",
       targetPrefix: "SageMaker",
@@ -130,6 +146,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     await listen(server, port, host);
   } catch (error) {
     // Nothing may outlive a start that failed: the temporary data folder included.
+    autoscaling.close();
     await sagemaker.close();
     if (temporary) await rm(dataDir, { recursive: true, force: true });
     const inUse = (error as NodeJS.ErrnoException).code === "EADDRINUSE";
@@ -158,6 +175,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     objectStore,
     stop() {
       stopped ??= (async () => {
+        autoscaling.close();
         await sagemaker.close();
         await new Promise<void>((done) => {
           server.close(() => done());

@@ -3,11 +3,13 @@ import { AwsApiError } from "./aws-error.js";
 import type { Faults } from "./faults.js";
 import { readBody, requestId, send } from "./http/io.js";
 import { sendJsonError } from "./http/json-protocol.js";
+import type { AsyncInvokeRequest, AsyncInvokeResponse } from "./sagemaker/async-invoke.js";
 import { type InvokeRequest, type InvokeResponse, MAX_INVOKE_BODY_BYTES } from "./sagemaker/invoke.js";
 
 /** The part of the SageMaker service the Runtime API calls. */
 export interface EndpointInvoker {
   invokeEndpoint(req: InvokeRequest): Promise<InvokeResponse>;
+  invokeEndpointAsync?(req: AsyncInvokeRequest): AsyncInvokeResponse;
 }
 
 const INVOKE_PATH = /^\/endpoints\/([^/]+)\/(invocations|async-invocations|invocations-response-stream)$/;
@@ -36,12 +38,14 @@ export async function handleRuntime(
         `No SageMaker Runtime operation at ${req.method} ${url.pathname}`,
       );
     }
+    if (m[2] === "async-invocations") {
+      await handleAsync(invoker, faults, req, res, decodeURIComponent(m[1] as string));
+      return;
+    }
     if (m[2] !== "invocations") {
       throw new AwsApiError(
         "UnknownOperationException",
-        m[2] === "async-invocations"
-          ? "InvokeEndpointAsync is not supported by the mlship emulator"
-          : "InvokeEndpointWithResponseStream is not supported by the mlship emulator",
+        "InvokeEndpointWithResponseStream is not supported by the mlship emulator",
       );
     }
     const declared = Number(req.headers["content-length"] ?? 0);
@@ -82,6 +86,49 @@ export async function handleRuntime(
     req.resume();
     sendJsonError(res, error, "application/json");
   }
+}
+
+/**
+ * InvokeEndpointAsync (`POST /endpoints/<name>/async-invocations`): the request names its input in S3 by
+ * header and gets 202 with the InferenceId, and the output and failure locations as headers.
+ */
+async function handleAsync(
+  invoker: EndpointInvoker | undefined,
+  faults: Faults,
+  req: IncomingMessage,
+  res: ServerResponse,
+  endpointName: string,
+): Promise<void> {
+  req.resume();
+  const fault = await faults.apply("runtime.sagemaker", "InvokeEndpointAsync");
+  if (fault) throw fault;
+  if (!invoker?.invokeEndpointAsync)
+    throw new AwsApiError("ServiceUnavailable", "SageMaker is not available in this emulator", 503);
+  const h = (name: string) => {
+    const v = req.headers[name];
+    return Array.isArray(v) ? v[0] : v;
+  };
+  const timeout = h("x-amzn-sagemaker-invocationtimeoutseconds");
+  const out = invoker.invokeEndpointAsync({
+    endpointName,
+    inputLocation: h("x-amzn-sagemaker-inputlocation"),
+    contentType: h("x-amzn-sagemaker-content-type"),
+    accept: h("x-amzn-sagemaker-accept"),
+    customAttributes: h("x-amzn-sagemaker-custom-attributes"),
+    inferenceId: h("x-amzn-sagemaker-inference-id"),
+    invocationTimeoutSeconds: timeout === undefined ? undefined : Number(timeout),
+  });
+  send(
+    res,
+    202,
+    {
+      "content-type": "application/json",
+      "x-amzn-requestid": requestId(),
+      "x-amzn-sagemaker-outputlocation": out.OutputLocation,
+      "x-amzn-sagemaker-failurelocation": out.FailureLocation,
+    },
+    JSON.stringify({ InferenceId: out.InferenceId }),
+  );
 }
 
 function tooLarge(): AwsApiError {

@@ -25,6 +25,7 @@ const TARGET_SERVICES: Record<string, string> = {
   SageMaker: "sagemaker",
   Logs_20140328: "logs",
   AmazonEC2ContainerRegistry_V20150921: "ecr",
+  AnyScaleFrontendService: "application-autoscaling",
 };
 
 /**

@@ -1,5 +1,6 @@
 import type { AwsApiError } from "../aws-error.js";
 import { type AccountScope, sageMakerArn } from "./arn.js";
+import { validateEndpointFeatures } from "./endpoint-features.js";
 import { type ModelRecord, modelNotFound, requiredName } from "./models.js";
 import { listPage } from "./paging.js";
 import type { RecordStore } from "./store.js";
@@ -85,6 +86,7 @@ export function createEndpointConfigOperations(
           });
         }
       });
+      validateEndpointFeatures(v, input);
       v.done();
       const typed = variants as ProductionVariant[];
       const seen = new Set<string>();

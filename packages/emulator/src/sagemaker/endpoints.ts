@@ -5,18 +5,27 @@ import {
   endpointConfigNotFound,
   type ProductionVariant,
 } from "./endpoint-configs.js";
+import {
+  type AsyncInferenceConfig,
+  type DataCaptureConfig,
+  dataCaptureSummary,
+  endpointFeatures,
+} from "./endpoint-features.js";
 import { requiredName } from "./models.js";
 import { listPage } from "./paging.js";
 import {
   INVOKE_TIMEOUT_MS,
+  initialInstances,
   type LiveVariant,
   type ServingDeps,
+  startInstance,
   startVariants,
   VariantStartError,
 } from "./serving.js";
 import type { RecordStore } from "./store.js";
 import { toEpochSeconds } from "./time.js";
 import { createValidator, resourceName, validationError } from "./validation.js";
+import { resizeVariant } from "./variant-instances.js";
 
 export type EndpointStatus =
   | "Creating"
@@ -55,7 +64,10 @@ interface DeployedVariant {
   /** Epoch ms. */
   ResolutionTime: number;
   Weight: number;
+  /** Instances running now (CurrentInstanceCount). */
   InstanceCount: number;
+  /** What autoscaling (or the config) asks for; differs from InstanceCount while instances start or stop. */
+  DesiredInstanceCount?: number;
   ServerlessConfig?: ProductionVariant["ServerlessConfig"];
 }
 
@@ -70,6 +82,9 @@ export interface EndpointRecord {
   LastModifiedTime: number;
   /** The production variants the endpoint runs (a snapshot: AWS keeps serving even if the config is deleted). */
   Variants: ProductionVariant[];
+  /** The config's DataCaptureConfig and AsyncInferenceConfig, snapshotted like the variants. */
+  DataCaptureConfig?: DataCaptureConfig;
+  AsyncInferenceConfig?: AsyncInferenceConfig;
   /** What is actually deployed, for DescribeEndpoint's ProductionVariants. */
   Deployed?: DeployedVariant[];
   /** The config an update is rolling out. */
@@ -92,6 +107,11 @@ export interface Endpoints {
    * instances); resolves to false when the endpoint is gone, busy with an operation, or a start fails.
    */
   replaceVariants(name: string, variantNames: readonly string[]): Promise<boolean>;
+  /**
+   * Moves a variant to `desired` instances (Application Auto Scaling): new processes answer before they
+   * count, removed ones stop taking requests and drain first. False when the endpoint is busy or gone.
+   */
+  setInstanceCount(name: string, variantName: string, desired: number): Promise<boolean>;
   /** Brings the persisted endpoints back: serving ones restart, half-done operations finish. */
   restore(): Promise<void>;
   close(): Promise<void>;
@@ -102,7 +122,7 @@ export interface Endpoints {
 interface LiveEndpoint {
   variants: LiveVariant[];
   /** The create/update/delete in flight, if any. */
-  operation?: { controller: AbortController; done: Promise<void> };
+  operation?: { controller: AbortController; done: Promise<unknown> };
 }
 
 export function createEndpoints(
@@ -149,7 +169,8 @@ export function createEndpoints(
       Image: started.find((s) => s.variantName === pv.VariantName)?.image ?? "",
       ResolutionTime: Date.now(),
       Weight: pv.InitialVariantWeight ?? 1,
-      InstanceCount: pv.ServerlessConfig ? 1 : (pv.InitialInstanceCount ?? 1),
+      InstanceCount: started.filter((s) => s.variantName === pv.VariantName).length,
+      DesiredInstanceCount: initialInstances(pv),
       ServerlessConfig: pv.ServerlessConfig,
     }));
 
@@ -211,6 +232,7 @@ export function createEndpoints(
     entry.variants = started;
     record.EndpointConfigName = configName;
     record.Variants = variants;
+    Object.assign(record, endpointFeatures(configs.get(configName)));
     record.Deployed = deployed(variants, started);
     record.EndpointStatus = "InService";
     record.FailureReason = undefined;
@@ -225,7 +247,7 @@ export function createEndpoints(
     );
   }
 
-  async function remove(record: EndpointRecord, previous: Promise<void> | undefined): Promise<void> {
+  async function remove(record: EndpointRecord, previous: Promise<unknown> | undefined): Promise<void> {
     await previous?.catch(() => {});
     const entry = live.get(key(record.EndpointName));
     await Promise.allSettled((entry?.variants ?? []).map((v) => v.close()));
@@ -254,6 +276,7 @@ export function createEndpoints(
         CreationTime: now,
         LastModifiedTime: now,
         Variants: structuredClone(config.ProductionVariants),
+        ...endpointFeatures(config),
         Tags: input.Tags as unknown[] | undefined,
       };
       endpoints.put(record);
@@ -368,6 +391,34 @@ export function createEndpoints(
       await done;
       return replaced;
     },
+    async setInstanceCount(name, variantName, desired) {
+      const record = endpoints.get(name);
+      const entry = live.get(key(name));
+      const deployedVariant = record?.Deployed?.find((d) => d.VariantName === variantName);
+      const spec = record?.Variants.find((v) => v.VariantName === variantName);
+      if (!record || !entry || !deployedVariant || !spec || spec.ServerlessConfig || entry.operation)
+        return false;
+      if (record.EndpointStatus !== "InService" || closing) return false;
+      deployedVariant.DesiredInstanceCount = desired;
+      save(record);
+      const controller = new AbortController();
+      const owns = () => !controller.signal.aborted && !closing && entry.operation?.controller === controller;
+      const done = resizeVariant({
+        entry,
+        variantName,
+        desired,
+        owns,
+        start: () => startInstance(serving, record.EndpointName, spec, controller.signal),
+        counted: (count) => {
+          deployedVariant.InstanceCount = count;
+          save(record);
+        },
+      }).finally(() => {
+        if (entry.operation?.controller === controller) entry.operation = undefined;
+      });
+      entry.operation = { controller, done };
+      return done;
+    },
     async restore() {
       const restarts: Promise<void>[] = [];
       for (const record of endpoints.load()) {
@@ -445,12 +496,14 @@ function describe(record: EndpointRecord): Record<string, unknown> {
       CurrentWeight: d.Weight,
       DesiredWeight: d.Weight,
       CurrentInstanceCount: d.InstanceCount,
-      DesiredInstanceCount: d.InstanceCount,
+      DesiredInstanceCount: d.DesiredInstanceCount ?? d.InstanceCount,
       CurrentServerlessConfig: d.ServerlessConfig,
       DesiredServerlessConfig: d.ServerlessConfig,
     })),
     EndpointStatus: record.EndpointStatus,
     FailureReason: record.FailureReason,
+    DataCaptureConfig: dataCaptureSummary(record.DataCaptureConfig),
+    AsyncInferenceConfig: record.AsyncInferenceConfig,
     CreationTime: toEpochSeconds(record.CreationTime),
     LastModifiedTime: toEpochSeconds(record.LastModifiedTime),
     PendingDeploymentSummary: record.PendingConfigName

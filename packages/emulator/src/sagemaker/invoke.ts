@@ -12,6 +12,8 @@ export interface InvokeRequest {
   customAttributes?: string;
   targetVariant?: string;
   inferenceId?: string;
+  /** Async invocations allow bodies above 6 MB and a longer model timeout. */
+  limits?: { maxBodyBytes: number; timeoutMs: number };
 }
 
 export interface InvokeResponse {
@@ -35,13 +37,12 @@ export async function invokeEndpoint(
   scope: AccountScope,
   endpoints: Endpoints,
   req: InvokeRequest,
+  /** Told of every invocation sent to an instance (the Invocations metric autoscaling tracks). */
+  onInvoke?: (endpointName: string, variantName: string) => void,
 ): Promise<InvokeResponse> {
-  if (req.body.length > MAX_INVOKE_BODY_BYTES) {
-    throw new AwsApiError(
-      "ValidationError",
-      `HTTP content length exceeded ${MAX_INVOKE_BODY_BYTES} bytes.`,
-      413,
-    );
+  const maxBytes = req.limits?.maxBodyBytes ?? MAX_INVOKE_BODY_BYTES;
+  if (req.body.length > maxBytes) {
+    throw new AwsApiError("ValidationError", `HTTP content length exceeded ${maxBytes} bytes.`, 413);
   }
   const found = endpoints.lookup(req.endpointName);
   if (!found) {
@@ -76,6 +77,7 @@ export async function invokeEndpoint(
   }
 
   let answer: { status: number; body: Buffer; headers: Record<string, string | string[] | undefined> };
+  onInvoke?.(record.EndpointName, variant.variantName);
   try {
     answer = await variant.track(post(variant, req));
   } catch (error) {
@@ -104,28 +106,37 @@ export async function invokeEndpoint(
 }
 
 function pickVariant(
-  variants: readonly LiveVariant[],
+  instances: readonly LiveVariant[],
   target: string | undefined,
   endpointName: string,
 ): LiveVariant {
-  if (target !== undefined) {
-    const match = variants.find((v) => v.variantName === target);
-    if (!match) {
+  let name = target;
+  if (name !== undefined) {
+    if (!instances.some((v) => v.variantName === name)) {
       throw new AwsApiError(
         "ValidationError",
         `Target variant ${target} not found for endpoint ${endpointName}.`,
       );
     }
-    return match;
+  } else {
+    // Traffic splits by variant weight, however many instances each variant runs.
+    const variants = [...new Map(instances.map((v) => [v.variantName, v.weight])).entries()];
+    const total = variants.reduce((sum, [, weight]) => sum + weight, 0);
+    let roll = Math.random() * total;
+    name = variants[variants.length - 1]?.[0];
+    for (const [variantName, weight] of variants) {
+      roll -= weight;
+      if (roll < 0) {
+        name = variantName;
+        break;
+      }
+    }
   }
-  const total = variants.reduce((sum, v) => sum + v.weight, 0);
-  if (total <= 0) return variants[0] as LiveVariant;
-  let roll = Math.random() * total;
-  for (const v of variants) {
-    roll -= v.weight;
-    if (roll < 0) return v;
-  }
-  return variants[variants.length - 1] as LiveVariant;
+  // Within a variant, the least busy healthy instance takes the request.
+  const candidates = instances.filter((v) => v.variantName === name);
+  const healthy = candidates.filter((v) => unavailable(v) === undefined);
+  const pool = healthy.length > 0 ? healthy : candidates;
+  return pool.reduce((best, v) => (v.inflight() < best.inflight() ? v : best), pool[0] as LiveVariant);
 }
 
 function post(
@@ -141,7 +152,12 @@ function post(
   return new Promise((resolve, reject) => {
     const outgoing = request(
       url,
-      { method: "POST", headers, agent: variant.agent, signal: AbortSignal.timeout(INVOKE_TIMEOUT_MS) },
+      {
+        method: "POST",
+        headers,
+        agent: variant.agent,
+        signal: AbortSignal.timeout(req.limits?.timeoutMs ?? INVOKE_TIMEOUT_MS),
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (chunk: Buffer) => chunks.push(chunk));

@@ -1,10 +1,13 @@
 import { join } from "node:path";
 import type { ObjectStore } from "@mlship/core";
+import type { ScalableVariants } from "../autoscaling/records.js";
 import { AwsApiError } from "../aws-error.js";
 import type { LogStore } from "../logs/log-store.js";
 import type { AccountScope } from "./arn.js";
+import { type AsyncInvokeRequest, type AsyncInvokeResponse, createAsyncInvocations } from "./async-invoke.js";
+import { createDataCapture } from "./data-capture.js";
 import { createEndpointConfigOperations, type EndpointConfigRecord } from "./endpoint-configs.js";
-import { createEndpoints, type EndpointRecord } from "./endpoints.js";
+import { createEndpoints, type EndpointRecord, SERVING_STATUSES } from "./endpoints.js";
 import { type InvokeRequest, type InvokeResponse, invokeEndpoint } from "./invoke.js";
 import { createModelOperations, type ModelRecord, requiredName } from "./models.js";
 import { listMonitoringSchedules } from "./monitoring.js";
@@ -23,6 +26,8 @@ export interface SageMakerServiceDeps {
   logs: LogStore;
   /** Python with scikit-learn for the sklearn images (else target-local's detection). */
   python?: string;
+  /** How often buffered data-capture records are written to S3; default 2 s. */
+  captureFlushSeconds?: number;
 }
 
 export interface SageMakerService {
@@ -30,6 +35,10 @@ export interface SageMakerService {
   handle(operation: string, input: Record<string, unknown>): Promise<unknown>;
   /** SageMaker Runtime InvokeEndpoint. */
   invokeEndpoint(req: InvokeRequest): Promise<InvokeResponse>;
+  /** SageMaker Runtime InvokeEndpointAsync: queues the request, answers where its output will be. */
+  invokeEndpointAsync(req: AsyncInvokeRequest): AsyncInvokeResponse;
+  /** What Application Auto Scaling drives: variant instance counts and invocation counts. */
+  scalableVariants: ScalableVariants;
   /**
    * Fault injection. `crash-endpoint` {EndpointName, VariantName?, ReplaceAfterSeconds?}: kills the serving
    * process(es); invocations answer ModelError until UpdateEndpoint (or, with ReplaceAfterSeconds, the
@@ -120,6 +129,57 @@ export function createSageMakerService(
   });
 
   const replacements = new Set<ReturnType<typeof setTimeout>>();
+  const invocations = new Map<string, number>();
+  const variantKey = (endpoint: string, variant: string) => `${endpoint.toLowerCase()}/${variant}`;
+  const count = (endpoint: string, variant: string) =>
+    invocations.set(variantKey(endpoint, variant), (invocations.get(variantKey(endpoint, variant)) ?? 0) + 1);
+  const capture = createDataCapture(
+    deps.objectStore,
+    join(root, "work", "data-capture"),
+    (deps.captureFlushSeconds ?? 2) * 1000,
+  );
+  const invoke = async (req: InvokeRequest): Promise<InvokeResponse> => {
+    const out = await invokeEndpoint(scope, endpoints, req, count);
+    const record = endpoints.lookup(req.endpointName)?.record;
+    capture.record({
+      endpointName: record?.EndpointName ?? req.endpointName,
+      variantName: out.invokedVariant,
+      config: record?.DataCaptureConfig,
+      input: { body: req.body, contentType: req.contentType ?? "application/octet-stream" },
+      output: { body: out.body, contentType: out.contentType },
+      inferenceId: req.inferenceId,
+      time: new Date(),
+    });
+    return out;
+  };
+  const asyncInvocations = createAsyncInvocations({
+    scope,
+    objectStore: deps.objectStore,
+    workDir: join(root, "work", "async"),
+    invoke,
+    endpoint(name) {
+      const found = endpoints.lookup(name);
+      if (!found) return undefined;
+      return {
+        name: found.record.EndpointName,
+        config: found.record.AsyncInferenceConfig,
+        instances: found.variants.length,
+      };
+    },
+  });
+  const scalableVariants: ScalableVariants = {
+    counts({ endpoint, variant }) {
+      const record = endpoints.lookup(endpoint)?.record;
+      const deployed = record?.Deployed?.find((d) => d.VariantName === variant);
+      if (!record || !deployed || !SERVING_STATUSES.has(record.EndpointStatus)) return undefined;
+      return {
+        current: deployed.InstanceCount,
+        desired: deployed.DesiredInstanceCount ?? deployed.InstanceCount,
+      };
+    },
+    setDesired: ({ endpoint, variant }, desired) => endpoints.setInstanceCount(endpoint, variant, desired),
+    invocations: ({ endpoint, variant }) => invocations.get(variantKey(endpoint, variant)) ?? 0,
+  };
 
   const operations: Record<string, (input: Record<string, unknown>) => unknown> = {
     CreateTrainingJob: trainingJobs.CreateTrainingJob,
@@ -151,7 +211,9 @@ export function createSageMakerService(
       }
       return dropUndefined(run(input));
     },
-    invokeEndpoint: (req) => invokeEndpoint(scope, endpoints, req),
+    invokeEndpoint: invoke,
+    invokeEndpointAsync: (req) => asyncInvocations.invokeEndpointAsync(req),
+    scalableVariants,
     async fault(action, params) {
       if (action === "fail-training-job") {
         const name = requiredName(params.TrainingJobName, "trainingJobName");
@@ -217,7 +279,9 @@ export function createSageMakerService(
     async close() {
       for (const timer of replacements) clearTimeout(timer);
       replacements.clear();
+      await asyncInvocations.close();
       await Promise.all([trainingJobs.close(), transformJobs.close(), endpoints.close()]);
+      await capture.close();
     },
     processes: (name) => endpoints.lookup(name)?.variants.flatMap((v) => v.server.pids()) ?? [],
     settled: (kind, name) =>

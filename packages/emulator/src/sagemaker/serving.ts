@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import { Agent } from "node:http";
-import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { ObjectStore } from "@mlship/core";
 import type { LogStore } from "../logs/log-store.js";
@@ -14,7 +13,7 @@ import type { RecordStore } from "./store.js";
 /** InvokeEndpoint gives the model 60 s to answer. */
 export const INVOKE_TIMEOUT_MS = 60_000;
 
-/** One production variant's serving process, as InvokeEndpoint reaches it. */
+/** One instance of a production variant (its own serving process), as InvokeEndpoint reaches it. */
 export interface LiveVariant {
   variantName: string;
   weight: number;
@@ -56,8 +55,13 @@ export class VariantStartError extends Error {
   }
 }
 
+/** Instances a variant starts with: InitialInstanceCount, one for a serverless variant. */
+export function initialInstances(variant: ProductionVariant): number {
+  return variant.ServerlessConfig ? 1 : (variant.InitialInstanceCount ?? 1);
+}
+
 /**
- * Starts one serving process per production variant (the model's container: image -> runtime,
+ * Starts one serving process per instance of each production variant (the model's container: image -> runtime,
  * ModelDataUrl, SAGEMAKER_PROGRAM / SAGEMAKER_SUBMIT_DIRECTORY) and waits until each answers /ping.
  * Either every variant comes up or none stays running.
  */
@@ -70,12 +74,14 @@ export async function startVariants(
   const started: LiveVariant[] = [];
   try {
     for (const variant of variants) {
-      if (signal.aborted)
-        throw new VariantStartError(
-          variant.VariantName,
-          "The endpoint was deleted while it was being created.",
-        );
-      started.push(await startVariant(deps, endpointName, variant, signal));
+      for (let i = 0; i < initialInstances(variant); i++) {
+        if (signal.aborted)
+          throw new VariantStartError(
+            variant.VariantName,
+            "The endpoint was deleted while it was being created.",
+          );
+        started.push(await startInstance(deps, endpointName, variant, signal));
+      }
     }
     return started;
   } catch (error) {
@@ -84,7 +90,8 @@ export async function startVariants(
   }
 }
 
-async function startVariant(
+/** Starts one instance of a variant: its own model-server process, answering /ping before it resolves. */
+export async function startInstance(
   deps: ServingDeps,
   endpointName: string,
   variant: ProductionVariant,
@@ -114,10 +121,8 @@ async function startVariant(
         python: deps.python,
         port: 0,
         host: "127.0.0.1",
-        // One worker per instance (up to the CPUs): an endpoint costs what its config asks for.
-        workers: variant.ServerlessConfig
-          ? 1
-          : Math.min(variant.InitialInstanceCount ?? 1, availableParallelism()),
+        // Each instance is its own model-server process with one worker: scaling adds or removes processes.
+        workers: 1,
         env,
         objectStore: deps.objectStore,
         onLog: (line) => log(line),
