@@ -100,7 +100,7 @@ async function handleAsync(
   endpointName: string,
 ): Promise<void> {
   req.resume();
-  const fault = await faults.apply("runtime.sagemaker", "InvokeEndpointAsync");
+  const fault = await faults.apply("runtime.sagemaker", "InvokeEndpointAsync", res);
   if (fault) throw fault;
   if (!invoker?.invokeEndpointAsync)
     throw new AwsApiError("ServiceUnavailable", "SageMaker is not available in this emulator", 503);

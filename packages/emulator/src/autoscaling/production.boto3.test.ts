@@ -1,27 +1,32 @@
 // boto3 and the AWS CLI against the emulator, used as their docs show: Application Auto Scaling,
 // invoke_endpoint_async, and reading data capture. Our TypeScript SDK usage and the emulator must not
 // share one misunderstanding of these APIs.
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
-import { tempDir } from "@mlship/testing";
+import { awsCli, boto3Python, runAwsTool, tempDir } from "@mlship/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../index.js";
 import { tinyModelTarball } from "../sagemaker/tiny-model.js";
 
-const run = promisify(execFile);
 let emulator: Emulator;
-let env: NodeJS.ProcessEnv;
+
+/** The AWS CLI's JSON answer; fails the test with its stderr when the command fails. */
+async function aws(...args: string[]): Promise<Record<string, unknown>> {
+  const r = await runAwsTool(awsCli(), ["--endpoint-url", emulator.endpoint, "--output", "json", ...args], {
+    region: emulator.region,
+  });
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout || "{}");
+}
 
 beforeAll(async () => {
   emulator = await startEmulator({ dataCaptureFlushSeconds: 0.2 });
-  env = {
-    ...process.env,
-    AWS_ACCESS_KEY_ID: "AKIAMLSHIPEMULATOR",
-    AWS_SECRET_ACCESS_KEY: "mlship-emulator-secret",
-    AWS_DEFAULT_REGION: emulator.region,
-    EMULATOR: emulator.endpoint,
-  };
-  await run("aws", ["--endpoint-url", emulator.endpoint, "s3", "mb", "s3://boto-prod"], { env });
+  const made = await runAwsTool(
+    awsCli(),
+    ["--endpoint-url", emulator.endpoint, "s3", "mb", "s3://boto-prod"],
+    {
+      region: emulator.region,
+    },
+  );
+  expect(made.code, made.stderr).toBe(0);
   await emulator.objectStore.upload(await tinyModelTarball(tempDir()), "s3://boto-prod/tiny/model.tar.gz");
 }, 60_000);
 
@@ -30,10 +35,10 @@ afterAll(async () => {
 });
 
 const SCRIPT = String.raw`
-import json, os, time
+import json, sys, time
 import boto3
 
-endpoint_url = os.environ["EMULATOR"]
+endpoint_url = sys.argv[1]
 sm = boto3.client("sagemaker", endpoint_url=endpoint_url)
 runtime = boto3.client("sagemaker-runtime", endpoint_url=endpoint_url)
 autoscaling = boto3.client("application-autoscaling", endpoint_url=endpoint_url)
@@ -144,8 +149,12 @@ print(json.dumps({
 
 describe("boto3 and the AWS CLI on the emulator's production endpoint features", () => {
   it("registers a scalable target and policy, invokes asynchronously and reads captured records", async () => {
-    const { stdout } = await run("python3", ["-c", SCRIPT], { env, timeout: 90_000 });
-    const result = JSON.parse(stdout);
+    const r = await runAwsTool(boto3Python(), ["-", emulator.endpoint], {
+      region: emulator.region,
+      input: SCRIPT,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout);
     expect(result.policyArn).toMatch(
       /:scalingPolicy:.+:resource\/sagemaker\/endpoint\/boto-realtime\/variant\/AllTraffic:policyName\/Invocations-ScalingPolicy$/,
     );
@@ -161,18 +170,13 @@ describe("boto3 and the AWS CLI on the emulator's production endpoint features",
     ]);
 
     // The AWS CLI, same service models.
-    const aws = async (...args: string[]) =>
-      JSON.parse(
-        (await run("aws", ["--endpoint-url", emulator.endpoint, "--output", "json", ...args], { env }))
-          .stdout || "{}",
-      );
     const described = await aws(
       "application-autoscaling",
       "describe-scaling-policies",
       "--service-namespace",
       "sagemaker",
     );
-    expect(described.ScalingPolicies.map((p: { PolicyName: string }) => p.PolicyName)).toEqual([
+    expect((described.ScalingPolicies as Array<{ PolicyName: string }>).map((p) => p.PolicyName)).toEqual([
       "Invocations-ScalingPolicy",
     ]);
     const asyncOut = await aws(
@@ -185,7 +189,7 @@ describe("boto3 and the AWS CLI on the emulator's production endpoint features",
       "--content-type",
       "text/csv",
     );
-    expect(asyncOut.OutputLocation).toBe(`s3://boto-prod/async-out/${asyncOut.InferenceId}.out`);
+    expect(asyncOut.OutputLocation).toBe(`s3://boto-prod/async-out/${String(asyncOut.InferenceId)}.out`);
     await aws(
       "application-autoscaling",
       "deregister-scalable-target",
