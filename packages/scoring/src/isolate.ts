@@ -9,8 +9,14 @@ import {
 } from "@mlship/core";
 import type { RowResult } from "./parse-scores.js";
 
+/** Rows to score: an array of request units, or anything that can be cut the same way (rows of one body). */
+export interface RowList<L> {
+  readonly length: number;
+  slice(start: number, end?: number): L;
+}
+
 /** Sends some rows as one request; rejects when the request (or its whole response) fails. */
-export type Attempt<U, S> = (units: readonly U[], signal: AbortSignal | undefined) => Promise<RowResult<S>[]>;
+export type Attempt<L, S> = (units: L, signal: AbortSignal | undefined) => Promise<RowResult<S>[]>;
 
 export interface IsolationOptions {
   /** Extra attempts for a request that failed for a transient reason (network, throttling, 502/503/504). */
@@ -105,9 +111,9 @@ export class FailureGuard {
  * Scores rows, retrying transient failures with backoff and splitting a failing request in halves until
  * the rows that fail are alone. Resolves one result per unit, in order; rejects only for fatal trouble.
  */
-export async function scoreIsolated<U, S>(
-  units: readonly U[],
-  attempt: Attempt<U, S>,
+export async function scoreIsolated<L extends RowList<L>, S>(
+  units: L,
+  attempt: Attempt<L, S>,
   options: IsolationOptions,
   guard: FailureGuard,
 ): Promise<RowResult<S>[]> {

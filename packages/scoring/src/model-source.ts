@@ -2,12 +2,15 @@ import {
   type Cell,
   CONTENT_TYPES,
   type EventSink,
+  type InvokeResponse,
   type Invoker,
   isMlshipError,
   MlshipError,
   mediaType,
 } from "@mlship/core";
 import { Coalescer } from "./coalescer.js";
+import type { BodyRows } from "./fast-path/body-rows.js";
+import { type PlainAnswer, plainAnswer } from "./fast-path/plain-answer.js";
 import { atRow, FailureGuard, type IsolationOptions, scoreIsolated } from "./isolate.js";
 import { Limiter } from "./limiter.js";
 import {
@@ -126,9 +129,21 @@ export interface ModelSource<S extends number | number[] = number> {
   encodeRow(row: Row): Unit;
   /** Low level: scores already-encoded units that fit in one request, with retries and bad-row isolation. */
   scoreUnits(units: readonly Unit[], options?: ScoreUnitsOptions): Promise<Array<RowResult<S>>>;
+  /**
+   * Low level, for the scorer's byte path: scores CSV rows already laid out in one body, as `scoreUnits`
+   * does. When the whole body is answered by a plain list of probabilities, that answer comes back as is
+   * (its number texts located, not parsed).
+   */
+  scoreBody(rows: BodyRows, options?: ScoreUnitsOptions): Promise<PlainAnswer | Array<RowResult<S>>>;
   /** Closes the invoker if it can be closed. */
   close(): Promise<void>;
 }
+
+/**
+ * What `scoreIsolated` is told when a whole body was answered by a plain list: a scored row, so the
+ * consecutive-failure count resets as it would for the parsed answer. It never reaches the output.
+ */
+const PLAIN_SCORED: Array<RowResult<number>> = [0];
 
 const DEFAULT_MAX_BYTES = 5 * 1024 * 1024;
 
@@ -217,32 +232,46 @@ export function createModelSource(given: ModelSourceOptions): ModelSource<number
     return codec.encode(values);
   }
 
-  async function attempt(
-    units: readonly Unit[],
+  async function request(
+    body: string | Uint8Array,
     signal: AbortSignal | undefined,
     onRequest: ScoreUnitsOptions["onRequest"],
-  ): Promise<Array<RowResult<number | number[]>>> {
+    rows: number,
+  ): Promise<InvokeResponse> {
     const started = performance.now();
     const response = await invoker.invoke({
-      body: codec.body(units),
+      body,
       contentType,
       ...(accept === undefined ? {} : { accept }),
       ...(signal === undefined ? {} : { signal }),
     });
-    onRequest?.(performance.now() - started, units.length);
-    const answered = response.contentType || (accept ?? CONTENT_TYPES.json);
-    if (!parse && task === "binary" && mediaType(answered) === CONTENT_TYPES.json) {
+    onRequest?.(performance.now() - started, rows);
+    return response;
+  }
+
+  /** Whether a plain JSON list of probabilities may be read without JSON.parse. */
+  const plainAllowed = (response: InvokeResponse) =>
+    !parse &&
+    task === "binary" &&
+    mediaType(response.contentType || (accept ?? CONTENT_TYPES.json)) === CONTENT_TYPES.json;
+
+  function read(response: InvokeResponse, rows: number): Array<RowResult<number | number[]>> {
+    if (plainAllowed(response)) {
       const plain = plainProbabilityList(response.body);
-      if (plain?.length === units.length) return plain;
+      if (plain?.length === rows) return plain;
     }
-    const raw = parse
-      ? parse(response, units.length)
-      : decodeResponse(response, accept ?? CONTENT_TYPES.json);
-    const aligned = alignRows(raw, units.length);
+    const raw = parse ? parse(response, rows) : decodeResponse(response, accept ?? CONTENT_TYPES.json);
+    const aligned = alignRows(raw, rows);
     // A response that does not line up is a whole-request failure: splitting may find the culprit.
     if (isMlshipError(aligned)) throw aligned;
     return toScores(aligned, shape);
   }
+
+  const attempt = async (
+    units: readonly Unit[],
+    signal: AbortSignal | undefined,
+    onRequest: ScoreUnitsOptions["onRequest"],
+  ) => read(await request(codec.body(units), signal, onRequest, units.length), units.length);
 
   function scoreUnits(
     units: readonly Unit[],
@@ -254,6 +283,27 @@ export function createModelSource(given: ModelSourceOptions): ModelSource<number
       { ...isolation, signal: o.signal, events: o.events ?? isolation.events },
       o.guard ?? sourceGuard,
     );
+  }
+
+  async function scoreBody(
+    rows: BodyRows,
+    o: ScoreUnitsOptions = {},
+  ): Promise<PlainAnswer | Array<RowResult<number | number[]>>> {
+    let plain: PlainAnswer | undefined;
+    const results = await scoreIsolated(
+      rows,
+      async (part, signal) => {
+        const response = await request(part.body(), signal, o.onRequest, part.length);
+        if (part.length === rows.length && plainAllowed(response)) {
+          plain = plainAnswer(response.body, part.length);
+          if (plain) return PLAIN_SCORED;
+        }
+        return read(response, part.length);
+      },
+      { ...isolation, signal: o.signal, events: o.events ?? isolation.events },
+      o.guard ?? sourceGuard,
+    );
+    return plain ?? results;
   }
 
   const coalescer = new Coalescer<Unit, number | number[]>({
@@ -327,6 +377,7 @@ export function createModelSource(given: ModelSourceOptions): ModelSource<number
     preprocesses: preprocess !== undefined,
     encodeRow,
     scoreUnits,
+    scoreBody,
     predictBatchSettled,
     async predictBatch(rows) {
       const results = await predictBatchSettled(rows);

@@ -9,6 +9,9 @@ import {
   type Reason,
   removeCheckpoint,
 } from "./checkpoint.js";
+import { byteInput, byteLayout } from "./fast-path/byte-input.js";
+import { type BatchPath, bytePath } from "./fast-path/byte-path.js";
+import type { InputBatch } from "./input/batch.js";
 import { openCsvInput } from "./input/csv.js";
 import type { RowEncoding } from "./input/encode.js";
 import { openJsonlInput } from "./input/jsonl.js";
@@ -27,6 +30,7 @@ import { spoolPath, writeParquetFromSpool } from "./parquet-output.js";
 import type { RowResult, Task } from "./parse-scores.js";
 import { BatchOutput, type Score } from "./run/batch-output.js";
 import { inputFormat, outputFormat } from "./run/formats.js";
+import { OutputBytes } from "./run/output-bytes.js";
 import { progressReporter } from "./run/progress.js";
 import { type RunFailure, runInOrder } from "./run/scheduler.js";
 import { stoppedError } from "./run/stopped.js";
@@ -203,12 +207,12 @@ async function checkpointFor(
   return checkpoint ? { print, checkpoint } : { print };
 }
 
-function openInput(
+function inputOptionsFor(
   options: ScoreOptions,
   plan: RunPlan,
   checkpoint: CheckpointState | undefined,
   signal: AbortSignal,
-): Promise<InputSource> {
+): InputOptions {
   const inputOptions: InputOptions = {
     path: options.data,
     features: options.features ?? plan.source?.features,
@@ -224,8 +228,12 @@ function openInput(
     textEncoding: options.encoding,
     lenientQuotes: options.lenientQuotes,
   };
-  if (plan.format === "csv") return openCsvInput(inputOptions);
-  return plan.format === "jsonl" ? openJsonlInput(inputOptions) : openParquetInput(inputOptions);
+  return inputOptions;
+}
+
+function openInput(format: InputFormat, inputOptions: InputOptions): Promise<InputSource> {
+  if (format === "csv") return openCsvInput(inputOptions);
+  return format === "jsonl" ? openJsonlInput(inputOptions) : openParquetInput(inputOptions);
 }
 
 /** A run's moving parts once its input is open. */
@@ -238,20 +246,22 @@ interface Run {
   output: BatchOutput;
   writer: CheckpointedWriter | undefined;
   internal: AbortController;
+  inputOptions: InputOptions;
+  /** Output bytes on their way to the writer. */
+  sink: OutputBytes;
+  /** What progress reads: the input, or the byte path's reader. */
+  progressOf: Pick<InputSource, "position" | "size" | "totalRows">;
   latencies: number[];
   started: number;
   resumedAt: number;
 }
 
-/** Reads, scores and writes every batch; resolves with the run's failure, if any, once the file is closed. */
-async function drive(run: Run): Promise<RunFailure> {
-  const { options, plan, input, output, writer, tally, fmt, internal } = run;
-  const flush = (force: boolean) => {
-    if (!writer || (output.text === "" && !force)) return;
-    const text = output.text;
-    output.text = "";
-    writer.write(text, tally, fmt.width, force);
-  };
+/**
+ * The path batches take: bytes end to end for CSV in, a CSV model, binary scores and CSV out with nothing
+ * kept (fast-path/); otherwise the general one. Both write the same bytes (tested byte for byte).
+ */
+function batchPath(run: Run, bytes: boolean): BatchPath<{ seq: number }, unknown> {
+  const { options, plan, input, output, internal } = run;
   const scoreUnits = unitScorer(options.model as ModelSource<Score> | BatchModel, plan.task, plan.isolation);
   const unitOptions = {
     signal: internal.signal,
@@ -259,21 +269,58 @@ async function drive(run: Run): Promise<RunFailure> {
     events: options.events,
     onRequest: (ms: number) => run.latencies.push(ms),
   };
-  const progress = progressReporter(input, tally, run.started, run.resumedAt, options);
+  const general: BatchPath<InputBatch, Array<RowResult<Score>>> = {
+    batches: () => input.batches(),
+    score: (batch) => scoreBatch(batch, scoreUnits, unitOptions),
+    consume: (batch, results) => output.consume(batch, results),
+  };
+  const layout =
+    bytes &&
+    plan.source &&
+    options.out &&
+    plan.format === "csv" &&
+    plan.encoding.kind === "csv-slice" &&
+    plan.outFormat === "csv" &&
+    plan.task === "binary"
+      ? byteLayout(input, options.label)
+      : undefined;
+  if (!layout || !plan.source) return general as BatchPath<{ seq: number }, unknown>;
+  const inputOptions = run.inputOptions;
+  const reopen = (resume: { offset: number; row: number }) => openCsvInput({ ...inputOptions, resume });
+  const bytesIn = byteInput(input, inputOptions, layout, reopen);
+  run.progressOf = bytesIn;
+  const path = bytePath({
+    ...{ input: bytesIn, source: plan.source, general, output, sink: run.sink, tally: run.tally },
+    unitOptions,
+  });
+  return path as BatchPath<{ seq: number }, unknown>;
+}
+
+/** Reads, scores and writes every batch; resolves with the run's failure, if any, once the file is closed. */
+async function drive(run: Run, path: BatchPath<{ seq: number }, unknown>): Promise<RunFailure> {
+  const { options, plan, output, writer, tally, fmt, internal, sink } = run;
+  const flush = (force: boolean) => {
+    if (!writer) return;
+    sink.text(output.text);
+    output.text = "";
+    if (sink.length === 0 && !force) return;
+    writer.write(sink.take(), (chunk) => sink.release(chunk), tally, fmt.width, force);
+  };
+  const progress = progressReporter(run.progressOf, tally, run.started, run.resumedAt, options);
   const timer = setInterval(progress, options.progressIntervalMs ?? 500);
   timer.unref();
   let failure: RunFailure;
   try {
     try {
-      failure = await runInOrder(input.batches(), {
+      failure = await runInOrder(path.batches(), {
         concurrency: plan.concurrency,
         maxWaiting: 4 * plan.concurrency,
-        score: (batch) => scoreBatch(batch, scoreUnits, unitOptions),
-        consume: (batch, results) => output.consume(batch, results),
+        score: (batch) => path.score(batch),
+        consume: (batch, result) => path.consume(batch, result),
         afterConsume: () => {
-          if (output.text.length >= 1 << 18 || writer?.checkpointDue) flush(false);
+          if (output.text.length + sink.length >= 1 << 18 || writer?.checkpointDue) flush(false);
         },
-        backpressure: () => (writer && writer.queuedChars > 1 << 23 ? writer.settled() : undefined),
+        backpressure: () => (writer && writer.queuedBytes > 1 << 23 ? writer.settled() : undefined),
         abort: (error) => internal.abort(error),
       });
       if (failure === undefined) output.finish();
@@ -316,7 +363,15 @@ function summarize(run: Run, results: Array<RowResult<Score>> | undefined): Scor
  * Scores a dataset file against a model, streaming: bounded memory, batches by rows and bytes, concurrent
  * requests, retries, bad-row isolation, order kept, nothing dropped, resumable, with metrics.
  */
-export async function score(options: ScoreOptions): Promise<ScoreSummary> {
+export function score(options: ScoreOptions): Promise<ScoreSummary> {
+  return runScore(options, { bytePath: true });
+}
+
+/** `score()`, with the byte path switchable (tests compare it with the general path byte for byte). */
+export async function runScore(
+  options: ScoreOptions,
+  internals: { bytePath: boolean },
+): Promise<ScoreSummary> {
   const started = performance.now();
   const plan = planRun(options);
   const { print, checkpoint } = await checkpointFor(options, plan);
@@ -329,7 +384,8 @@ export async function score(options: ScoreOptions): Promise<ScoreSummary> {
   if (options.signal?.aborted) throw abortError(options.signal, "Scoring");
   options.signal?.addEventListener("abort", onUserAbort, { once: true });
 
-  const input = await openInput(options, plan, checkpoint, internal.signal);
+  const inputOptions = inputOptionsFor(options, plan, checkpoint, internal.signal);
+  const input = await openInput(plan.format, inputOptions);
   const fmt = new OutputFormatter(plan.lineFormat, input.kept, plan.task, options.classes);
   if (checkpoint?.width !== undefined) fmt.width = checkpoint.width;
   // Where the input continues when no row is done yet: after a CSV header, not at byte 0.
@@ -353,12 +409,16 @@ export async function score(options: ScoreOptions): Promise<ScoreSummary> {
       : undefined;
   const output = new BatchOutput(fmt, tally, results, (checkpoint?.outputBytes ?? 0) > 0);
   const run: Run = {
-    ...{ options, plan, input, fmt, tally, output, writer, internal },
+    ...{ options, plan, input, fmt, tally, output, writer, internal, inputOptions },
+    sink: new OutputBytes(),
+    progressOf: input,
     latencies: [],
     started,
     resumedAt: checkpoint?.rows ?? 0,
   };
-  const failure = await drive(run).finally(() => options.signal?.removeEventListener("abort", onUserAbort));
+  const failure = await drive(run, batchPath(run, internals.bytePath)).finally(() =>
+    options.signal?.removeEventListener("abort", onUserAbort),
+  );
   if (failure !== undefined) throw stoppedError(failure.error, tally.rows, options.signal, out);
   if (out && plan.outFormat === "parquet") {
     await writeParquetFromSpool(spoolPath(out), out, {

@@ -6,7 +6,7 @@ type ProgressEvent = Extract<Parameters<EventSink>[0], { type: "score.progress" 
 
 /** Emits `score.progress`: rows done and failed, this run's rate, and an ETA from how far reading got. */
 export function progressReporter(
-  input: InputSource,
+  input: Pick<InputSource, "position" | "size" | "totalRows">,
   tally: Tally,
   started: number,
   resumedAt: number,

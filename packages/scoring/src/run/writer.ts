@@ -21,8 +21,8 @@ export interface WriterOptions {
  * it covers, and saved (after a datasync) only once that text is in the file, at most once per interval.
  */
 export class CheckpointedWriter {
-  /** Characters handed over but not yet written: the caller waits when too many pile up. */
-  queuedChars = 0;
+  /** Bytes handed over but not yet written: the caller waits when too many pile up. */
+  queuedBytes = 0;
   #chain: Promise<void> = Promise.resolve();
   #bytes: number;
   #lastCheckpoint = performance.now();
@@ -48,9 +48,18 @@ export class CheckpointedWriter {
     return performance.now() - this.#lastCheckpoint >= this.#o.intervalMs;
   }
 
-  /** Queues `text` and, when due (or forced), a checkpoint covering the tally as it is now. */
-  write(text: string, tally: Tally, width: number | undefined, force: boolean): void {
-    this.queuedChars += text.length;
+  /**
+   * Queues `chunk` and, when due (or forced), a checkpoint covering the tally as it is now; `written` gets
+   * the chunk back once it is in the file.
+   */
+  write(
+    chunk: Buffer,
+    written: (chunk: Buffer) => void,
+    tally: Tally,
+    width: number | undefined,
+    force: boolean,
+  ): void {
+    this.queuedBytes += chunk.length;
     const snap: Omit<CheckpointState, "outputBytes"> = {
       version: 1,
       fingerprint: this.#o.print,
@@ -58,12 +67,12 @@ export class CheckpointedWriter {
       ...tally.snapshot(),
     };
     this.#chain = this.#chain.then(async () => {
-      if (text !== "") {
-        const buf = Buffer.from(text);
-        await this.#fh.write(buf, 0, buf.length, this.#bytes);
-        this.#bytes += buf.length;
+      if (chunk.length > 0) {
+        await this.#fh.write(chunk, 0, chunk.length, this.#bytes);
+        this.#bytes += chunk.length;
       }
-      this.queuedChars -= text.length;
+      this.queuedBytes -= chunk.length;
+      written(chunk);
       if (force || this.checkpointDue) {
         this.#lastCheckpoint = performance.now();
         await this.#fh.datasync();

@@ -1,0 +1,135 @@
+import { isAscii } from "node:buffer";
+import { open } from "node:fs/promises";
+import { abortError } from "@mlship/core";
+import type { BodyBatches, ByteBatch } from "./body-batches.js";
+
+/** Where the fields are: the features are fields `first..last` of `width`; the label is field `label` (or -1). */
+export interface ByteLayout {
+  width: number;
+  first: number;
+  last: number;
+  label: number;
+}
+
+export interface CsvBytesOptions {
+  path: string;
+  /** Byte offset of a record boundary to start at (after the header, or a resume point). */
+  start: number;
+  layout: ByteLayout;
+  batches: BodyBatches;
+  signal?: AbortSignal | undefined;
+  /** Reports how far reading got (for progress). */
+  onPosition?: (offset: number) => void;
+}
+
+/** Where the general reader takes over: a line this reader leaves to it, and that line's row index. */
+export interface Handover {
+  offset: number;
+  row: number;
+}
+
+const READ_BYTES = 1 << 20;
+
+/** First byte at or after `from` that needs the general reader: a double quote or a non-ASCII byte. */
+function firstSpecial(buf: Buffer, from: number, to: number): number {
+  const quote = buf.indexOf(0x22, from);
+  let stop = quote === -1 || quote >= to ? to : quote;
+  if (!isAscii(buf.subarray(from, stop))) {
+    for (let p = from; p < stop; p++) {
+      if ((buf[p] as number) >= 0x80) {
+        stop = p;
+        break;
+      }
+    }
+  }
+  return stop;
+}
+
+/**
+ * Streams the plain lines of a CSV file (ASCII, no quotes, the header's field count, not too large) into
+ * request bodies, through one reused read buffer: no string per row, no text per chunk. It stops at the first
+ * line it cannot take as is (a quote, a non-ASCII byte, a ragged line, an oversized row, a last line without
+ * a newline) and returns where the general reader should continue (the first row of the batch that line
+ * would have joined), so every such line is read, checked and reported exactly as the general path does. Empty lines are skipped, and a line's "\r" before its "\n" is
+ * dropped, as the general reader does.
+ */
+export async function* readCsvBytes(o: CsvBytesOptions): AsyncGenerator<ByteBatch, Handover | undefined> {
+  const fh = await open(o.path, "r");
+  const buf = Buffer.allocUnsafeSlow(READ_BYTES);
+  const { batches } = o;
+  let base = o.start;
+  let have = 0;
+  try {
+    for (;;) {
+      if (o.signal?.aborted) throw abortError(o.signal, "Reading the input");
+      const { bytesRead } = await fh.read(buf, have, buf.length - have, base + have);
+      have += bytesRead;
+      const done = scanLines(buf, have, base, o.layout, batches);
+      o.onPosition?.(base + done.consumed);
+      const eof = bytesRead === 0;
+      // A line longer than the whole buffer is the general reader's too.
+      const tooLong = done.consumed === 0 && have === buf.length;
+      if (done.stopped || eof || tooLong) {
+        // At the end of the file with every line taken, nothing is left for the general reader.
+        const finished = eof && !done.stopped && done.consumed === have;
+        const handover = finished ? undefined : batches.abandonOpen();
+        batches.close();
+        while (batches.ready.length) yield batches.ready.shift() as ByteBatch;
+        return handover;
+      }
+      buf.copyWithin(0, done.consumed, have);
+      base += done.consumed;
+      have -= done.consumed;
+      while (batches.ready.length) yield batches.ready.shift() as ByteBatch;
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Takes the complete plain lines of `buf[0, have)` (whose first byte is at file offset `base`). Resolves how
+ * many bytes it took and whether it stopped at a line for the general reader.
+ */
+function scanLines(
+  buf: Buffer,
+  have: number,
+  base: number,
+  layout: ByteLayout,
+  batches: BodyBatches,
+): { consumed: number; stopped: boolean } {
+  const { width, first, last, label } = layout;
+  const special = firstSpecial(buf, 0, have);
+  // commas[i]: the comma before field i (field 0: the line's start - 1); commas[width]: the line's end.
+  const commas = new Int32Array(width + 1);
+  let ls = 0;
+  while (ls < have) {
+    let n = 1;
+    commas[0] = ls - 1;
+    let p = ls;
+    let b = 0;
+    for (; p < have; p++) {
+      b = buf[p] as number;
+      if (b === 0x0a) break;
+      if (b === 0x2c && n++ <= width) commas[n - 1] = p;
+    }
+    if (p === have) return { consumed: ls, stopped: false }; // no newline yet
+    if (p >= special) return { consumed: ls, stopped: true };
+    const le = p > ls && buf[p - 1] === 0x0d ? p - 1 : p;
+    const next = p + 1;
+    if (le === ls) {
+      ls = next; // an empty line: no row
+      continue;
+    }
+    if (n !== width) return { consumed: ls, stopped: true };
+    commas[width] = le;
+    const s = (commas[first] as number) + 1;
+    const e = commas[last + 1] as number;
+    if (!batches.fits(e - s + 1)) return { consumed: ls, stopped: true };
+    const text =
+      label === -1 ? undefined : buf.toString("latin1", (commas[label] as number) + 1, commas[label + 1]);
+    batches.add(buf, s, e, text, base + next);
+    ls = next;
+  }
+  return { consumed: ls, stopped: false };
+}
