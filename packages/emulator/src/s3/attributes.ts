@@ -12,8 +12,10 @@ export function attributesFromRequest(req: IncomingMessage): ObjectAttributes {
       metadata[name.slice("x-amz-meta-".length)] = Array.isArray(value) ? value.join(",") : value;
     }
   }
+  // Header values arrive as latin1 strings, one character per byte sent: S3's limit counts those bytes,
+  // and answering with the same strings gives the client back the bytes it sent.
   const metadataSize = Object.entries(metadata).reduce(
-    (n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v),
+    (n, [k, v]) => n + Buffer.byteLength(k, "latin1") + Buffer.byteLength(v, "latin1"),
     0,
   );
   if (metadataSize > 2048) {
@@ -51,15 +53,42 @@ export function attributesFromRequest(req: IncomingMessage): ObjectAttributes {
   return attrs;
 }
 
-/** `x-amz-tagging: a=1&b=2` (URL query encoding). */
+/** `x-amz-tagging: a=1&b=2` (URL query encoding), within S3's tag limits (`checkTags`). */
 export function parseTagging(value: string | undefined): Record<string, string> {
+  if (!value) return {};
+  return checkTags(
+    [...new URLSearchParams(value)],
+    () =>
+      new AwsApiError(
+        "InvalidArgument",
+        "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query parameters without tag name duplicates.",
+        400,
+      ),
+  );
+}
+
+/**
+ * S3's object tag limits, checked as S3 answers them (`InvalidTag`): at most 10 tags, keys of 1 to 128
+ * characters, values of at most 256, no key twice (`duplicate` says how the request form reports that).
+ */
+export function checkTags(
+  pairs: Array<[string, string]>,
+  duplicate: () => AwsApiError,
+): Record<string, string> {
+  if (pairs.length > 10) throw invalidTag("Object tags cannot be greater than 10");
   const tags: Record<string, string> = {};
-  if (!value) return tags;
-  for (const [k, v] of new URLSearchParams(value)) tags[k] = v;
-  if (Object.keys(tags).length > 10) {
-    throw new AwsApiError("BadRequest", "Object tags cannot be greater than 10", 400);
+  for (const [key, value] of pairs) {
+    const keyLength = [...key].length;
+    if (keyLength === 0 || keyLength > 128) throw invalidTag("The TagKey you have provided is invalid");
+    if ([...value].length > 256) throw invalidTag("The TagValue you have provided is invalid");
+    if (Object.hasOwn(tags, key)) throw duplicate();
+    tags[key] = value;
   }
   return tags;
+}
+
+function invalidTag(message: string): AwsApiError {
+  return new AwsApiError("InvalidTag", message, 400);
 }
 
 /** Response headers describing a stored object (GetObject, HeadObject). */

@@ -88,6 +88,8 @@ interface Page {
  */
 function listPage(r: S3Request, prefix: string, delimiter: string, after: string, maxKeys: number): Page {
   const page: Page = { contents: [], prefixes: [], truncated: false };
+  // S3 answers max-keys=0 with an empty page that is not truncated, whatever the bucket holds.
+  if (maxKeys === 0) return page;
   for (const meta of r.store.listObjects(r.bucket)) {
     if (!meta.key.startsWith(prefix)) continue;
     if (after && compareKeys(meta.key, after) <= 0) continue;
@@ -136,7 +138,8 @@ export function listObjectsV2(r: S3Request): void {
   const prefix = r.query.get("prefix") ?? "";
   const delimiter = r.query.get("delimiter") ?? "";
   const maxKeys = maxKeysOf(r);
-  const token = r.query.get("continuation-token");
+  // An empty continuation-token is no token, as in S3.
+  const token = r.query.get("continuation-token") || null;
   const startAfter = r.query.get("start-after") ?? "";
   let after = startAfter;
   if (token !== null) {
@@ -178,9 +181,11 @@ export function listObjectsV1(r: S3Request): void {
   const maxKeys = maxKeysOf(r);
   const page = listPage(r, prefix, delimiter, marker, maxKeys);
   const encode = urlEncoder(r);
+  // ListObjects (v1) URL-encodes Key, Delimiter, Marker, NextMarker and CommonPrefixes, not Prefix
+  // (boto3 decodes exactly those members).
   const body = xmlDocument("ListBucketResult", {
     Name: r.bucket,
-    Prefix: encode(prefix),
+    Prefix: prefix,
     Marker: encode(marker),
     NextMarker: page.truncated && delimiter && page.last ? encode(page.last) : undefined,
     Delimiter: delimiter ? encode(delimiter) : undefined,

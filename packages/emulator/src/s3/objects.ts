@@ -1,10 +1,16 @@
 import { pipeline } from "node:stream/promises";
 import { AwsApiError } from "../aws-error.js";
 import { readBody, send } from "../http/io.js";
-import { attributesFromRequest, checksumHeaders, objectHeaders, parseTagging } from "./attributes.js";
+import {
+  attributesFromRequest,
+  checksumHeaders,
+  checkTags,
+  objectHeaders,
+  parseTagging,
+} from "./attributes.js";
 import { header, ingestBody } from "./body.js";
 import { type S3Request, s3Headers, XML } from "./context.js";
-import { attributesOf, type ObjectMeta } from "./store.js";
+import { attributesOf, compareKeys, type ObjectMeta } from "./store.js";
 import { parseXml, xmlDocument } from "./xml.js";
 
 export async function putObject(r: S3Request): Promise<void> {
@@ -89,21 +95,28 @@ function sendCopyResult(r: S3Request, meta: ObjectMeta): void {
   send(r.res, 200, { ...s3Headers(r), ...XML }, body);
 }
 
+/**
+ * The TagSet sorted by key. AWS documents no order for it; S3 is observed to sort by key, so clients that
+ * compare a TagSet with what S3 gave them see the same list here.
+ */
 export function getObjectTagging(r: S3Request): void {
   const meta = r.store.head(r.bucket, r.key);
-  const body = xmlDocument("Tagging", {
-    TagSet: { Tag: Object.entries(meta.tags).map(([Key, Value]) => ({ Key, Value })) },
-  });
+  const sorted = Object.entries(meta.tags).sort(([a], [b]) => compareKeys(a, b));
+  const body = xmlDocument("Tagging", { TagSet: { Tag: sorted.map(([Key, Value]) => ({ Key, Value })) } });
   send(r.res, 200, { ...s3Headers(r), ...XML }, body);
 }
 
 export async function putObjectTagging(r: S3Request): Promise<void> {
   const doc = parseXml(await readBody(r.req), ["Tag"]);
   const tagging = doc.Tagging as { TagSet?: { Tag?: Array<{ Key?: string; Value?: string }> } } | undefined;
-  const tags: Record<string, string> = {};
-  for (const tag of tagging?.TagSet?.Tag ?? []) tags[String(tag.Key ?? "")] = String(tag.Value ?? "");
-  if (Object.keys(tags).length > 10)
-    throw new AwsApiError("BadRequest", "Object tags cannot be greater than 10");
+  const pairs = (tagging?.TagSet?.Tag ?? []).map((t): [string, string] => [
+    String(t.Key ?? ""),
+    String(t.Value ?? ""),
+  ]);
+  const tags = checkTags(
+    pairs,
+    () => new AwsApiError("InvalidTag", "Cannot provide multiple Tags with the same key", 400),
+  );
   await r.store.setTags(r.bucket, r.key, tags);
   send(r.res, 200, s3Headers(r));
 }

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { request } from "node:http";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -20,9 +21,11 @@ import {
   HeadObjectCommand,
   ListBucketsCommand,
   ListMultipartUploadsCommand,
+  ListObjectsCommand,
   ListObjectsV2Command,
   ListPartsCommand,
   PutObjectCommand,
+  PutObjectTaggingCommand,
   paginateListObjectsV2,
   S3Client,
   S3ServiceException,
@@ -85,12 +88,22 @@ describe("buckets", () => {
     expect(missing.$metadata.httpStatusCode).toBe(404);
   });
 
-  it("answers BucketAlreadyOwnedByYou, BucketNotEmpty and NoSuchBucket like S3", async () => {
+  it("answers BucketAlreadyOwnedByYou (200 in us-east-1), BucketNotEmpty and NoSuchBucket like S3", async () => {
     const bucket = await newBucket();
-    const again = await s3Error(s3.send(new CreateBucketCommand({ Bucket: bucket })));
-    expect(again.name).toBe("BucketAlreadyOwnedByYou");
-    expect(again.$metadata.httpStatusCode).toBe(409);
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "a", Body: "x" }));
+    // us-east-1 keeps its legacy answer: 200, and the bucket stays as it is.
+    const again = await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    expect(again.$metadata.httpStatusCode).toBe(200);
+    expect((await bodyOf(bucket, "a")).toString()).toBe("x");
+    const regional = new S3Client({ ...emulatorClientConfig(emulator), region: "eu-west-1", maxAttempts: 1 });
+    try {
+      const name = `own-${randomBytes(4).toString("hex")}`;
+      await regional.send(new CreateBucketCommand({ Bucket: name }));
+      const owned = await s3Error(regional.send(new CreateBucketCommand({ Bucket: name })));
+      expect([owned.name, owned.$metadata.httpStatusCode]).toEqual(["BucketAlreadyOwnedByYou", 409]);
+    } finally {
+      regional.destroy();
+    }
     const notEmpty = await s3Error(s3.send(new DeleteBucketCommand({ Bucket: bucket })));
     expect(notEmpty.name).toBe("BucketNotEmpty");
     const noBucket = await s3Error(
@@ -321,6 +334,136 @@ describe("objects", () => {
     expect(left.Contents?.map((c) => c.Key)).toEqual(["b3", "dst/1"]);
   });
 });
+
+describe("tags", () => {
+  it("holds S3's limits with InvalidTag and lists a TagSet sorted by key", async () => {
+    const bucket = await newBucket();
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "t", Body: "x", Tagging: "b=2&a=1&c=3" }));
+    expect((await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: "t" }))).TagSet).toEqual([
+      { Key: "a", Value: "1" },
+      { Key: "b", Value: "2" },
+      { Key: "c", Value: "3" },
+    ]);
+    const tags = (n: number) => Array.from({ length: n }, (_, i) => ({ Key: `k${i}`, Value: "v" }));
+    const put = (TagSet: Array<{ Key: string; Value: string }>) =>
+      s3.send(new PutObjectTaggingCommand({ Bucket: bucket, Key: "t", Tagging: { TagSet } }));
+    await put(tags(10));
+    const cases: Array<[Array<{ Key: string; Value: string }>, string]> = [
+      [tags(11), "Object tags cannot be greater than 10"],
+      [[{ Key: "k".repeat(129), Value: "v" }], "The TagKey you have provided is invalid"],
+      [[{ Key: "k", Value: "v".repeat(257) }], "The TagValue you have provided is invalid"],
+      [
+        [
+          { Key: "k", Value: "1" },
+          { Key: "k", Value: "2" },
+        ],
+        "Cannot provide multiple Tags with the same key",
+      ],
+    ];
+    for (const [TagSet, message] of cases) {
+      const error = await s3Error(put(TagSet));
+      expect([error.name, error.message, error.$metadata.httpStatusCode]).toEqual([
+        "InvalidTag",
+        message,
+        400,
+      ]);
+    }
+    await put([{ Key: "é".repeat(128), Value: "ü".repeat(256) }]);
+    const header = await s3Error(
+      s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: "h",
+          Body: "x",
+          Tagging: tags(11)
+            .map((t) => `${t.Key}=v`)
+            .join("&"),
+        }),
+      ),
+    );
+    expect([header.name, header.message]).toEqual(["InvalidTag", "Object tags cannot be greater than 10"]);
+  });
+});
+
+describe("listing edge cases", () => {
+  it("MaxKeys=0 is an empty, untruncated page; an empty ContinuationToken is no token; v1 does not encode Prefix", async () => {
+    const bucket = await newBucket();
+    for (const k of ["dir one/x y", "dir one/z", "other"]) {
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: k, Body: k }));
+    }
+    const none = await s3.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 0 }));
+    expect([none.IsTruncated, none.KeyCount, none.Contents, none.NextContinuationToken]).toEqual([
+      false,
+      0,
+      undefined,
+      undefined,
+    ]);
+    const noneV1 = await s3.send(new ListObjectsCommand({ Bucket: bucket, MaxKeys: 0 }));
+    expect([noneV1.IsTruncated, noneV1.Contents]).toEqual([false, undefined]);
+    const empty = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: "" }));
+    expect(empty.Contents?.map((c) => c.Key)).toEqual(["dir one/x y", "dir one/z", "other"]);
+    const v1 = await s3.send(
+      new ListObjectsCommand({ Bucket: bucket, Prefix: "dir one/", Delimiter: " ", EncodingType: "url" }),
+    );
+    expect(v1.Prefix).toBe("dir one/");
+    expect(v1.Delimiter).toBe("%20");
+    expect(v1.Contents?.map((c) => c.Key)).toEqual(["dir%20one/z"]);
+    expect(v1.CommonPrefixes?.map((p) => p.Prefix)).toEqual(["dir%20one/x%20"]);
+    const v2 = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: "dir one/", EncodingType: "url" }),
+    );
+    expect(v2.Prefix).toBe("dir%20one/");
+  });
+});
+
+describe("metadata bytes", () => {
+  it("gives back the bytes of a non-ASCII x-amz-meta-* value as sent (HEAD, GET, copy)", async () => {
+    const bucket = await newBucket();
+    // SDKs refuse non-ASCII metadata, so the request is written by hand: the value is the byte 0xE9.
+    const value = Buffer.from([0x63, 0x61, 0x66, 0xe9]);
+    const put = await rawHttp(
+      Buffer.concat([
+        Buffer.from(`PUT /${bucket}/meta HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nx-amz-meta-name: `),
+        value,
+        Buffer.from("\r\nConnection: close\r\n\r\nx"),
+      ]),
+    );
+    expect(put.subarray(0, 15).toString()).toBe("HTTP/1.1 200 OK");
+    // The 2 KB metadata limit counts the bytes sent: 2040 of them pass although their UTF-8 would not.
+    const big = await rawHttp(
+      Buffer.concat([
+        Buffer.from(`PUT /${bucket}/big HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nx-amz-meta-big: `),
+        Buffer.alloc(2040, 0xe9),
+        Buffer.from("\r\nConnection: close\r\n\r\n"),
+      ]),
+    );
+    expect(big.subarray(0, 15).toString()).toBe("HTTP/1.1 200 OK");
+    await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: "copy", CopySource: `${bucket}/meta` }));
+    for (const [method, key] of [
+      ["HEAD", "meta"],
+      ["GET", "meta"],
+      ["GET", "copy"],
+    ]) {
+      const answer = await rawHttp(
+        Buffer.from(`${method} /${bucket}/${key} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`),
+      );
+      const at = answer.indexOf("x-amz-meta-name: ") + "x-amz-meta-name: ".length;
+      expect(answer.subarray(at, answer.indexOf("\r\n", at)).equals(value)).toBe(true);
+    }
+  });
+});
+
+/** One HTTP/1.1 exchange over a plain socket, bytes in and bytes out. */
+function rawHttp(request: Buffer): Promise<Buffer> {
+  const { hostname, port } = new URL(emulator.endpoint);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.write(request));
+    const chunks: Buffer[] = [];
+    socket.on("data", (c: Buffer) => chunks.push(c));
+    socket.on("error", reject);
+    socket.on("close", () => resolve(Buffer.concat(chunks)));
+  });
+}
 
 describe("ListObjectsV2", () => {
   it("pages with max-keys and continuation tokens, rolls up common prefixes, honours StartAfter", async () => {

@@ -100,6 +100,11 @@ export class S3Store {
       });
     }
     const existing = this.buckets.get(name);
+    // For legacy compatibility S3 answers 200 to re-creating a bucket you own in us-east-1 and keeps it
+    // as it is; every other region answers BucketAlreadyOwnedByYou.
+    if (existing && existing.info.region === "us-east-1" && region === "us-east-1") {
+      return Promise.resolve(existing.info);
+    }
     if (existing) {
       throw new AwsApiError(
         "BucketAlreadyOwnedByYou",
