@@ -12,6 +12,8 @@ export type MlshipEvent =
       message?: string;
     }
   | { type: "training.log"; job: string; message: string; timestamp: number; stream?: string }
+  /** A metric value parsed from the job's log (one per match of a metric definition). */
+  | { type: "training.metric"; job: string; name: string; value: number; timestamp: number }
   | { type: "deploy.status"; name: string; status: DeploymentStatus; message?: string }
   | { type: "deploy.log"; name: string; message: string; timestamp: number; stream?: string }
   | { type: "invoke.retry"; attempt: number; delayMs: number; reason: string }

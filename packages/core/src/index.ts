@@ -18,6 +18,14 @@ export { backoffDelay, sleep, untilAborted } from "./invoke/backoff.js";
 export type { HttpInvoker, HttpInvokerOptions } from "./invoke/http-invoker.js";
 export { createHttpInvoker } from "./invoke/http-invoker.js";
 export type { JsonObject, JsonPrimitive, JsonValue } from "./json.js";
+export type { MetricDefinition, MetricParser, MetricValue } from "./metrics.js";
+export {
+  checkMetricDefinitions,
+  createMetricParser,
+  MAX_METRIC_DEFINITIONS,
+  parseMetricDefinition,
+  toFinalMetrics,
+} from "./metrics.js";
 export type { PluginOptionDescription, TargetPlugin } from "./plugin.js";
 export { defineTargetPlugin, TARGET_PLUGIN_API_VERSION } from "./plugin.js";
 export type { LoadedPlugin, LoadTargetPluginsOptions, PluginConfig } from "./plugins/load-target-plugins.js";
@@ -28,6 +36,7 @@ export type {
   DeploymentStatus,
   DeploySpec,
   DeployTarget,
+  FinalMetric,
   Framework,
   InvokeRequest,
   InvokeResponse,

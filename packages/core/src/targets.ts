@@ -1,6 +1,7 @@
 import type { DataRef } from "./data.js";
 import type { OperationContext } from "./events.js";
 import type { JsonValue } from "./json.js";
+import type { MetricDefinition } from "./metrics.js";
 
 /** SageMaker's TrainingJobStatus values; every target maps onto these. */
 export type TrainingStatus = "InProgress" | "Completed" | "Failed" | "Stopping" | "Stopped";
@@ -52,6 +53,16 @@ export interface TrainSpec {
   outputPath?: string;
   /** Wait for the job to finish (default true), streaming status and logs as events. */
   wait?: boolean;
+  /** Metrics read from the job's log (SageMaker's MetricDefinitions); checked before anything starts. */
+  metricDefinitions?: MetricDefinition[];
+}
+
+/** A metric's last value (SageMaker's FinalMetricDataList entry). */
+export interface FinalMetric {
+  name: string;
+  value: number;
+  /** ISO 8601 time of the log line it came from. */
+  timestamp?: string;
 }
 
 export interface TrainingRun {
@@ -75,6 +86,8 @@ export interface TrainingRun {
   startedAt?: string;
   endedAt?: string;
   billableSeconds?: number;
+  /** Last value of each defined metric (SageMaker's FinalMetricDataList). */
+  finalMetrics?: FinalMetric[];
   /** Target-specific facts (ARNs, instance type...). JSON-safe. */
   details?: Record<string, JsonValue>;
 }

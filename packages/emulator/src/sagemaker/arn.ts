@@ -9,7 +9,8 @@ export type SageMakerResourceKind =
   | "transform-job"
   | "model"
   | "endpoint-config"
-  | "endpoint";
+  | "endpoint"
+  | "hyper-parameter-tuning-job";
 
 /** `arn:aws:sagemaker:<region>:<account>:<kind>/<name>`; SageMaker lower-cases the name in ARNs. */
 export function sageMakerArn(scope: AccountScope, kind: SageMakerResourceKind, name: string): string {

@@ -9,6 +9,8 @@ export interface ListSpec<T> {
   created(item: T): number;
   modified?(item: T): number;
   status?(item: T): string;
+  /** The key for a sort order beyond Name, Status and CreationTime (e.g. FinalObjectiveMetricValue). */
+  sortValue?(item: T): number;
 }
 
 const DEFAULT_MAX_RESULTS = 10;
@@ -54,11 +56,13 @@ export function listPage<T>(
   );
   const direction = sortOrder === "Ascending" ? 1 : -1;
   const key = (item: T): string | number =>
-    sortBy === "Name"
-      ? spec.name(item).toLowerCase()
-      : sortBy === "Status"
-        ? (spec.status?.(item) ?? "")
-        : spec.created(item);
+    spec.sortValue
+      ? spec.sortValue(item)
+      : sortBy === "Name"
+        ? spec.name(item).toLowerCase()
+        : sortBy === "Status"
+          ? (spec.status?.(item) ?? "")
+          : spec.created(item);
   const sorted = [...filtered].sort((a, b) => {
     const ka = key(a);
     const kb = key(b);

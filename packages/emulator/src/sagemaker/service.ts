@@ -15,6 +15,8 @@ import { type LocalRuntime, loadLocalRuntime } from "./runtime.js";
 import { createRecordStore } from "./store.js";
 import { createTrainingJobs, type TrainingJobRecord } from "./training-jobs.js";
 import { createTransformJobs, type TransformJobRecord } from "./transform-jobs.js";
+import type { TuningJobRecord } from "./tuning/records.js";
+import { createTuningJobs } from "./tuning-jobs.js";
 import { validationError } from "./validation.js";
 
 export interface SageMakerServiceDeps {
@@ -53,7 +55,7 @@ export interface SageMakerService {
   /** Process ids serving an endpoint (diagnostics and tests: a deleted endpoint has none). */
   processes(endpointName: string): number[];
   /** Resolves when background work on a resource has finished (tests). */
-  settled(kind: "training-job" | "transform-job" | "endpoint", name: string): Promise<void>;
+  settled(kind: "training-job" | "transform-job" | "tuning-job" | "endpoint", name: string): Promise<void>;
 }
 
 export const SAGEMAKER_OPERATIONS = [
@@ -65,6 +67,11 @@ export const SAGEMAKER_OPERATIONS = [
   "DescribeTransformJob",
   "ListTransformJobs",
   "StopTransformJob",
+  "CreateHyperParameterTuningJob",
+  "DescribeHyperParameterTuningJob",
+  "ListHyperParameterTuningJobs",
+  "StopHyperParameterTuningJob",
+  "ListTrainingJobsForHyperParameterTuningJob",
   "CreateModel",
   "DescribeModel",
   "ListModels",
@@ -117,6 +124,11 @@ export function createSageMakerService(
     workRoot: join(root, "work", "transform-jobs"),
     python: deps.python,
   });
+  const tuningJobs = createTuningJobs(
+    scope,
+    createRecordStore<TuningJobRecord>(join(root, "tuning-jobs"), (r) => r.HyperParameterTuningJobName),
+    trainingJobs,
+  );
   const models = createModelOperations(scope, modelStore);
   const endpointConfigs = createEndpointConfigOperations(scope, configStore, modelStore);
   const endpoints = createEndpoints(scope, endpointStore, configStore, {
@@ -190,6 +202,11 @@ export function createSageMakerService(
     DescribeTransformJob: transformJobs.DescribeTransformJob,
     ListTransformJobs: transformJobs.ListTransformJobs,
     StopTransformJob: transformJobs.StopTransformJob,
+    CreateHyperParameterTuningJob: tuningJobs.CreateHyperParameterTuningJob,
+    DescribeHyperParameterTuningJob: tuningJobs.DescribeHyperParameterTuningJob,
+    ListHyperParameterTuningJobs: tuningJobs.ListHyperParameterTuningJobs,
+    StopHyperParameterTuningJob: tuningJobs.StopHyperParameterTuningJob,
+    ListTrainingJobsForHyperParameterTuningJob: tuningJobs.ListTrainingJobsForHyperParameterTuningJob,
     ...models,
     ...endpointConfigs,
     CreateEndpoint: endpoints.CreateEndpoint,
@@ -274,13 +291,14 @@ export function createSageMakerService(
       configStore.load();
       trainingJobs.restore();
       transformJobs.restore();
+      tuningJobs.restore();
       await endpoints.restore();
     },
     async close() {
       for (const timer of replacements) clearTimeout(timer);
       replacements.clear();
       await asyncInvocations.close();
-      await Promise.all([trainingJobs.close(), transformJobs.close(), endpoints.close()]);
+      await Promise.all([trainingJobs.close(), transformJobs.close(), tuningJobs.close(), endpoints.close()]);
       await capture.close();
     },
     processes: (name) => endpoints.lookup(name)?.variants.flatMap((v) => v.server.pids()) ?? [],
@@ -289,7 +307,9 @@ export function createSageMakerService(
         ? trainingJobs.settled(name)
         : kind === "transform-job"
           ? transformJobs.settled(name)
-          : endpoints.settled(name),
+          : kind === "tuning-job"
+            ? tuningJobs.settled(name)
+            : endpoints.settled(name),
   };
 }
 

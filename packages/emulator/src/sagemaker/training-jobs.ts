@@ -1,5 +1,11 @@
 import { join } from "node:path";
-import type { ObjectStore } from "@mlship/core";
+import {
+  checkMetricDefinitions,
+  isMlshipError,
+  type MetricDefinition,
+  type MetricValue,
+  type ObjectStore,
+} from "@mlship/core";
 import { AwsApiError } from "../aws-error.js";
 import type { LogStore } from "../logs/log-store.js";
 import { type AccountScope, sageMakerArn, TRAINING_LOG_GROUP } from "./arn.js";
@@ -18,6 +24,7 @@ import {
   ROLE_ARN_PATTERN,
   resourceName,
   S3_URI_PATTERN,
+  type Validator,
   validationError,
 } from "./validation.js";
 
@@ -60,6 +67,16 @@ export interface TrainingJobRecord {
   BillableTimeInSeconds?: number;
   /** CloudWatch Logs stream the job writes (`<job>/algo-1-<epoch seconds>`). */
   LogStreamName: string;
+  /** Last value of each metric definition seen in the log; Timestamp in epoch ms. */
+  FinalMetricDataList?: Array<{ MetricName: string; Value: number; Timestamp: number }>;
+  /** The tuning job that launched this job. */
+  TuningJobArn?: string;
+}
+
+/** What a caller inside the emulator (the tuning jobs) learns about a job it started. */
+export interface TrainingJobObserver {
+  /** Each metric value as the job's log yields it. */
+  onMetric?(value: MetricValue): void;
 }
 
 const STATUS_VALUES = ["InProgress", "Completed", "Failed", "Stopping", "Stopped"] as const;
@@ -93,6 +110,13 @@ export interface TrainingJobDeps {
 
 export interface TrainingJobs {
   CreateTrainingJob(input: Record<string, unknown>): { TrainingJobArn: string };
+  /** CreateTrainingJob for the emulator's own callers: tags the job with its tuning job and reports its metrics. */
+  startJob(
+    input: Record<string, unknown>,
+    options?: { tuningJobArn?: string; observer?: TrainingJobObserver },
+  ): TrainingJobRecord;
+  /** The stored record (case-insensitive name). */
+  record(name: string): TrainingJobRecord | undefined;
   DescribeTrainingJob(input: Record<string, unknown>): Record<string, unknown>;
   ListTrainingJobs(input: Record<string, unknown>): Record<string, unknown>;
   StopTrainingJob(input: Record<string, unknown>): Record<string, never>;
@@ -108,6 +132,7 @@ export interface TrainingJobs {
 
 interface RunningJob {
   controller: AbortController;
+  observer?: TrainingJobObserver;
   done: Promise<void>;
   /** Set by the fail-training-job fault. */
   forcedFailure?: string;
@@ -168,6 +193,21 @@ export function createTrainingJobs(deps: TrainingJobDeps): TrainingJobs {
 
   const log = (job: TrainingJobRecord, message: string) => {
     deps.logs.append(TRAINING_LOG_GROUP, job.LogStreamName, [{ timestamp: Date.now(), message }]);
+  };
+
+  const recordMetric = (job: TrainingJobRecord, state: RunningJob, value: MetricValue) => {
+    const list = job.FinalMetricDataList ?? [];
+    const entry = { MetricName: value.name, Value: value.value, Timestamp: value.timestamp };
+    const at = list.findIndex((m) => m.MetricName === value.name);
+    if (at >= 0) list[at] = entry;
+    else list.push(entry);
+    job.FinalMetricDataList = list;
+    save(job);
+    try {
+      state.observer?.onMetric?.(value);
+    } catch {
+      // an observer's bug must not fail the job
+    }
   };
 
   async function run(job: TrainingJobRecord, state: RunningJob): Promise<void> {
@@ -241,6 +281,8 @@ export function createTrainingJobs(deps: TrainingJobDeps): TrainingJobs {
           instanceType: job.ResourceConfig?.InstanceType as string | undefined,
           instanceCount: job.ResourceConfig?.InstanceCount as number | undefined,
           objectStore: s3PrefixStore(deps.objectStore),
+          metricDefinitions: metricDefinitionsOf(job),
+          onMetric: (value) => recordMetric(job, state, value),
           onLog: (line) => log(job, line),
           onSecondaryStatus: (status) => {
             if (!stopping() && status !== "Uploading") transition(job, status);
@@ -295,8 +337,9 @@ export function createTrainingJobs(deps: TrainingJobDeps): TrainingJobs {
     } else finish(job, "Failed", "Failed", algorithmError(result.failureReason, result.exitCode));
   }
 
-  function start(job: TrainingJobRecord): void {
+  function start(job: TrainingJobRecord, observer?: TrainingJobObserver): void {
     const state: RunningJob = {
+      observer,
       controller: new AbortController(),
       done: Promise.resolve(),
       stopRequested: false,
@@ -315,21 +358,25 @@ export function createTrainingJobs(deps: TrainingJobDeps): TrainingJobs {
       .finally(() => running.delete(job.TrainingJobName.toLowerCase()));
   }
 
+  const startJob: TrainingJobs["startJob"] = (input, options = {}) => {
+    const job = validateCreateTrainingJob(scope, input);
+    if (jobs.has(job.TrainingJobName)) {
+      throw new AwsApiError(
+        "ResourceInUse",
+        `Training job names must be unique within an AWS account and region, and a training job with this name already exists (${job.TrainingJobArn})`,
+      );
+    }
+    if (options.tuningJobArn) job.TuningJobArn = options.tuningJobArn;
+    deps.logs.ensureStream(TRAINING_LOG_GROUP, job.LogStreamName);
+    jobs.put(job);
+    start(job, options.observer);
+    return job;
+  };
+
   return {
-    CreateTrainingJob(input) {
-      const job = validateCreate(scope, input);
-      const arn = job.TrainingJobArn;
-      if (jobs.has(job.TrainingJobName)) {
-        throw new AwsApiError(
-          "ResourceInUse",
-          `Training job names must be unique within an AWS account and region, and a training job with this name already exists (${arn})`,
-        );
-      }
-      deps.logs.ensureStream(TRAINING_LOG_GROUP, job.LogStreamName);
-      jobs.put(job);
-      start(job);
-      return { TrainingJobArn: arn };
-    },
+    CreateTrainingJob: (input) => ({ TrainingJobArn: startJob(input).TrainingJobArn }),
+    startJob,
+    record: (name) => jobs.get(name),
     DescribeTrainingJob(input) {
       const name = requiredName(input.TrainingJobName, "trainingJobName");
       const job = jobs.get(name);
@@ -414,6 +461,34 @@ export function createTrainingJobs(deps: TrainingJobDeps): TrainingJobs {
   };
 }
 
+function metricDefinitionsOf(job: TrainingJobRecord): MetricDefinition[] {
+  const defs = (job.AlgorithmSpecification.MetricDefinitions ?? []) as Array<{ Name: string; Regex: string }>;
+  return defs.map((d) => ({ name: d.Name, regex: d.Regex }));
+}
+
+/** MetricDefinitions as SageMaker validates them: at most 40, Name 1-255, Regex 1-500, one capture group. */
+export function validateMetricDefinitions(v: Validator, value: unknown, path: string): void {
+  const defs = v.list(value, path, { max: 40 });
+  defs?.forEach((raw, i) => {
+    const at = `${path}.${i + 1}.member`;
+    const def = v.object(raw, at, true);
+    if (!def) return;
+    v.string(def.Name, `${at}.name`, { required: true, minLength: 1, maxLength: 255, pattern: ".+" });
+    v.string(def.Regex, `${at}.regex`, { required: true, minLength: 1, maxLength: 500, pattern: ".+" });
+  });
+}
+
+/** The regexes themselves (after the shape checks): a ValidationException naming the bad one. */
+function checkMetricRegexes(algorithm: Record<string, unknown> | undefined): void {
+  const defs = (algorithm?.MetricDefinitions ?? []) as Array<{ Name: string; Regex: string }>;
+  try {
+    checkMetricDefinitions(defs.map((d) => ({ name: d.Name, regex: d.Regex })));
+  } catch (error) {
+    if (isMlshipError(error)) throw validationError(`MetricDefinitions: ${error.message}.`);
+    throw error;
+  }
+}
+
 /** Hyperparameters are JSON-encoded on the wire (`"\"train.py\""`); plain strings are accepted too. */
 function hyperparameter(hps: Record<string, string>, key: string): string | undefined {
   const raw = hps[key];
@@ -434,7 +509,11 @@ function algorithmError(reason: string | undefined, exitCode: number | null | un
     : `AlgorithmError: ${text}`;
 }
 
-function validateCreate(scope: AccountScope, input: Record<string, unknown>): TrainingJobRecord {
+/** CreateTrainingJob's validation (also used for a tuning job's training job definition). */
+export function validateCreateTrainingJob(
+  scope: AccountScope,
+  input: Record<string, unknown>,
+): TrainingJobRecord {
   const v = createValidator();
   const name = resourceName(v, input.TrainingJobName, "trainingJobName");
   v.stringMap(input.HyperParameters, "hyperParameters", { maxEntries: 100, maxValueLength: 2500 });
@@ -448,6 +527,7 @@ function validateCreate(scope: AccountScope, input: Record<string, unknown>): Tr
       required: true,
       oneOf: ["Pipe", "File", "FastFile"],
     });
+    validateMetricDefinitions(v, algorithm.MetricDefinitions, "algorithmSpecification.metricDefinitions");
   }
   v.string(input.RoleArn, "roleArn", {
     required: true,
@@ -500,6 +580,7 @@ function validateCreate(scope: AccountScope, input: Record<string, unknown>): Tr
       "Either AlgorithmName or TrainingImage must be specified in AlgorithmSpecification.",
     );
   }
+  checkMetricRegexes(algorithm);
   for (const [i, channel] of (channels ?? []).entries()) {
     const source = (channel as { DataSource?: Record<string, unknown> }).DataSource ?? {};
     if (!source.S3DataSource && !source.FileSystemDataSource) {
@@ -571,5 +652,11 @@ function describe(job: TrainingJobRecord): Record<string, unknown> {
     TrainingTimeInSeconds: job.TrainingTimeInSeconds,
     BillableTimeInSeconds: job.BillableTimeInSeconds,
     Environment: job.Environment,
+    TuningJobArn: job.TuningJobArn,
+    FinalMetricDataList: job.FinalMetricDataList?.map((m) => ({
+      MetricName: m.MetricName,
+      Value: m.Value,
+      Timestamp: toEpochSeconds(m.Timestamp),
+    })),
   };
 }

@@ -71,10 +71,16 @@ describe("training with the local target", () => {
         channels: { train: trainCsv },
         hyperparameters: { epochs: 200 },
         baseJobName: "breast-cancer",
+        metricDefinitions: [{ name: "train:accuracy", regex: "train_accuracy=([0-9.]+);" }],
       },
       { events: sink },
     );
     jobName = run.jobName;
+    const accuracy = sink.of("training.metric").map((e) => e.value);
+    expect(accuracy).toHaveLength(1);
+    expect(run.finalMetrics).toEqual([
+      { name: "train:accuracy", value: accuracy[0], timestamp: expect.any(String) },
+    ]);
     expect(jobName).toMatch(/^breast-cancer-\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-\d{3}$/);
     expect(run).toMatchObject({ target: "local", status: "Completed", framework: "node" });
     expect(run.modelArtifact).toMatch(/^file:\/\/.*model\.tar\.gz$/);
@@ -82,7 +88,11 @@ describe("training with the local target", () => {
     expect(sink.of("training.status").map((e) => e.secondaryStatus)).toContain("Training");
 
     const again = createLocalTarget({ stateDir: join(tmp.dir, "state") }); // another process, same state dir
-    expect(await again.describe(jobName)).toMatchObject({ status: "Completed", jobName });
+    expect(await again.describe(jobName)).toMatchObject({
+      status: "Completed",
+      jobName,
+      finalMetrics: run.finalMetrics,
+    });
     expect((await again.listTrainingJobs()).map((r) => r.jobName)).toContain(jobName);
     const lines: string[] = [];
     for await (const event of again.logs(jobName)) lines.push(event.message);

@@ -3,6 +3,7 @@ import { basename, dirname, extname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import {
   abortError,
+  checkMetricDefinitions,
   emit,
   isNodeRuntimeImage,
   type ListOptions,
@@ -13,6 +14,7 @@ import {
   type TrainingRun,
   type TrainSpec,
   type TrainTarget,
+  toFinalMetrics,
 } from "@mlship/core";
 import { extractArchive } from "../archive.js";
 import { killGroup, processAlive } from "../process-group.js";
@@ -120,6 +122,7 @@ export function createLocalTraining(c: LocalTargetContext): Required<Omit<TrainT
         instanceType: spec.instanceType,
         instanceCount: spec.instanceCount,
         objectStore: c.objectStore(),
+        metricDefinitions: spec.metricDefinitions,
         onStart: ({ pid }) => {
           record.pid = pid;
           save();
@@ -151,6 +154,7 @@ export function createLocalTraining(c: LocalTargetContext): Required<Omit<TrainT
         1,
         Math.round((result.endedAt.getTime() - result.startedAt.getTime()) / 1000),
       ),
+      finalMetrics: toFinalMetrics(result.finalMetrics),
       details: { ...record.run.details, exitCode: result.exitCode ?? null, logFile: result.logFile },
     };
     await writeRecord({ ...record, run });
@@ -159,6 +163,7 @@ export function createLocalTraining(c: LocalTargetContext): Required<Omit<TrainT
 
   return {
     async train(spec, ctx = {}) {
+      checkMetricDefinitions(spec.metricDefinitions);
       const jobName = jobNameFor(spec);
       const workDir = c.state.jobDir(jobName);
       if (await c.state.read(workDir, JOB_FILE)) {

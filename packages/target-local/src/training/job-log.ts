@@ -1,8 +1,14 @@
 import { createWriteStream, type WriteStream } from "node:fs";
-import { emit, type OperationContext } from "@mlship/core";
+import { emit, type MetricParser, type MetricValue, type OperationContext } from "@mlship/core";
 import { CURRENT_HOST } from "./toolkit-env.js";
 
 export type LogStream = "stdout" | "stderr";
+
+/** Metric parsing for a JobLog: every line is searched, each value emitted and passed on. */
+export interface JobLogMetrics {
+  parser: MetricParser;
+  onMetric?: (value: MetricValue) => void;
+}
 
 /** One training job's log: the log file (`<ISO time> <line>`), `training.log` events and `onLog`. */
 export class JobLog {
@@ -13,6 +19,7 @@ export class JobLog {
   private readonly job: string;
   private readonly ctx: OperationContext | undefined;
   private readonly onLog: ((line: string, stream: LogStream) => void) | undefined;
+  private readonly metrics: JobLogMetrics | undefined;
 
   constructor(
     file: string,
@@ -20,7 +27,9 @@ export class JobLog {
     ctx: OperationContext | undefined,
     onLog: ((line: string, stream: LogStream) => void) | undefined,
     startedAt: Date,
+    metrics?: JobLogMetrics,
   ) {
+    this.metrics = metrics;
     this.file = file;
     this.job = job;
     this.ctx = ctx;
@@ -44,6 +53,19 @@ export class JobLog {
     } catch {
       // A listener's bug must not fail the job.
     }
+    for (const value of this.metrics?.parser.line(message, timestamp) ?? []) {
+      emit(this.ctx, { type: "training.metric", job: this.job, ...value });
+      try {
+        this.metrics?.onMetric?.(value);
+      } catch {
+        // as above
+      }
+    }
+  }
+
+  /** The last value of each metric (SageMaker's FinalMetricDataList). */
+  finalMetrics(): MetricValue[] {
+    return this.metrics?.parser.final() ?? [];
   }
 
   /** The last non-empty stderr lines, for a failure reason. */

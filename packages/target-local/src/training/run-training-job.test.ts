@@ -202,6 +202,58 @@ writeFileSync(process.env.SM_MODEL_DIR + "/seen.json", JSON.stringify({ argv: pr
   });
 });
 
+describe("runTrainingJob: metric definitions", () => {
+  it("reads every metric value from stdout and stderr as it is logged; the last is final", async () => {
+    const code = await writeFiles(join(tmp.dir, "src"), {
+      "train.mjs": `for (let epoch = 1; epoch <= 3; epoch++) console.log("epoch " + epoch + " loss=" + (1 / epoch).toFixed(3));
+console.error("validation auc: n/a");
+console.error("validation auc: 0.91");`,
+    });
+    const sink = collectingSink();
+    const seen: number[] = [];
+    const result = await runTrainingJob(
+      {
+        jobName: "metrics",
+        workDir: join(tmp.dir, "job"),
+        entryPoint: "train.mjs",
+        sourceDir: code,
+        metricDefinitions: [
+          { name: "loss", regex: "loss=([0-9.]+)" },
+          { name: "auc", regex: "auc: (\\S+)" },
+          { name: "never", regex: "never=([0-9.]+)" },
+        ],
+        onMetric: (v) => seen.push(v.value),
+      },
+      { events: sink },
+    );
+    expect(result.status).toBe("Completed");
+    expect(sink.of("training.metric").map((e) => [e.name, e.value])).toEqual([
+      ["loss", 1],
+      ["loss", 0.5],
+      ["loss", 0.333],
+      ["auc", 0.91],
+    ]);
+    expect(seen).toEqual([1, 0.5, 0.333, 0.91]);
+    expect(result.finalMetrics.map((m) => [m.name, m.value])).toEqual([
+      ["loss", 0.333],
+      ["auc", 0.91],
+    ]);
+  });
+
+  it("a regex without a capture group is E_INVALID_INPUT before the job directory exists", async () => {
+    const workDir = join(tmp.dir, "never-made");
+    await expect(
+      runTrainingJob({
+        jobName: "bad-metric",
+        workDir,
+        entryPoint: "train.mjs",
+        metricDefinitions: [{ name: "loss", regex: "loss=[0-9.]+" }],
+      }),
+    ).rejects.toMatchObject({ code: "E_INVALID_INPUT", where: "metricDefinitions[0].regex" });
+    await expect(readFile(join(workDir, "training.log"))).rejects.toThrow(/ENOENT/);
+  });
+});
+
 describe("runTrainingJob: failures and stops", () => {
   it("a script that writes output/failure and exits 1 fails with that text", async () => {
     const code = await writeFiles(join(tmp.dir, "src"), {

@@ -1,7 +1,16 @@
 import type { ChildProcess } from "node:child_process";
 import { access, cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { basename, delimiter, dirname, extname, join, resolve } from "node:path";
-import { emit, isMlshipError, MlshipError, type ObjectStore, type OperationContext } from "@mlship/core";
+import {
+  createMetricParser,
+  emit,
+  isMlshipError,
+  type MetricDefinition,
+  type MetricValue,
+  MlshipError,
+  type ObjectStore,
+  type OperationContext,
+} from "@mlship/core";
 import { extractArchive, packDir } from "../archive.js";
 import { forEachLine } from "../lines.js";
 import { killGroup, signalGroup, spawnGroup } from "../process-group.js";
@@ -41,6 +50,10 @@ export interface LocalTrainingOptions {
   onSecondaryStatus?: (status: SecondaryStatus) => void;
   /** Called once the script's process runs (its pid leads a process group). */
   onStart?: (info: { pid: number }) => void;
+  /** Metrics to read from the log (SageMaker's MetricDefinitions); checked before anything starts. */
+  metricDefinitions?: MetricDefinition[];
+  /** Each metric value as it is parsed (also emitted as a `training.metric` event). */
+  onMetric?: (value: MetricValue) => void;
 }
 
 export interface LocalTrainingResult {
@@ -53,6 +66,8 @@ export interface LocalTrainingResult {
   logFile: string;
   startedAt: Date;
   endedAt: Date;
+  /** The last value of each defined metric seen in the log. */
+  finalMetrics: MetricValue[];
 }
 
 /** SageMaker caps FailureReason at 1024 characters. */
@@ -87,11 +102,15 @@ export async function runTrainingJob(
       details: { jobName: options.jobName, workDir: options.workDir, entryPoint: options.entryPoint },
     });
   }
+  const parser = createMetricParser(options.metricDefinitions);
   const startedAt = new Date();
   const workDir = resolve(options.workDir);
   const paths = jobPaths(workDir);
   await mkdir(workDir, { recursive: true });
-  const log = new JobLog(join(workDir, "training.log"), options.jobName, ctx, options.onLog, startedAt);
+  const log = new JobLog(join(workDir, "training.log"), options.jobName, ctx, options.onLog, startedAt, {
+    parser,
+    onMetric: options.onMetric,
+  });
   const artifactsDir = join(workDir, "artifacts");
 
   const stopper = new AbortController();
@@ -135,12 +154,14 @@ export async function runTrainingJob(
       logFile: log.file,
       startedAt,
       endedAt: new Date(),
+      finalMetrics: [],
       ...extra,
     };
     log.line(
       `Training job ${status}${result.failureReason ? `: ${result.failureReason.split("\n")[0]}` : ""}`,
     );
     await log.close();
+    result.finalMetrics = log.finalMetrics();
     emit(ctx, {
       type: "training.status",
       job: options.jobName,
