@@ -1,20 +1,14 @@
 // The tuning API as boto3 and the AWS CLI use it (their documented calls), so the emulator and our
 // JavaScript SDK usage cannot share one misunderstanding of the wire format.
-import { execFile } from "node:child_process";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { promisify } from "node:util";
 import { S3Client } from "@aws-sdk/client-s3";
 import { NODE_RUNTIME_IMAGE } from "@mlship/core";
-import { tempDir } from "@mlship/testing";
+import { awsCli, boto3Python, runAwsTool } from "@mlship/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, emulatorClientConfig, startEmulator } from "../index.js";
 import { objectiveScore, uploadObjectiveCode } from "./tuning/test-support.js";
 
-const run = promisify(execFile);
 let emulator: Emulator;
 let source: string;
-let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
   emulator = await startEmulator();
@@ -22,13 +16,6 @@ beforeAll(async () => {
   const s3 = new S3Client(config);
   source = await uploadObjectiveCode(s3, "boto");
   s3.destroy();
-  env = {
-    ...process.env,
-    AWS_ACCESS_KEY_ID: config.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: config.credentials.secretAccessKey,
-    AWS_DEFAULT_REGION: config.region,
-    AWS_ENDPOINT_URL: config.endpoint,
-  };
 });
 
 afterAll(async () => {
@@ -38,10 +25,10 @@ afterAll(async () => {
 // As boto3's documentation shows create_hyper_parameter_tuning_job, describe_hyper_parameter_tuning_job
 // and list_training_jobs_for_hyper_parameter_tuning_job.
 const BOTO3_SCRIPT = `
-import json, os, sys, time
+import json, sys, time
 import boto3
 
-sm = boto3.client("sagemaker", endpoint_url=os.environ["AWS_ENDPOINT_URL"])
+sm = boto3.client("sagemaker", endpoint_url=sys.argv[1])
 sm.create_hyper_parameter_tuning_job(
     HyperParameterTuningJobName="boto-tuning",
     HyperParameterTuningJobConfig={
@@ -60,10 +47,10 @@ sm.create_hyper_parameter_tuning_job(
     TrainingJobDefinition={
         "StaticHyperParameters": {
             "sagemaker_program": '"objective.mjs"',
-            "sagemaker_submit_directory": json.dumps(sys.argv[1]),
+            "sagemaker_submit_directory": json.dumps(sys.argv[2]),
         },
         "AlgorithmSpecification": {
-            "TrainingImage": sys.argv[2],
+            "TrainingImage": sys.argv[3],
             "TrainingInputMode": "File",
             "MetricDefinitions": [{"Name": "score", "Regex": "score=(-?[0-9.]+);"}],
         },
@@ -91,10 +78,15 @@ print(json.dumps({
 
 describe("tuning jobs through boto3 and the AWS CLI", () => {
   it("boto3 creates a tuning job, lists its child jobs and reads BestTrainingJob", async () => {
-    const script = join(tempDir(), "tune.py");
-    writeFileSync(script, BOTO3_SCRIPT);
-    const { stdout } = await run("python3", [script, source, NODE_RUNTIME_IMAGE], { env, timeout: 120_000 });
-    const out = JSON.parse(stdout) as {
+    const run = await runAwsTool(
+      boto3Python(),
+      ["-c", BOTO3_SCRIPT, emulator.endpoint, source, NODE_RUNTIME_IMAGE],
+      {
+        region: emulator.region,
+      },
+    );
+    expect(run.stderr).toBe("");
+    const out = JSON.parse(run.stdout) as {
       status: string;
       best: {
         TrainingJobName: string;
@@ -119,10 +111,15 @@ describe("tuning jobs through boto3 and the AWS CLI", () => {
   });
 
   it("the AWS CLI describes and lists tuning jobs and their training jobs, and refuses to stop a finished one", async () => {
-    const aws = (...args: string[]) =>
-      run("aws", ["sagemaker", ...args, "--endpoint-url", emulator.endpoint, "--output", "json"], {
-        env,
-      }).then((r) => JSON.parse(r.stdout || "{}") as Record<string, unknown>);
+    const cli = (...args: string[]) =>
+      runAwsTool(awsCli(), ["sagemaker", ...args, "--endpoint-url", emulator.endpoint, "--output", "json"], {
+        region: emulator.region,
+      });
+    const aws = async (...args: string[]) => {
+      const r = await cli(...args);
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as Record<string, unknown>;
+    };
     const listed = (await aws("list-hyper-parameter-tuning-jobs", "--name-contains", "boto")) as {
       HyperParameterTuningJobSummaries: Array<{ HyperParameterTuningJobName: string; Strategy: string }>;
     };
@@ -145,11 +142,12 @@ describe("tuning jobs through boto3 and the AWS CLI", () => {
     expect(children.TrainingJobSummaries.map((c) => c.TrainingJobName)).toContain(
       described.BestTrainingJob.TrainingJobName,
     );
-    const stop = await aws(
+    const stop = await cli(
       "stop-hyper-parameter-tuning-job",
       "--hyper-parameter-tuning-job-name",
       "boto-tuning",
-    ).catch((e: { stderr?: string }) => e);
-    expect((stop as { stderr?: string }).stderr).toMatch(/ValidationException.*cannot be stopped/);
+    );
+    expect(stop.code).not.toBe(0);
+    expect(stop.stderr).toMatch(/ValidationException.*cannot be stopped/);
   });
 });
