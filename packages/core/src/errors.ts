@@ -22,6 +22,7 @@ export type KnownErrorCode =
   | "E_MODEL_ERROR"
   | "E_TRAINING_FAILED"
   | "E_DEPLOY_FAILED"
+  | "E_TRANSFORM_FAILED"
   | "E_UPLOAD_FAILED"
   | "E_SCORE_OUT_OF_RANGE"
   | "E_SCORE_ROW_MISMATCH"

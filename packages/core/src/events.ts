@@ -16,6 +16,8 @@ export type MlshipEvent =
   | { type: "training.metric"; job: string; name: string; value: number; timestamp: number }
   | { type: "deploy.status"; name: string; status: DeploymentStatus; message?: string }
   | { type: "deploy.log"; name: string; message: string; timestamp: number; stream?: string }
+  | { type: "transform.status"; job: string; status: string; message?: string }
+  | { type: "transform.log"; job: string; message: string; timestamp: number; stream?: string }
   | { type: "invoke.retry"; attempt: number; delayMs: number; reason: string }
   | {
       type: "score.progress";

@@ -51,6 +51,7 @@ export type {
   TrainTarget,
 } from "./targets.js";
 export {
+  BatchTransformerToken,
   createToken,
   DataStagerToken,
   DeployTargetToken,
@@ -58,3 +59,4 @@ export {
   ObjectStoreToken,
   TrainTargetToken,
 } from "./tokens.js";
+export type { BatchTransformer, BatchTransformRequest, BatchTransformResult } from "./transform.js";

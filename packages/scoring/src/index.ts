@@ -31,3 +31,5 @@ export { exportRimeModelFile } from "./rime-export.js";
 export type { RowCodec, Unit } from "./row-codec.js";
 export type { BatchModel, InputFormat, ScoreOptions, ScoreSummary } from "./score.js";
 export { score } from "./score.js";
+export type { TransformScoreOptions, TransformScoreSummary } from "./transform-engine.js";
+export { scoreByTransform } from "./transform-engine.js";

@@ -20,6 +20,9 @@ import {
   CreateTrainingJobCommand,
   type CreateTrainingJobCommandInput,
   type CreateTrainingJobCommandOutput,
+  CreateTransformJobCommand,
+  type CreateTransformJobCommandInput,
+  type CreateTransformJobCommandOutput,
   DeleteEndpointCommand,
   type DeleteEndpointCommandInput,
   DeleteEndpointConfigCommand,
@@ -38,6 +41,9 @@ import {
   DescribeTrainingJobCommand,
   type DescribeTrainingJobCommandInput,
   type DescribeTrainingJobCommandOutput,
+  DescribeTransformJobCommand,
+  type DescribeTransformJobCommandInput,
+  type DescribeTransformJobCommandOutput,
   ListEndpointsCommand,
   type ListEndpointsCommandInput,
   type ListEndpointsCommandOutput,
@@ -47,6 +53,8 @@ import {
   type SageMakerClient,
   StopTrainingJobCommand,
   type StopTrainingJobCommandInput,
+  StopTransformJobCommand,
+  type StopTransformJobCommandInput,
   UpdateEndpointCommand,
   type UpdateEndpointCommandInput,
   type UpdateEndpointCommandOutput,
@@ -85,6 +93,12 @@ export interface SageMakerApi {
   updateEndpoint(i: UpdateEndpointCommandInput): Promise<UpdateEndpointCommandOutput>;
   deleteEndpoint(i: DeleteEndpointCommandInput): Promise<unknown>;
   listEndpoints(i: ListEndpointsCommandInput): Promise<ListEndpointsCommandOutput>;
+  createTransformJob(i: CreateTransformJobCommandInput): Promise<CreateTransformJobCommandOutput>;
+  describeTransformJob(
+    i: DescribeTransformJobCommandInput,
+    o?: Opts,
+  ): Promise<DescribeTransformJobCommandOutput>;
+  stopTransformJob(i: StopTransformJobCommandInput): Promise<unknown>;
 }
 
 /** CloudWatch Logs reads for training logs. */
@@ -125,6 +139,9 @@ export function sageMakerApi(client: SageMakerClient): SageMakerApi {
     updateEndpoint: (i) => client.send(new UpdateEndpointCommand(i)),
     deleteEndpoint: (i) => client.send(new DeleteEndpointCommand(i)),
     listEndpoints: (i) => client.send(new ListEndpointsCommand(i)),
+    createTransformJob: (i) => client.send(new CreateTransformJobCommand(i)),
+    describeTransformJob: (i, o) => client.send(new DescribeTransformJobCommand(i), o),
+    stopTransformJob: (i) => client.send(new StopTransformJobCommand(i)),
   };
 }
 

@@ -49,6 +49,9 @@ function fakeSageMaker() {
     describeTrainingJob: unused,
     listTrainingJobs: unused,
     stopTrainingJob: unused,
+    createTransformJob: unused,
+    describeTransformJob: unused,
+    stopTransformJob: unused,
     async createModel(i) {
       calls.push(`createModel ${i.ModelName}`);
       models.set(i.ModelName as string, i);

@@ -39,7 +39,7 @@ const SETTLED = new Set(["InService", "Failed", "OutOfService"]);
 const DELETE_TIMEOUT_MS = 15 * 60_000;
 const DEPLOY_TIMEOUT_MS = 60 * 60_000;
 
-interface ModelPlan {
+export interface ModelPlan {
   image: string;
   modelDataUrl: string;
   program?: string;
@@ -56,7 +56,7 @@ const isFile = (path: string) =>
     () => false,
   );
 
-async function planModel(
+export async function planModel(
   session: Session,
   spec: SageMakerDeploySpec,
   modelName: string,

@@ -47,6 +47,7 @@ export {
   DEFAULT_VOLUME_SIZE_GB,
   resolveRole,
 } from "./training-request.js";
+export { DEFAULT_TRANSFORM_INSTANCE_TYPE, runBatchTransform, TRANSFORM_LOG_GROUP } from "./transform.js";
 
 export default defineTargetPlugin<SageMakerTargetOptions>({
   name: "sagemaker",

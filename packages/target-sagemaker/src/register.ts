@@ -1,4 +1,9 @@
-import { DeployTargetToken, type PluginOptionDescription, TrainTargetToken } from "@mlship/core";
+import {
+  BatchTransformerToken,
+  DeployTargetToken,
+  type PluginOptionDescription,
+  TrainTargetToken,
+} from "@mlship/core";
 import type { DependencyContainer } from "tsyringe";
 import { createSageMakerTarget, type SageMakerTarget, type SageMakerTargetOptions } from "./target.js";
 
@@ -10,6 +15,7 @@ export function registerSageMakerTarget(
   const target = createSageMakerTarget(options);
   container.register(TrainTargetToken, { useValue: target.training });
   container.register(DeployTargetToken, { useValue: target.deployment });
+  container.register(BatchTransformerToken, { useValue: target.transformer });
   return target;
 }
 

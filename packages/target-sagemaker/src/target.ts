@@ -1,5 +1,6 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import type {
+  BatchTransformer,
   DataRef,
   DataStager,
   Deployment,
@@ -47,6 +48,7 @@ import {
   trainingLogs,
 } from "./training.js";
 import { TARGET_NAME } from "./training-job.js";
+import { runBatchTransform } from "./transform.js";
 import type { PollOptions } from "./wait.js";
 
 export interface SageMakerTargetOptions extends AwsConnectionOptions {
@@ -75,6 +77,8 @@ export interface SageMakerTargetOptions extends AwsConnectionOptions {
 export interface SageMakerTarget extends Omit<TrainTarget, "list">, Omit<DeployTarget, "list"> {
   readonly training: TrainTarget;
   readonly deployment: DeployTarget;
+  /** Batch Transform as a scoring engine (`scoreByTransform` in @mlship/scoring drives it). */
+  readonly transformer: BatchTransformer;
   listTrainingJobs(options?: ListOptions, ctx?: OperationContext): Promise<TrainingRun[]>;
   listDeployments(options?: ListOptions, ctx?: OperationContext): Promise<Deployment[]>;
   train(spec: SageMakerTrainSpec | TrainSpec, ctx?: OperationContext): Promise<TrainingRun>;
@@ -122,7 +126,7 @@ export function createSageMakerTarget(options: SageMakerTargetOptions = {}): Sag
     runtimeUrl: options.endpoint,
   });
 
-  const target: Omit<SageMakerTarget, "training" | "deployment"> = {
+  const target: Omit<SageMakerTarget, "training" | "deployment" | "transformer"> = {
     name: TARGET_NAME,
     region: () => session.region(),
     train: (spec, ctx) => train(session, spec, ctx),
@@ -169,5 +173,9 @@ export function createSageMakerTarget(options: SageMakerTargetOptions = {}): Sag
     delete: target.delete,
     invoker: target.invoker,
   };
-  return { ...target, training, deployment };
+  const transformer: BatchTransformer = {
+    name: TARGET_NAME,
+    transform: (request, ctx) => runBatchTransform(session, request, ctx),
+  };
+  return { ...target, training, deployment, transformer };
 }

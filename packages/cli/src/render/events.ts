@@ -64,6 +64,12 @@ export function createEventRenderer(io: CliIO, opts: GlobalOptions, colors: Colo
       case "deploy.log":
         line(colors.dim(e.message));
         return;
+      case "transform.status":
+        line(`${colors.cyan(e.job)} ${colors.bold(e.status)}${e.message ? `: ${e.message}` : ""}`);
+        return;
+      case "transform.log":
+        line(colors.dim(e.message));
+        return;
       case "invoke.retry":
         if (verbose) line(colors.yellow(`retry ${e.attempt} in ${e.delayMs} ms: ${e.reason}`));
         return;
