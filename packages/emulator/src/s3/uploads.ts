@@ -119,8 +119,7 @@ export class MultipartUploads {
   }
 
   /**
-   * Concatenates the listed parts into the object. Parts must exist with the given ETags, be in ascending
-   * order, and all but the last be at least 5 MiB, as S3 requires. `expected` is the whole-object checksum
+   * Concatenates the listed parts (see `chosenParts`) into the object. `expected` is the whole-object checksum
    * the client sent (`<composite>[-N]` or the full-object value); a mismatch is BadDigest and stores nothing.
    */
   async complete(
@@ -131,43 +130,7 @@ export class MultipartUploads {
     expected?: string,
   ): Promise<ObjectMeta> {
     const { info } = this.get(bucket, key, uploadId);
-    const state = this.state.get(uploadId) as UploadState;
-    if (requested.length === 0) {
-      throw new AwsApiError("MalformedXML", "You must specify at least one part.", 400);
-    }
-    const parts: PartMeta[] = [];
-    let previous = 0;
-    for (const [index, want] of requested.entries()) {
-      if (want.partNumber <= previous) {
-        throw new AwsApiError("InvalidPartOrder", "The list of parts was not in ascending order.", 400);
-      }
-      previous = want.partNumber;
-      const part = state.parts.get(want.partNumber);
-      if (!part || normaliseEtag(want.etag) !== normaliseEtag(part.etag)) {
-        throw new AwsApiError(
-          "InvalidPart",
-          "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
-          400,
-          { UploadId: uploadId, PartNumber: want.partNumber },
-        );
-      }
-      if (want.checksum && part.checksum && want.checksum !== part.checksum) {
-        throw new AwsApiError("InvalidPart", `The checksum of part ${want.partNumber} does not match.`, 400);
-      }
-      if (index < requested.length - 1 && part.size < 5 * 1024 * 1024) {
-        throw new AwsApiError(
-          "EntityTooSmall",
-          "Your proposed upload is smaller than the minimum allowed object size.",
-          400,
-          {
-            ProposedSize: part.size,
-            MinSizeAllowed: 5 * 1024 * 1024,
-            PartNumber: part.partNumber,
-          },
-        );
-      }
-      parts.push(part);
-    }
+    const parts = chosenParts(uploadId, this.state.get(uploadId) as UploadState, requested);
     const algorithm = info.checksumAlgorithm;
     let checksum: StoredChecksum | undefined;
     if (algorithm && info.checksumType !== "FULL_OBJECT" && parts.every((p) => p.checksum)) {
@@ -250,6 +213,54 @@ export class MultipartUploads {
       this.state.set(uploadId, { info, parts });
     }
   }
+}
+
+/**
+ * The uploaded parts a Complete lists: present with the given ETags (and checksums, when both sides have
+ * one), in ascending order, all but the last at least 5 MiB, as S3 requires.
+ */
+function chosenParts(
+  uploadId: string,
+  state: UploadState,
+  requested: Array<{ partNumber: number; etag: string; checksum?: string }>,
+): PartMeta[] {
+  if (requested.length === 0) {
+    throw new AwsApiError("MalformedXML", "You must specify at least one part.", 400);
+  }
+  const parts: PartMeta[] = [];
+  let previous = 0;
+  for (const [index, want] of requested.entries()) {
+    if (want.partNumber <= previous) {
+      throw new AwsApiError("InvalidPartOrder", "The list of parts was not in ascending order.", 400);
+    }
+    previous = want.partNumber;
+    const part = state.parts.get(want.partNumber);
+    if (!part || normaliseEtag(want.etag) !== normaliseEtag(part.etag)) {
+      throw new AwsApiError(
+        "InvalidPart",
+        "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
+        400,
+        { UploadId: uploadId, PartNumber: want.partNumber },
+      );
+    }
+    if (want.checksum && part.checksum && want.checksum !== part.checksum) {
+      throw new AwsApiError("InvalidPart", `The checksum of part ${want.partNumber} does not match.`, 400);
+    }
+    if (index < requested.length - 1 && part.size < 5 * 1024 * 1024) {
+      throw new AwsApiError(
+        "EntityTooSmall",
+        "Your proposed upload is smaller than the minimum allowed object size.",
+        400,
+        {
+          ProposedSize: part.size,
+          MinSizeAllowed: 5 * 1024 * 1024,
+          PartNumber: part.partNumber,
+        },
+      );
+    }
+    parts.push(part);
+  }
+  return parts;
 }
 
 async function fileChecksum(file: string, algorithm: ChecksumAlgorithm): Promise<string> {
