@@ -1,11 +1,9 @@
 // Batch transform driven by boto3 and the AWS CLI as their documentation shows (CreateTransformJob with
 // DataProcessing filters), on a scikit-learn model the emulator trained: the output layout and join
 // semantics SageMaker gives, with the scores scikit-learn itself computes for the same rows.
-import { execFile } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import {
   CreateModelCommand,
@@ -14,12 +12,11 @@ import {
   SageMakerClient,
   waitUntilTrainingJobCompletedOrStopped,
 } from "@aws-sdk/client-sagemaker";
-import { tempDir } from "@mlship/testing";
+import { awsCli, boto3Python, runAwsTool, tempDir } from "@mlship/testing";
 import { create as createTar } from "tar";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, emulatorClientConfig, startEmulator } from "../index.js";
 
-const run = promisify(execFile);
 const ROLE = "arn:aws:iam::000000000000:role/SageMakerRole";
 const SKLEARN_IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3";
 const BUCKET = "transform-py";
@@ -38,9 +35,8 @@ const BOTO3_SCRIPT = `
 import io, json, sys, tarfile
 import boto3, joblib, numpy as np
 endpoint, bucket, model = sys.argv[1:4]
-session = boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="y", region_name="us-east-1")
-sm = session.client("sagemaker", endpoint_url=endpoint)
-s3 = session.client("s3", endpoint_url=endpoint)
+sm = boto3.client("sagemaker", endpoint_url=endpoint)
+s3 = boto3.client("s3", endpoint_url=endpoint)
 sm.create_transform_job(
     TransformJobName="boto3-join",
     ModelName=model,
@@ -77,35 +73,14 @@ print(json.dumps({
 let emulator: Emulator;
 let s3: S3Client;
 let sm: SageMakerClient;
-let python: string;
 
-/** A Python with both boto3 and scikit-learn (the Debian one, or MLSHIP_PYTHON). */
-async function findPython(): Promise<string> {
-  for (const candidate of [process.env.MLSHIP_PYTHON, "/usr/bin/python3", "python3"]) {
-    if (!candidate) continue;
-    const ok = await run(candidate, ["-c", "import boto3, sklearn, joblib"]).then(
-      () => true,
-      () => false,
-    );
-    if (ok) return candidate;
-  }
-  throw new Error("No python3 with boto3 and scikit-learn (install python3-sklearn and python3-boto3)");
-}
-
-function pythonWithStdin(args: string[], stdin: string): Promise<string> {
-  return new Promise((done, fail) => {
-    const child = execFile(python, args, { maxBuffer: 64 << 20 }, (error, stdout, stderr) =>
-      error ? fail(new Error(`${error.message}\n${stderr}`)) : done(stdout),
-    );
-    child.stdin?.end(stdin);
+const aws = async (args: string[]): Promise<string> => {
+  const r = await runAwsTool(awsCli(), ["--endpoint-url", emulator.endpoint, "--output", "json", ...args], {
+    region: emulator.region,
   });
-}
-
-const aws = (args: string[]) =>
-  run("aws", ["--endpoint-url", emulator.endpoint, "--region", "us-east-1", "--output", "json", ...args], {
-    env: { ...process.env, AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "y" },
-    maxBuffer: 64 << 20,
-  });
+  if (r.code !== 0) throw new Error(`aws ${args.slice(0, 2).join(" ")} exited ${r.code}: ${r.stderr}`);
+  return r.stdout;
+};
 
 /** Output lines in input order: the objects sorted as their inputs (part-1, part-2). */
 function lines(outputs: Record<string, string>, prefix: string): string[] {
@@ -127,7 +102,6 @@ function expectJoined(joined: string[], expected: number[]): void {
 }
 
 beforeAll(async () => {
-  python = await findPython();
   emulator = await startEmulator();
   const config = emulatorClientConfig(emulator);
   s3 = new S3Client(config);
@@ -192,9 +166,19 @@ describe("batch transform from boto3 and the AWS CLI, on a scikit-learn model", 
   it("boto3: create_transform_job with DataProcessing, the waiter, one <key>.out per input object", async () => {
     const script = join(tempDir(), "transform.py");
     writeFileSync(script, BOTO3_SCRIPT);
-    const answer = JSON.parse(
-      await pythonWithStdin([script, emulator.endpoint, BUCKET, "sklearn-model"], `${ROWS.join("\n")}\n`),
-    ) as { status: string; dataProcessing: unknown; outputs: Record<string, string>; expected: number[] };
+    // Debian's python3 has boto3 and scikit-learn (python3-boto3, python3-sklearn).
+    const ran = await runAwsTool(boto3Python(), [script, emulator.endpoint, BUCKET, "sklearn-model"], {
+      region: emulator.region,
+      input: `${ROWS.join("\n")}\n`,
+      timeoutMs: 240_000,
+    });
+    expect(ran.stderr).toBe("");
+    const answer = JSON.parse(ran.stdout) as {
+      status: string;
+      dataProcessing: unknown;
+      outputs: Record<string, string>;
+      expected: number[];
+    };
     expect(answer.status).toBe("Completed");
     expect(answer.dataProcessing).toEqual(DATA_PROCESSING);
     expected = answer.expected;
@@ -231,12 +215,7 @@ describe("batch transform from boto3 and the AWS CLI, on a scikit-learn model", 
     let status = "InProgress";
     for (let i = 0; i < 240 && (status === "InProgress" || status === "Stopping"); i++) {
       await new Promise((r) => setTimeout(r, 500));
-      const { stdout } = await aws([
-        "sagemaker",
-        "describe-transform-job",
-        "--transform-job-name",
-        "cli-join",
-      ]);
+      const stdout = await aws(["sagemaker", "describe-transform-job", "--transform-job-name", "cli-join"]);
       status = (JSON.parse(stdout) as { TransformJobStatus: string }).TransformJobStatus;
     }
     expect(status).toBe("Completed");
@@ -249,7 +228,7 @@ describe("batch transform from boto3 and the AWS CLI, on a scikit-learn model", 
       ]),
     );
     expectJoined(lines(outputs, "cli-output"), expected);
-    const { stdout } = await aws(["sagemaker", "list-transform-jobs", "--status-equals", "Completed"]);
+    const stdout = await aws(["sagemaker", "list-transform-jobs", "--status-equals", "Completed"]);
     const names = (
       JSON.parse(stdout) as { TransformJobSummaries: Array<{ TransformJobName: string }> }
     ).TransformJobSummaries.map((s) => s.TransformJobName).sort();
