@@ -8,14 +8,12 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   type CompleteMultipartUploadCommandInput,
-  CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   S3Client,
-  S3ServiceException,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
@@ -23,6 +21,7 @@ import { awsCli, boto3Python, runAwsTool, tempDir } from "@mlship/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, emulatorClientConfig, startEmulator } from "../emulator.js";
 import { injectFault } from "../fault-client.js";
+import { newBucket as createBucket, s3Error } from "./test-support.js";
 
 let emulator: Emulator;
 let s3: S3Client;
@@ -38,20 +37,7 @@ afterAll(async () => {
   await emulator?.stop();
 });
 
-async function newBucket(): Promise<string> {
-  const bucket = `mpu-${randomBytes(5).toString("hex")}`;
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  return bucket;
-}
-
-async function s3Error(promise: Promise<unknown>): Promise<S3ServiceException> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(S3ServiceException);
-  return error as S3ServiceException;
-}
+const newBucket = () => createBucket(s3, "mpu");
 
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("base64");
 const crc32Base64 = (b: Buffer) => {

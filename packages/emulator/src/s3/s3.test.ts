@@ -28,13 +28,13 @@ import {
   PutObjectTaggingCommand,
   paginateListObjectsV2,
   S3Client,
-  S3ServiceException,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, emulatorClientConfig, startEmulator } from "../emulator.js";
+import { newBucket as createBucket, s3Error } from "./test-support.js";
 
 let emulator: Emulator;
 let s3: S3Client;
@@ -49,11 +49,7 @@ afterAll(async () => {
   await emulator?.stop();
 });
 
-async function newBucket(): Promise<string> {
-  const bucket = `test-${randomBytes(5).toString("hex")}`;
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  return bucket;
-}
+const newBucket = () => createBucket(s3, "test");
 
 async function bodyOf(bucket: string, key: string, range?: string): Promise<Buffer> {
   const out = await s3.send(
@@ -62,15 +58,6 @@ async function bodyOf(bucket: string, key: string, range?: string): Promise<Buff
   return Buffer.from(
     await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
   );
-}
-
-async function s3Error(promise: Promise<unknown>): Promise<S3ServiceException> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(S3ServiceException);
-  return error as S3ServiceException;
 }
 
 const md5 = (b: Buffer) => createHash("md5").update(b).digest("hex");
