@@ -105,6 +105,31 @@ describe("mlship against the emulator", () => {
 
   it("deploys, invokes, scores, exports for RIME and deletes", async () => {
     const name = "cli-e2e";
+    const planned = json<{ target: string; changes: Array<{ action: string; kind: string; name: string }> }>(
+      await runCli(
+        [
+          "deploy",
+          "--target",
+          "sagemaker",
+          "--model",
+          job,
+          "--name",
+          name,
+          "--entry-point",
+          "inference.mjs",
+        ].concat(["--dry-run", "--json"]),
+        { cwd: work, env },
+      ),
+    );
+    expect(planned.target).toBe("sagemaker");
+    expect(planned.changes.map((c) => `${c.action} ${c.kind}`)).toEqual([
+      "create Model",
+      "create EndpointConfig",
+      "create Endpoint",
+    ]);
+    expect(
+      (await runCli(["deployments", "get", name, "--target", "sagemaker"], { cwd: work, env })).code,
+    ).not.toBe(0);
     const deployed = json<{ name: string; status: string }>(
       await runCli(
         [
@@ -271,6 +296,38 @@ describe("mlship against the emulator", () => {
         }),
       );
       const kyma = (args: string[]) => runCli([...args, "--target", "kyma"], { cwd: project, env });
+      const deployArgs = [
+        "deploy",
+        "--model",
+        sklearn.jobName,
+        "--name",
+        "bc",
+        "--entry-point",
+        "inference.py",
+        "--namespace",
+        "ml",
+        "--kubeconfig",
+        "kubeconfig.yml",
+        "--domain",
+        "c-1.kyma.example.com",
+        "--jwt-issuer",
+        "https://issuer.example.com",
+        "--jwks-uri",
+        "https://issuer.example.com/jwks",
+      ];
+      // --dry-run prints the plan and writes nothing; the deploy then makes exactly those changes.
+      const plan = json<{
+        operation: string;
+        changes: Array<{ action: string; kind: string; name: string }>;
+      }>(await kyma([...deployArgs, "--dry-run", "--json"]));
+      expect(plan.operation).toBe("create");
+      expect(plan.changes.map((c) => `${c.action} ${c.kind} ${c.name}`)).toEqual(
+        expect.arrayContaining(["create Deployment ml/bc", "create Service ml/bc", "create APIRule ml/bc"]),
+      );
+      const human = await kyma([...deployArgs, "--dry-run"]);
+      expect(human.stdout).toMatch(/\+ create\s+Deployment\s+ml\/bc/);
+      expect(human.stdout).toContain("Dry run: nothing was changed.");
+      expect(kube.requests.filter((r) => r.method !== "GET" && r.query.dryRun !== "All")).toEqual([]);
       const deployed = json<{ name: string; status: string; url: string }>(
         await kyma([
           "deploy",

@@ -125,10 +125,11 @@ export function buildProgram(version: string, dispatch: Dispatch, io: CliIO): Co
       .option("--jwks-uri <url>", "kyma: JWKS URI")
       .option("--domain <domain>", "kyma: cluster domain (default from the kyma-gateway)")
       .option("--no-wait", "return once the deployment is requested")
+      .option("--dry-run", "print what the deploy would create, update and delete, and change nothing")
       .addHelpText(
         "after",
         example(
-          "  $ mlship deploy --model train-2026-11-23-13-00-00-000 --name breast-cancer\n  $ mlship deploy -t kyma --model s3://bucket/job/output/model.tar.gz --name bc --namespace ml --jwt-issuer https://issuer --jwks-uri https://issuer/jwks",
+          "  $ mlship deploy --model train-2026-11-23-13-00-00-000 --name breast-cancer --dry-run\n  $ mlship deploy --model train-2026-11-23-13-00-00-000 --name breast-cancer\n  $ mlship deploy -t kyma --model s3://bucket/job/output/model.tar.gz --name bc --namespace ml --jwt-issuer https://issuer --jwks-uri https://issuer/jwks",
         ),
       ),
     () => import("./commands/deploy.js"),

@@ -27,6 +27,7 @@ export type KnownErrorCode =
   | "E_SCORE_OUT_OF_RANGE"
   | "E_SCORE_ROW_MISMATCH"
   | "E_RUNTIME_NOT_FOUND"
+  | "E_PLAN_STALE"
   | "E_INTERNAL";
 
 /** Third-party targets may add their own `E_*` codes. */

@@ -26,6 +26,7 @@ export {
   parseMetricDefinition,
   toFinalMetrics,
 } from "./metrics.js";
+export type { DeployPlan, PlannedAction, PlannedChange } from "./plan.js";
 export type { PluginOptionDescription, TargetPlugin } from "./plugin.js";
 export { defineTargetPlugin, TARGET_PLUGIN_API_VERSION } from "./plugin.js";
 export type { LoadedPlugin, LoadTargetPluginsOptions, PluginConfig } from "./plugins/load-target-plugins.js";

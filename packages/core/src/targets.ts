@@ -2,6 +2,7 @@ import type { DataRef } from "./data.js";
 import type { OperationContext } from "./events.js";
 import type { JsonValue } from "./json.js";
 import type { MetricDefinition } from "./metrics.js";
+import type { DeployPlan } from "./plan.js";
 
 /** SageMaker's TrainingJobStatus values; every target maps onto these. */
 export type TrainingStatus = "InProgress" | "Completed" | "Failed" | "Stopping" | "Stopped";
@@ -177,6 +178,13 @@ export interface DeployTarget {
   readonly name: string;
   /** Creates, or updates in place when the name exists. Rejects with E_DEPLOY_FAILED with the cause. */
   deploy(spec: DeploySpec, ctx?: OperationContext): Promise<Deployment>;
+  /**
+   * Optional: what `deploy(spec)` would create, update and delete, found with reads only (no side effects).
+   * A target that plans deploys as `apply(await plan(spec))`. Bad input fails here, as it would in deploy.
+   */
+  plan?(spec: DeploySpec, ctx?: OperationContext): Promise<DeployPlan>;
+  /** With `plan`: makes exactly the plan's changes, then waits as deploy does (unless the spec said wait: false). */
+  apply?(plan: DeployPlan, ctx?: OperationContext): Promise<Deployment>;
   /** Rejects with E_NOT_FOUND for an unknown name. */
   get(name: string, ctx?: OperationContext): Promise<Deployment>;
   list(options?: ListOptions, ctx?: OperationContext): Promise<Deployment[]>;

@@ -36,17 +36,15 @@ export async function callerAccountId(sts: STSClient): Promise<string> {
 }
 
 /**
- * Makes sure `bucket` exists and is ours: HeadBucket, and CreateBucket if it is missing, with a
- * LocationConstraint outside us-east-1 (where S3 rejects one). A bucket that exists but answers 403
- * belongs to someone else (or we may not use it) and is an E_PERMISSION error, as is a name taken
- * by another account at creation.
+ * Whether `bucket` exists and is ours (HeadBucket). A bucket that exists but answers 403 belongs to someone
+ * else (or we may not use it): E_PERMISSION.
  */
-export async function ensureBucket(client: S3Client, bucket: string, region: string): Promise<void> {
+export async function bucketExists(client: S3Client, bucket: string): Promise<boolean> {
   assertValidBucketName(bucket);
   const where = `s3://${bucket}`;
   try {
     await client.send(new HeadBucketCommand({ Bucket: bucket }));
-    return;
+    return true;
   } catch (error) {
     const status = statusOf(error);
     const name = errorNameOf(error);
@@ -61,7 +59,19 @@ export async function ensureBucket(client: S3Client, bucket: string, region: str
     if (status !== 404 && name !== "NotFound" && name !== "NoSuchBucket") {
       throw toMlshipError(error, `checking bucket ${bucket}`, where, "E_NETWORK");
     }
+    return false;
   }
+}
+
+/**
+ * Makes sure `bucket` exists and is ours: HeadBucket, and CreateBucket if it is missing, with a
+ * LocationConstraint outside us-east-1 (where S3 rejects one). A bucket that exists but answers 403
+ * belongs to someone else (or we may not use it) and is an E_PERMISSION error, as is a name taken
+ * by another account at creation.
+ */
+export async function ensureBucket(client: S3Client, bucket: string, region: string): Promise<void> {
+  if (await bucketExists(client, bucket)) return;
+  const where = `s3://${bucket}`;
   try {
     await client.send(
       new CreateBucketCommand({

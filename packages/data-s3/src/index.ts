@@ -5,7 +5,7 @@ export {
   presignGetUrl,
   uploadSourceDir,
 } from "./artifacts.js";
-export { callerAccountId, defaultBucketName, ensureBucket } from "./bucket.js";
+export { bucketExists, callerAccountId, defaultBucketName, ensureBucket } from "./bucket.js";
 export { DELETE_BATCH, deleteObjects } from "./cleanup.js";
 export type { AwsClientOptions } from "./client.js";
 export { createS3Client } from "./client.js";

@@ -20,8 +20,6 @@ export {
   serviceManifest,
   urlsSecretManifest,
 } from "./manifests.js";
-export type { ResolvedModel } from "./model-source.js";
-export { resolveModel } from "./model-source.js";
 export type { KymaAuth, KymaDeploySpec, KymaExposureOptions, KymaTargetOptions } from "./options.js";
 export type { EcrApi, PullSecretInfo } from "./pull-secret.js";
 export { buildPullSecret, ecrApi, ecrRegistryOf } from "./pull-secret.js";

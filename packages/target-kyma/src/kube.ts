@@ -42,8 +42,11 @@ export interface KubeType {
 export interface KubeApi {
   /** Namespace of the kubeconfig's current context, else `default`. */
   readonly defaultNamespace: string;
-  /** Server-side apply (field manager `mlship`, force): creates or updates in place. */
-  apply(object: KubeObject): Promise<KubeObject>;
+  /**
+   * Server-side apply (field manager `mlship`, force): creates or updates in place. With `dryRun` the
+   * server answers what it would store, and stores nothing (an unchanged resourceVersion: nothing to do).
+   */
+  apply(object: KubeObject, options?: { dryRun?: boolean }): Promise<KubeObject>;
   /** undefined when the object does not exist. */
   read(type: KubeType, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
   list(type: KubeType, namespace: string | undefined, labelSelector?: string): Promise<KubeObject[]>;
@@ -231,13 +234,13 @@ export function kubeApi(kc: KubeConfig): KubeApi {
   });
   return {
     defaultNamespace,
-    async apply(object) {
+    async apply(object, options) {
       const where = `${object.kind}/${object.metadata.name}`;
       try {
         const res = await objects.patch(
           structuredClone(object) as KubernetesObject,
           undefined,
-          undefined,
+          options?.dryRun ? "All" : undefined,
           FIELD_MANAGER,
           true,
           PatchStrategy.ServerSideApply,

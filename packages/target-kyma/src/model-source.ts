@@ -1,7 +1,6 @@
 import { stat } from "node:fs/promises";
-import type { S3Client } from "@aws-sdk/client-s3";
 import { emit, isNodeRuntimeImage, MlshipError, type OperationContext } from "@mlship/core";
-import { formatS3Uri, parseS3Uri, uploadSourceDir } from "@mlship/data-s3";
+import { formatS3Uri, parseS3Uri } from "@mlship/data-s3";
 import {
   lookupTrainingJob,
   type SageMakerApi,
@@ -20,11 +19,12 @@ export interface ResolvedModel {
   entryPoint: string;
   image: string;
   region?: string;
+  /** A local source dir to pack and upload to `sourceBundle` when the plan is applied. */
+  upload?: { sourceDir: string; uri: string };
 }
 
 export interface ModelSourceDeps {
   sagemaker(): SageMakerApi;
-  s3(): S3Client;
   region?: string;
   namespace: string;
 }
@@ -73,17 +73,16 @@ function imageFor(
   }
 }
 
-/** An `s3://` sourcedir.tar.gz as is, or a local directory packed and uploaded next to the model. */
+/** An `s3://` sourcedir.tar.gz as is, or where a local directory will be uploaded: next to the model. */
 async function resolveSourceBundle(
   sourceDir: string,
   modelData: string,
   spec: KymaDeploySpec,
   deps: ModelSourceDeps,
-  ctx?: OperationContext,
-): Promise<string> {
+): Promise<Pick<ResolvedModel, "sourceBundle" | "upload">> {
   if (sourceDir.startsWith("s3://")) {
     requireS3Uri(sourceDir, "model.sourceDir");
-    return sourceDir;
+    return { sourceBundle: sourceDir };
   }
   const info = await stat(sourceDir).catch(() => undefined);
   if (!info?.isDirectory()) {
@@ -93,16 +92,10 @@ async function resolveSourceBundle(
   }
   const { bucket } = parseS3Uri(modelData);
   const uri = formatS3Uri(bucket, `mlship/kyma/${deps.namespace}/${spec.name}/sourcedir.tar.gz`);
-  emit(ctx, {
-    type: "deploy.status",
-    name: spec.name,
-    status: "Creating",
-    message: `Uploading ${sourceDir} to ${uri}`,
-  });
-  return uploadSourceDir(deps.s3(), sourceDir, uri, ctx);
+  return { sourceBundle: uri, upload: { sourceDir, uri } };
 }
 
-/** Resolves the DeploySpec's model into S3 URIs, entry point and image; uploads a local source dir. */
+/** Resolves the DeploySpec's model into S3 URIs, entry point and image, with reads only (a local source dir is uploaded by apply). */
 export async function resolveModel(
   spec: KymaDeploySpec,
   deps: ModelSourceDeps,
@@ -121,14 +114,14 @@ export async function resolveModel(
     const modelData = model.modelData ?? job.modelData;
     requireS3Uri(modelData, "model.modelData");
     // The job's code bundle serves by default (the SDK's estimator.deploy()); sourceDir/entryPoint override it.
-    const sourceBundle = model.sourceDir
-      ? await resolveSourceBundle(model.sourceDir, modelData, spec, deps, ctx)
-      : job.sourceBundle;
+    const bundle = model.sourceDir
+      ? await resolveSourceBundle(model.sourceDir, modelData, spec, deps)
+      : { sourceBundle: job.sourceBundle };
     return {
       source: `training-job/${job.jobName}`,
       trainingJob: job.jobName,
       modelData,
-      sourceBundle,
+      ...bundle,
       entryPoint: model.entryPoint ?? job.entryPoint,
       image: imageFor(spec, region, job.image, job.frameworkVersion),
       ...(region ? { region } : {}),
@@ -151,7 +144,7 @@ export async function resolveModel(
   return {
     source: model.modelData,
     modelData: model.modelData,
-    sourceBundle: await resolveSourceBundle(model.sourceDir, model.modelData, spec, deps, ctx),
+    ...(await resolveSourceBundle(model.sourceDir, model.modelData, spec, deps)),
     entryPoint: model.entryPoint,
     image,
     ...(deps.region ? { region: deps.region } : {}),

@@ -5,37 +5,23 @@ import { isManaged } from "./ownership.js";
 
 const SYSTEM_CONFIGMAPS = new Set(["kube-root-ca.crt", "istio-ca-root-cert"]);
 
-/** Creates the namespace with istio-injection=enabled, or checks (and, when asked, adds) the label. */
-export async function ensureNamespace(
-  kube: KubeApi,
-  name: string,
-  label: boolean,
-  ctx?: OperationContext,
-): Promise<void> {
+/**
+ * What the namespace needs: `create` (absent), `label` (add istio-injection=enabled, only when allowed),
+ * `none`, or `unknown` (these credentials may not read Namespace objects; assumed to exist, labelled).
+ */
+export type NamespaceStep = "create" | "label" | "none" | "unknown";
+
+export async function planNamespace(kube: KubeApi, name: string, label: boolean): Promise<NamespaceStep> {
   let existing: KubeObject | undefined;
   try {
     existing = await kube.read(TYPES.namespace, undefined, name);
   } catch (error) {
     // Namespace-scoped credentials (a Kyma service account) may not read Namespace objects at all.
     if (!isMlshipError(error) || error.code !== "E_PERMISSION") throw error;
-    emit(ctx, {
-      type: "log",
-      level: "warn",
-      message: `Cannot read namespace ${name} with these credentials; assuming it exists with istio-injection=enabled`,
-    });
-    return;
+    return "unknown";
   }
-  if (!existing) {
-    emit(ctx, {
-      type: "deploy.status",
-      name,
-      status: "Creating",
-      message: `Creating namespace ${name} (istio-injection=enabled)`,
-    });
-    await kube.apply(namespaceManifest(name, { created: true }));
-    return;
-  }
-  if (existing.metadata.labels?.[LABELS.istioInjection] === "enabled") return;
+  if (!existing) return "create";
+  if (existing.metadata.labels?.[LABELS.istioInjection] === "enabled") return "none";
   if (!label) {
     throw new MlshipError(
       "E_CONFIG",
@@ -46,17 +32,38 @@ export async function ensureNamespace(
       },
     );
   }
-  emit(ctx, {
-    type: "deploy.status",
-    name,
-    status: "Creating",
-    message: `Labelling namespace ${name} istio-injection=enabled`,
-  });
-  await kube.apply({
-    apiVersion: "v1",
-    kind: "Namespace",
-    metadata: { name, labels: { [LABELS.istioInjection]: "enabled" } },
-  });
+  return "label";
+}
+
+/** Carries out the planned step: creates the namespace with istio-injection=enabled, or adds the label (the plan notes `unknown`). */
+export async function applyNamespace(
+  kube: KubeApi,
+  name: string,
+  step: NamespaceStep,
+  ctx?: OperationContext,
+): Promise<void> {
+  if (step === "create") {
+    emit(ctx, {
+      type: "deploy.status",
+      name,
+      status: "Creating",
+      message: `Creating namespace ${name} (istio-injection=enabled)`,
+    });
+    await kube.apply(namespaceManifest(name, { created: true }));
+  }
+  if (step === "label") {
+    emit(ctx, {
+      type: "deploy.status",
+      name,
+      status: "Creating",
+      message: `Labelling namespace ${name} istio-injection=enabled`,
+    });
+    await kube.apply({
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name, labels: { [LABELS.istioInjection]: "enabled" } },
+    });
+  }
 }
 
 /** True when nothing but what Kubernetes/Istio put into every namespace is left. */

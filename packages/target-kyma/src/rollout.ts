@@ -1,7 +1,7 @@
 import { abortError, type Deployment, emit, MlshipError, type OperationContext, sleep } from "@mlship/core";
 import type { KymaContext } from "./context.js";
 import { compact, hostOf, secretsOf, toDeployment } from "./deployment-view.js";
-import type { KymaDeploySpec } from "./options.js";
+import type { KymaExposureOptions } from "./options.js";
 import type { PullSecretInfo } from "./pull-secret.js";
 import { type Failure, observe, warningEvents } from "./status.js";
 
@@ -51,7 +51,7 @@ export async function waitUntilReady(
   namespace: string,
   name: string,
   pull: PullSecretInfo | undefined,
-  spec: KymaDeploySpec,
+  spec: KymaExposureOptions,
   ctx?: OperationContext,
 ): Promise<Deployment> {
   const timeout = kyma.options.waitTimeoutMs ?? DEFAULT_WAIT_MS;

@@ -1,24 +1,28 @@
 import {
   type CredentialsRefresh,
   type Deployment,
+  type DeployPlan,
   type DeployTarget,
   type Invoker,
   MlshipError,
   type OperationContext,
 } from "@mlship/core";
+import { applyPlan } from "./apply.js";
 import { createKymaContext, type KymaContext } from "./context.js";
 import { refreshCredentials, refreshPullSecret } from "./credentials.js";
-import { deploy } from "./deploy.js";
 import { TARGET_NAME } from "./deployment-view.js";
 import { createKymaInvoker, TOKEN_ENV } from "./invoker.js";
 import { getDeployment, listDeployments } from "./lookup.js";
 import type { KymaDeploySpec, KymaTargetOptions } from "./options.js";
+import { planDeploy } from "./plan.js";
 import type { PullSecretInfo } from "./pull-secret.js";
 import { deleteDeployment } from "./remove.js";
 
 export interface KymaTarget extends DeployTarget {
   readonly name: "kyma";
   deploy(spec: KymaDeploySpec, ctx?: OperationContext): Promise<Deployment>;
+  plan(spec: KymaDeploySpec, ctx?: OperationContext): Promise<DeployPlan>;
+  apply(plan: DeployPlan, ctx?: OperationContext): Promise<Deployment>;
   update(name: string, spec: Omit<KymaDeploySpec, "name">, ctx?: OperationContext): Promise<Deployment>;
   /** Renews the ECR pull secret of a deployment (tokens last 12 hours); returns its new expiry. */
   refreshPullSecret(name: string, ctx?: OperationContext): Promise<PullSecretInfo>;
@@ -57,15 +61,19 @@ async function invokerFor(kyma: KymaContext, name: string, ctx?: OperationContex
 /** The Kyma deploy target: each operation lives in a module of its own, over one lazily connected context. */
 export function createKymaTarget(options: KymaTargetOptions = {}): KymaTarget {
   const kyma = createKymaContext(options);
+  const deploy = async (spec: KymaDeploySpec, ctx?: OperationContext) =>
+    applyPlan(kyma, await planDeploy(kyma, spec, ctx), ctx);
   return {
     name: TARGET_NAME,
-    deploy: (spec, ctx) => deploy(kyma, spec, ctx),
+    deploy,
+    plan: (spec, ctx) => planDeploy(kyma, spec, ctx),
+    apply: (plan, ctx) => applyPlan(kyma, plan, ctx),
     get: (name) => getDeployment(kyma, name),
     list: (listOptions) => listDeployments(kyma, listOptions),
     async update(name, spec, ctx) {
       // The deployment to update lives where the spec deploys to.
       await getDeployment(kyma, name, kyma.namespaceOf(spec));
-      return deploy(kyma, { ...spec, name }, ctx);
+      return deploy({ ...spec, name }, ctx);
     },
     delete: (name, ctx) => deleteDeployment(kyma, name, ctx),
     invoker: (name, ctx) => invokerFor(kyma, name, ctx),

@@ -1,6 +1,6 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import { type DataStager, MlshipError, untilAborted } from "@mlship/core";
-import { defaultBucketName, ensureBucket, S3DataStager } from "@mlship/data-s3";
+import { bucketExists, defaultBucketName, ensureBucket, S3DataStager } from "@mlship/data-s3";
 import type { LogsApi, RuntimeApi, SageMakerApi, StsApi } from "./api.js";
 import { wrapAwsError } from "./errors.js";
 import { resolveRole } from "./training-request.js";
@@ -35,6 +35,7 @@ export class Session {
   readonly poll: PollOptions;
   #region?: Promise<string>;
   #bucket?: Promise<string>;
+  #bucketName?: Promise<string>;
   #stager?: DataStager;
 
   constructor(deps: SageMakerDeps) {
@@ -62,9 +63,9 @@ export class Session {
     return resolveRole(override ?? this.deps.role, this.deps.env ?? process.env);
   }
 
-  /** The bucket, created on first use when it is the SageMaker default one; `signal` stops the wait for it. */
-  bucket(signal?: AbortSignal): Promise<string> {
-    this.#bucket ??= (async () => {
+  /** The bucket's name without creating it: the configured one, else `sagemaker-<region>-<account>`. */
+  bucketName(signal?: AbortSignal): Promise<string> {
+    this.#bucketName ??= (async () => {
       const region = await this.region();
       if (this.deps.bucket) return this.deps.bucket;
       let account: string | undefined;
@@ -74,8 +75,25 @@ export class Session {
         throw wrapAwsError(e, "Looking up the AWS account for the default bucket");
       }
       if (!account) throw new MlshipError("E_CREDENTIALS", "STS did not return an account id");
-      const bucket = defaultBucketName(region, account);
-      await ensureBucket(this.deps.s3, bucket, region);
+      return defaultBucketName(region, account);
+    })();
+    this.#bucketName.catch(() => {
+      this.#bucketName = undefined;
+    });
+    return untilAborted(this.#bucketName, signal, "Finding the bucket");
+  }
+
+  /** Whether using the bucket creates it first: it is the SageMaker default one and does not exist yet. */
+  async bucketMissing(signal?: AbortSignal): Promise<boolean> {
+    if (this.deps.bucket) return false;
+    return !(await bucketExists(this.deps.s3, await this.bucketName(signal)));
+  }
+
+  /** The bucket, created on first use when it is the SageMaker default one; `signal` stops the wait for it. */
+  bucket(signal?: AbortSignal): Promise<string> {
+    this.#bucket ??= (async () => {
+      const bucket = await this.bucketName();
+      if (!this.deps.bucket) await ensureBucket(this.deps.s3, bucket, await this.region());
       return bucket;
     })();
     this.#bucket.catch(() => {

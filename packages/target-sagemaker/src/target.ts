@@ -4,6 +4,7 @@ import type {
   DataRef,
   DataStager,
   Deployment,
+  DeployPlan,
   DeploySpec,
   DeployTarget,
   ListOptions,
@@ -26,14 +27,11 @@ import {
   stsApi,
 } from "./api.js";
 import { type AwsConnectionOptions, createAwsClients } from "./clients.js";
-import {
-  deleteDeployment,
-  deploy,
-  getDeployment,
-  listDeployments,
-  type SageMakerDeploySpec,
-  updateDeployment,
-} from "./deploy.js";
+import { deploy, type SageMakerDeploySpec, updateDeployment } from "./deploy.js";
+import { applyPlan } from "./deploy-apply.js";
+import { planDeploy } from "./deploy-plan.js";
+import { getDeployment, listDeployments } from "./deployment-view.js";
+import { deleteDeployment } from "./endpoints.js";
 import { createSageMakerInvoker, type SageMakerInvoker } from "./invoker.js";
 import { Session } from "./session.js";
 import {
@@ -83,6 +81,9 @@ export interface SageMakerTarget extends Omit<TrainTarget, "list">, Omit<DeployT
   listDeployments(options?: ListOptions, ctx?: OperationContext): Promise<Deployment[]>;
   train(spec: SageMakerTrainSpec | TrainSpec, ctx?: OperationContext): Promise<TrainingRun>;
   deploy(spec: SageMakerDeploySpec | DeploySpec, ctx?: OperationContext): Promise<Deployment>;
+  /** What deploy(spec) would create, update and delete (reads only); apply() makes exactly those changes. */
+  plan(spec: SageMakerDeploySpec | DeploySpec, ctx?: OperationContext): Promise<DeployPlan>;
+  apply(plan: DeployPlan, ctx?: OperationContext): Promise<Deployment>;
   downloadArtifacts(jobName: string, dir: string, ctx?: OperationContext): Promise<string[]>;
   downloadModel(jobName: string, dir: string, ctx?: OperationContext): Promise<string[]>;
   downloadOutput(jobName: string, dir: string, ctx?: OperationContext): Promise<string[]>;
@@ -139,6 +140,8 @@ export function createSageMakerTarget(options: SageMakerTargetOptions = {}): Sag
     downloadModel: (jobName, dir, ctx) => downloadModel(session, jobName, dir, ctx),
     downloadOutput: (jobName, dir, ctx) => downloadOutput(session, jobName, dir, ctx),
     deploy: (spec, ctx) => deploy(session, spec, ctx),
+    plan: (spec, ctx) => planDeploy(session, spec, ctx),
+    apply: (plan, ctx) => applyPlan(session, plan, ctx),
     get: (name, ctx) => getDeployment(session, name, ctx),
     listDeployments: (listOptions) => listDeployments(session, listOptions),
     update: (name, spec, ctx) => updateDeployment(session, name, spec, ctx),
@@ -167,6 +170,8 @@ export function createSageMakerTarget(options: SageMakerTargetOptions = {}): Sag
   const deployment: DeployTarget = {
     name: TARGET_NAME,
     deploy: target.deploy,
+    plan: target.plan,
+    apply: target.apply,
     get: target.get,
     list: target.listDeployments,
     update: target.update,

@@ -13,7 +13,7 @@ import {
   type OperationContext,
 } from "@mlship/core";
 import { downloadUri, uploadFile } from "@mlship/data-s3";
-import { planModel } from "./deploy.js";
+import { planModel } from "./deploy-plan.js";
 import { isNotFound, wrapAwsError } from "./errors.js";
 import { buildCreateModelRequest } from "./hosting-requests.js";
 import { LogTail } from "./logs.js";
@@ -143,7 +143,7 @@ async function transformModel(
     if (!model) throw new MlshipError("E_NOT_FOUND", `Deployment ${name} has no model`, { where: name });
     return model;
   }
-  const plan = await planModel(
+  const { model: plan } = await planModel(
     session,
     { name: job, model: { trainingJob: req.model.trainingJob, entryPoint: req.model.entryPoint } },
     job,

@@ -1,7 +1,8 @@
-import type { DeploySpec, ModelSource } from "@mlship/core";
+import { type DeploySpec, MlshipError, type ModelSource } from "@mlship/core";
 import { existingPath } from "../files.js";
 import { parsePairs } from "../parse.js";
 import type { CommandRun } from "../program.js";
+import { renderPlan } from "../render/plan.js";
 import { deployTargetFor } from "../targets.js";
 import { renderDeployment } from "./deployments.js";
 
@@ -23,6 +24,7 @@ interface DeployFlags {
   jwksUri?: string;
   domain?: string;
   wait: boolean;
+  dryRun?: boolean;
 }
 
 /** A URI or a `.tar.gz` path is an artifact; anything else names a training job. */
@@ -60,6 +62,21 @@ export const run: CommandRun = async (ctx, _args, options) => {
     jwksUri: o.jwksUri,
     domain: o.domain,
   });
+  if (o.dryRun) {
+    if (!target.plan) {
+      throw new MlshipError(
+        "E_USAGE",
+        `The ${target.name} target cannot plan a deploy, so --dry-run cannot show one`,
+        {
+          where: "--dry-run",
+          hint: "Targets that plan: sagemaker, kyma. Without --dry-run the deploy runs.",
+        },
+      );
+    }
+    const plan = await target.plan(spec, { signal: ctx.signal, events: ctx.events });
+    ctx.print(plan, () => renderPlan(plan));
+    return;
+  }
   const deployment = await target.deploy(spec, { signal: ctx.signal, events: ctx.events });
   ctx.print(deployment, () => renderDeployment(deployment));
 };
