@@ -5,6 +5,7 @@ export type KnownErrorCode =
   | "E_CONFIG"
   | "E_NOT_FOUND"
   | "E_ALREADY_EXISTS"
+  | "E_CONFLICT"
   | "E_TARGET_NOT_FOUND"
   | "E_PLUGIN_NOT_FOUND"
   | "E_PLUGIN_INVALID"

@@ -18,6 +18,8 @@ export { backoffDelay, sleep, untilAborted } from "./invoke/backoff.js";
 export type { HttpInvoker, HttpInvokerOptions } from "./invoke/http-invoker.js";
 export { createHttpInvoker } from "./invoke/http-invoker.js";
 export type { JsonObject, JsonPrimitive, JsonValue } from "./json.js";
+export type { FileLock } from "./lock.js";
+export { acquireFileLock } from "./lock.js";
 export type { MetricDefinition, MetricParser, MetricValue } from "./metrics.js";
 export {
   checkMetricDefinitions,
@@ -61,3 +63,4 @@ export {
   TrainTargetToken,
 } from "./tokens.js";
 export type { BatchTransformer, BatchTransformRequest, BatchTransformResult } from "./transform.js";
+export { userPathError } from "./user-path.js";

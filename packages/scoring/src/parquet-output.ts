@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { rename, rm } from "node:fs/promises";
 import type { Cell } from "@mlship/core";
 import type { SchemaElement } from "hyparquet";
@@ -6,13 +7,10 @@ import { readRecords } from "./input/lines.js";
 import { outputColumns } from "./output.js";
 import type { Task } from "./parse-scores.js";
 
-/**
- * Parquet output is written in two steps: the run writes JSON Lines to this spool next to the output (so
- * checkpoints and resume work exactly as for JSON Lines output), and the finished spool becomes the Parquet
- * file. A Parquet file only becomes readable once its footer is written, so a half-done run leaves a spool,
- * never a broken Parquet file.
- */
-export const spoolPath = (out: string) => `${out}.mlship-spool.jsonl`;
+// Parquet output is written in two steps: the run writes a JSON Lines spool next to the output (so checkpoints
+// and resume work exactly as for JSON Lines output; see output-spool.ts), and the finished spool becomes the
+// Parquet file. A Parquet file only becomes readable once its footer is written, so a half-done run leaves a
+// spool, never a broken Parquet file.
 
 /** Rows per row group: bounds memory while converting, independent of the dataset size. */
 const ROW_GROUP = 65_536;
@@ -88,7 +86,7 @@ export async function writeParquetFromSpool(
   ];
 
   // Pass 2: row groups of ROW_GROUP rows.
-  const partial = `${out}.mlship-partial`;
+  const partial = `${out}.mlship-partial-${process.pid}-${randomBytes(4).toString("hex")}`;
   const writer = new ParquetWriter({ writer: fileWriter(partial), schema });
   let columns = names.map((): unknown[] => []);
   const writeGroup = () => {

@@ -955,7 +955,9 @@ describe("score: interruption and resume", () => {
     // Rows written after the last checkpoint are rewritten on resume (the file is truncated to it).
     expect(checkpoint.rows).toBeGreaterThan(0);
     expect(checkpoint.rows).toBeLessThan(8000);
-    expect((await stat(out)).size).toBeGreaterThanOrEqual(checkpoint.outputBytes);
+    // Nothing half-written at the final path: the rows so far are in the spool beside it.
+    await expect(stat(out)).rejects.toMatchObject({ code: "ENOENT" });
+    expect((await stat(`${out}.mlship-spool.csv`)).size).toBeGreaterThanOrEqual(checkpoint.outputBytes);
     const summary = await score({
       model: createModelSource({ invoker, features: d.features }),
       data,

@@ -1,11 +1,20 @@
 import { setMaxListeners } from "node:events";
+import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import { abortError, type Cell, type EventSink, MlshipError } from "@mlship/core";
+import {
+  abortError,
+  acquireFileLock,
+  type Cell,
+  type EventSink,
+  type FileLock,
+  MlshipError,
+  userPathError,
+} from "@mlship/core";
 import {
   type CheckpointState,
+  checkpointPaths,
   type Fingerprint,
   fingerprint,
-  loadCheckpoint,
   type Reason,
   removeCheckpoint,
 } from "./checkpoint.js";
@@ -26,8 +35,10 @@ import {
 } from "./metrics.js";
 import type { ModelSource } from "./model-source.js";
 import { type LineFormat, type OutputFormat, OutputFormatter, outputColumns } from "./output.js";
-import { spoolPath, writeParquetFromSpool } from "./parquet-output.js";
+import { publishSpool, spoolPath } from "./output-spool.js";
+import { writeParquetFromSpool } from "./parquet-output.js";
 import type { RowResult, Task } from "./parse-scores.js";
+import { type ResumePoint, resumePoint } from "./resume.js";
 import { BatchOutput, type Score } from "./run/batch-output.js";
 import { inputFormat, outputFormat } from "./run/formats.js";
 import { OutputBytes } from "./run/output-bytes.js";
@@ -86,8 +97,14 @@ export interface ScoreOptions {
   maxRetryDelayMs?: number;
   /** Give up after this many rows failed one after another (default 100). */
   maxConsecutiveFailures?: number;
-  /** Continue from the checkpoint next to `out` if there is one (otherwise start over). */
+  /**
+   * Continue from the checkpoint next to `out` if there is one (otherwise start from the beginning). The
+   * partial output is checked against the checkpoint first: missing, shorter or changed is `E_CONFIG`.
+   */
   resume?: boolean;
+  /** Discard an unfinished run's checkpoint and partial output, and start over. Without `resume` or
+   * `restart`, a checkpoint beside `out` is `E_CONFIG` (an unfinished run is never thrown away silently). */
+  restart?: boolean;
   /** How often the checkpoint is written (default 1000 ms). */
   checkpointIntervalMs?: number;
   /** `binary` or `multiclass`; default the model's task. */
@@ -174,18 +191,38 @@ function planRun(options: ScoreOptions): RunPlan {
   };
 }
 
-/** The output's fingerprint, and the checkpoint to continue from (`resume`) or remove (a fresh run). */
-async function checkpointFor(
-  options: ScoreOptions,
-  plan: RunPlan,
-): Promise<{ print?: Fingerprint; checkpoint?: CheckpointState }> {
+/** Input and output paths the user gave, checked before any side effect. */
+async function checkPaths(options: ScoreOptions): Promise<void> {
+  const data = await stat(options.data).catch((error: unknown) => {
+    throw userPathError(error, options.data, "data");
+  });
+  if (data.isDirectory()) throw userPathError({ code: "EISDIR" }, options.data, "data");
   const out = options.out;
-  if (!out) return {};
+  if (!out) return;
   if (resolve(out) === resolve(options.data)) {
     throw new MlshipError("E_CONFIG", "The output file is the input file; it would be overwritten", {
       where: out,
     });
   }
+  const existing = await stat(out).catch(() => undefined);
+  if (existing?.isDirectory()) throw userPathError({ code: "EISDIR" }, out, "out");
+}
+
+/** One writer per output file: a second run on the same `out` is `E_CONFLICT`, naming the first one's pid. */
+async function lockOutput(out: string): Promise<FileLock> {
+  try {
+    return await acquireFileLock(checkpointPaths(out).lock, `Scoring to ${out}`);
+  } catch (error) {
+    throw userPathError(error, out, "out");
+  }
+}
+
+/** The checkpoint to continue from (checked against the partial output), or a fresh start. */
+async function startingPoint(
+  options: ScoreOptions,
+  plan: RunPlan,
+  out: string,
+): Promise<ResumePoint & { print: Fingerprint }> {
   const print = await fingerprint(options.data, {
     format: plan.format,
     outFormat: plan.outFormat,
@@ -199,12 +236,8 @@ async function checkpointFor(
     encoding: options.encoding ?? null,
     lenientQuotes: options.lenientQuotes ?? false,
   });
-  if (!options.resume) {
-    await removeCheckpoint(out);
-    return { print };
-  }
-  const checkpoint = await loadCheckpoint(out, print);
-  return checkpoint ? { print, checkpoint } : { print };
+  const point = await resumePoint(out, spoolPath(out, plan.lineFormat), print, options);
+  return { ...point, print };
 }
 
 function inputOptionsFor(
@@ -374,14 +407,30 @@ export async function runScore(
 ): Promise<ScoreSummary> {
   const started = performance.now();
   const plan = planRun(options);
-  const { print, checkpoint } = await checkpointFor(options, plan);
+  await checkPaths(options);
+  if (options.signal?.aborted) throw abortError(options.signal, "Scoring");
+  const lock = options.out ? await lockOutput(options.out) : undefined;
+  try {
+    const point = options.out ? await startingPoint(options, plan, options.out) : undefined;
+    return await scoreFrom(options, plan, point, started);
+  } finally {
+    await lock?.release();
+  }
+}
+
+async function scoreFrom(
+  options: ScoreOptions,
+  plan: RunPlan,
+  point: (ResumePoint & { print: Fingerprint }) | undefined,
+  started: number,
+): Promise<ScoreSummary> {
   const out = options.out;
+  const checkpoint = point?.checkpoint;
   const internal = new AbortController();
   // Every request in flight listens to this signal (the AWS SDK adds two listeners per call): above Node's
   // default of 10 that is expected here, not a leak.
   setMaxListeners(Math.max(10, 4 * plan.concurrency + 4), internal.signal);
   const onUserAbort = () => internal.abort(options.signal?.reason);
-  if (options.signal?.aborted) throw abortError(options.signal, "Scoring");
   options.signal?.addEventListener("abort", onUserAbort, { once: true });
 
   const inputOptions = inputOptionsFor(options, plan, checkpoint, internal.signal);
@@ -396,13 +445,14 @@ export async function runScore(
   );
   if (checkpoint && out) await tally.restorePairs(out, checkpoint.pairs);
   const results: Array<RowResult<Score>> | undefined = out ? undefined : [];
+  const spool = out ? spoolPath(out, plan.lineFormat) : undefined;
   const writer =
-    out && print
+    out && spool && point
       ? await CheckpointedWriter.open({
-          path: plan.outFormat === "parquet" ? spoolPath(out) : out,
+          path: spool,
           out,
-          print,
-          resumeBytes: checkpoint?.outputBytes,
+          print: point.print,
+          resume: checkpoint && point.hash ? { bytes: checkpoint.outputBytes, hash: point.hash } : undefined,
           intervalMs: options.checkpointIntervalMs ?? 1000,
           savedPairs: tally.pairCount,
         })
@@ -420,14 +470,16 @@ export async function runScore(
     options.signal?.removeEventListener("abort", onUserAbort),
   );
   if (failure !== undefined) throw stoppedError(failure.error, tally.rows, options.signal, out);
-  if (out && plan.outFormat === "parquet") {
-    await writeParquetFromSpool(spoolPath(out), out, {
-      kept: input.kept,
-      task: plan.task,
-      width: fmt.width ?? 0,
-      classes: options.classes,
-    });
+  if (out && spool) {
+    if (plan.outFormat === "parquet") {
+      await writeParquetFromSpool(spool, out, {
+        kept: input.kept,
+        task: plan.task,
+        width: fmt.width ?? 0,
+        classes: options.classes,
+      });
+    } else await publishSpool(spool, out);
+    await removeCheckpoint(out);
   }
-  if (out) await removeCheckpoint(out);
   return summarize(run, results);
 }

@@ -18,6 +18,7 @@ interface ScoreFlags {
   batchSize?: number;
   concurrency?: number;
   resume?: boolean;
+  restart?: boolean;
   encoding?: string;
   lenientQuotes?: boolean;
   report?: string;
@@ -52,6 +53,7 @@ export const run: CommandRun = async (ctx, [name = ""], options) => {
       batchSize: o.batchSize,
       concurrency: o.concurrency,
       resume: o.resume,
+      restart: o.restart,
       encoding: o.encoding,
       lenientQuotes: o.lenientQuotes,
       signal: ctx.signal,

@@ -1,4 +1,6 @@
+import { createHash, type Hash } from "node:crypto";
 import { type FileHandle, open } from "node:fs/promises";
+import { userPathError } from "@mlship/core";
 import { type CheckpointState, type Fingerprint, saveCheckpoint } from "../checkpoint.js";
 import type { Tally } from "./tally.js";
 
@@ -8,8 +10,11 @@ export interface WriterOptions {
   /** The output the checkpoint belongs to. */
   out: string;
   print: Fingerprint;
-  /** Resuming: the output's length at the checkpoint (the file is cut back to it). */
-  resumeBytes: number | undefined;
+  /**
+   * Resuming: the partial output's length at the checkpoint (the file is cut back to it) and the hash of
+   * those bytes, already checked (`verifyPartialOutput`).
+   */
+  resume: { bytes: number; hash: Hash } | undefined;
   /** How often a checkpoint follows a write. */
   intervalMs: number;
   /** Pairs already in the checkpoint's side file. */
@@ -27,19 +32,27 @@ export class CheckpointedWriter {
   #bytes: number;
   #lastCheckpoint = performance.now();
   #savedPairs: number;
+  /** SHA-256 of everything written so far: each checkpoint records it. */
+  readonly #hash: Hash;
   readonly #fh: FileHandle;
   readonly #o: WriterOptions;
 
   private constructor(fh: FileHandle, options: WriterOptions) {
     this.#fh = fh;
     this.#o = options;
-    this.#bytes = options.resumeBytes ?? 0;
+    this.#bytes = options.resume?.bytes ?? 0;
+    this.#hash = options.resume?.hash ?? createHash("sha256");
     this.#savedPairs = options.savedPairs;
   }
 
   static async open(options: WriterOptions): Promise<CheckpointedWriter> {
-    const fh = await open(options.path, options.resumeBytes !== undefined ? "r+" : "w");
-    if (options.resumeBytes !== undefined) await fh.truncate(options.resumeBytes);
+    let fh: FileHandle;
+    try {
+      fh = await open(options.path, options.resume ? "r+" : "w");
+    } catch (error) {
+      throw userPathError(error, options.out, "out");
+    }
+    if (options.resume) await fh.truncate(options.resume.bytes);
     return new CheckpointedWriter(fh, options);
   }
 
@@ -60,8 +73,8 @@ export class CheckpointedWriter {
     force: boolean,
   ): void {
     this.queuedBytes += chunk.length;
-    const snap: Omit<CheckpointState, "outputBytes"> = {
-      version: 1,
+    const snap: Omit<CheckpointState, "outputBytes" | "outputHash"> = {
+      version: 2,
       fingerprint: this.#o.print,
       width,
       ...tally.snapshot(),
@@ -69,6 +82,7 @@ export class CheckpointedWriter {
     this.#chain = this.#chain.then(async () => {
       if (chunk.length > 0) {
         await this.#fh.write(chunk, 0, chunk.length, this.#bytes);
+        this.#hash.update(chunk);
         this.#bytes += chunk.length;
       }
       this.queuedBytes -= chunk.length;
@@ -77,7 +91,8 @@ export class CheckpointedWriter {
         this.#lastCheckpoint = performance.now();
         await this.#fh.datasync();
         const fresh = tally.pairsBetween(this.#savedPairs, snap.pairs);
-        await saveCheckpoint(this.#o.out, { ...snap, outputBytes: this.#bytes }, fresh, this.#savedPairs);
+        const state = { ...snap, outputBytes: this.#bytes, outputHash: this.#hash.copy().digest("hex") };
+        await saveCheckpoint(this.#o.out, state, fresh, this.#savedPairs);
         this.#savedPairs = snap.pairs;
       }
     });
