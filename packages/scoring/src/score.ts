@@ -412,7 +412,7 @@ export async function runScore(
   const lock = options.out ? await lockOutput(options.out) : undefined;
   try {
     const point = options.out ? await startingPoint(options, plan, options.out) : undefined;
-    return await scoreFrom(options, plan, point, started);
+    return await scoreFrom(options, plan, point, started, internals);
   } finally {
     await lock?.release();
   }
@@ -423,6 +423,7 @@ async function scoreFrom(
   plan: RunPlan,
   point: (ResumePoint & { print: Fingerprint }) | undefined,
   started: number,
+  internals: { bytePath: boolean },
 ): Promise<ScoreSummary> {
   const out = options.out;
   const checkpoint = point?.checkpoint;

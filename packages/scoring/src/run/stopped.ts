@@ -11,7 +11,9 @@ export function stoppedError(
     return new MlshipError("E_ABORTED", `Scoring was aborted after ${rows} rows`, {
       cause: signal.reason,
       details: { rows },
-      hint: out ? "Run again with --resume (library: resume: true) to continue from the checkpoint." : undefined,
+      hint: out
+        ? "Run again with --resume (library: resume: true) to continue from the checkpoint."
+        : undefined,
     });
   }
   const e = isMlshipError(error) ? error : new MlshipError("E_INTERNAL", String(error), { cause: error });
@@ -19,6 +21,8 @@ export function stoppedError(
     cause: e,
     where: e.where,
     details: { ...e.details, rows },
-    hint: out ? "Fix the cause, then run again with --resume (library: resume: true) to continue from the checkpoint." : e.hint,
+    hint: out
+      ? "Fix the cause, then run again with --resume (library: resume: true) to continue from the checkpoint."
+      : e.hint,
   });
 }
