@@ -109,6 +109,28 @@ describe("network isolation", () => {
     await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: "isolated-job/output/model.tar.gz" }));
   });
 
+  it("runs the same job sent by boto3 as the SDK sends it (create_training_job, then the SDK's waiter)", async () => {
+    const job = isolatedJob("isolated-boto3");
+    const code = `
+import sys, json, boto3
+sm = boto3.client("sagemaker", endpoint_url=sys.argv[1])
+sm.create_training_job(**json.loads(sys.argv[2]))
+sm.get_waiter("training_job_completed_or_stopped").wait(TrainingJobName="isolated-boto3", WaiterConfig={"Delay": 1, "MaxAttempts": 120})
+d = sm.describe_training_job(TrainingJobName="isolated-boto3")
+print(json.dumps([d["TrainingJobStatus"], d.get("FailureReason"), d["EnableNetworkIsolation"], d["ModelArtifacts"]["S3ModelArtifacts"]]))
+`;
+    const run = await runAwsTool(boto3Python(), ["-c", code, emulator.endpoint, JSON.stringify(job)], {
+      region: emulator.region,
+    });
+    expect(run.stderr).toBe("");
+    expect(JSON.parse(run.stdout)).toEqual([
+      "Completed",
+      null,
+      true,
+      `s3://${BUCKET}/isolated-boto3/output/model.tar.gz`,
+    ]);
+  });
+
   it("fails a job whose code path names a channel it does not have, or a file outside the channel", async () => {
     const missing = isolatedJob("no-code-channel");
     missing.InputDataConfig = missing.InputDataConfig?.filter((c) => c.ChannelName !== "code");
