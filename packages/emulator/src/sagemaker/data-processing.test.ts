@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dataProcessing, filterInput, outputRecord, splitAnswer } from "./data-processing.js";
+import { answerFormat, dataProcessing, filterInput, outputRecord, splitAnswer } from "./data-processing.js";
 import { parseJsonPath } from "./json-path.js";
 
 describe("JSONPath filters as SageMaker documents them", () => {
@@ -72,5 +72,12 @@ describe("records", () => {
       "application/jsonlines",
     );
     expect(outputRecord(picked, '{"id":1,"features":[3,4]}', "0.5")).toBe('{"id":1,"SageMakerOutput":0.5}');
+  });
+
+  it("cuts an answer by the Content-Type the container sent, whatever the job's Accept", () => {
+    const asked = dataProcessing({ JoinSource: "Input" }, "text/csv", "text/csv");
+    const sent = { ...asked, ...answerFormat("application/json; charset=utf-8") };
+    expect(splitAnswer(sent, "[0.1,0.9]", 2)).toEqual(["0.1", "0.9"]);
+    expect(outputRecord(sent, "a,1", "0.9")).toBe("a,1,0.9");
   });
 });

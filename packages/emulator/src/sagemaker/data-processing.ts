@@ -30,8 +30,18 @@ export function dataProcessing(
     outputFilter: path(spec?.OutputFilter),
     join: spec?.JoinSource === "Input",
     csvInput: mediaType(contentType) === "text/csv",
-    csvOutput: mediaType(accept) === "text/csv",
-    lineOutput: ["text/csv", "application/jsonlines", "application/x-jsonlines"].includes(mediaType(accept)),
+    ...answerFormat(accept),
+  };
+}
+
+/** How answers of this media type are cut into records (the container's Content-Type, else the job's Accept). */
+export function answerFormat(
+  contentType: string | undefined,
+): Pick<DataProcessing, "csvOutput" | "lineOutput"> {
+  const type = mediaType(contentType);
+  return {
+    csvOutput: type === "text/csv",
+    lineOutput: ["text/csv", "application/jsonlines", "application/x-jsonlines"].includes(type),
   };
 }
 

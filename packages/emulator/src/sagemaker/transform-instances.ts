@@ -63,30 +63,35 @@ export async function runTransform(
   const instances: Array<{ server: RunningModelServer; agent: Agent; id: string }> = [];
   try {
     const runtime = await deps.runtime();
-    for (let i = 0; i < count; i++) {
-      const id = `i-${randomBytes(9).toString("hex").slice(0, 17)}`;
-      const stream = `${job.TransformJobName}/${id}`;
-      deps.logs.ensureStream(TRANSFORM_LOG_GROUP, stream);
-      const server = await runtime.startModelServer(
-        {
-          workDir: join(work, id),
-          modelData: launch.modelData,
-          program: launch.env.SAGEMAKER_PROGRAM,
-          submitDirectory: launch.env.SAGEMAKER_SUBMIT_DIRECTORY,
-          runtime: launch.runtimeKind,
-          python: deps.python,
-          port: 0,
-          host: "127.0.0.1",
-          workers: Math.min(job.MaxConcurrentTransforms ?? 1, availableParallelism()),
-          env: { ...launch.env, ...job.Environment },
-          objectStore: deps.objectStore,
-          onLog: (line) => logLine(deps.logs, stream, line),
-        },
-        { signal },
-      );
-      instances.push({ server, agent: new Agent({ keepAlive: true, maxSockets: 64 }), id });
-      await server.ready();
-    }
+    // The instances start side by side, as SageMaker provisions them; any that fails fails the job.
+    const starts = await Promise.allSettled(
+      Array.from({ length: count }, async () => {
+        const id = `i-${randomBytes(9).toString("hex").slice(0, 17)}`;
+        const stream = `${job.TransformJobName}/${id}`;
+        deps.logs.ensureStream(TRANSFORM_LOG_GROUP, stream);
+        const server = await runtime.startModelServer(
+          {
+            workDir: join(work, id),
+            modelData: launch.modelData,
+            program: launch.env.SAGEMAKER_PROGRAM,
+            submitDirectory: launch.env.SAGEMAKER_SUBMIT_DIRECTORY,
+            runtime: launch.runtimeKind,
+            python: deps.python,
+            port: 0,
+            host: "127.0.0.1",
+            workers: Math.min(job.MaxConcurrentTransforms ?? 1, availableParallelism()),
+            env: { ...launch.env, ...job.Environment },
+            objectStore: deps.objectStore,
+            onLog: (line) => logLine(deps.logs, stream, line),
+          },
+          { signal },
+        );
+        instances.push({ server, agent: new Agent({ keepAlive: true, maxSockets: 64 }), id });
+        await server.ready();
+      }),
+    );
+    const failedStart = starts.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failedStart) throw failedStart.reason;
     onStarted();
     const failures = await Promise.all(
       instances.map((instance, i) => runShard(deps, job, instance, shards[i] ?? [], work, signal)),

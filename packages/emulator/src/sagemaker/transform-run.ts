@@ -4,6 +4,7 @@ import { type Agent, request } from "node:http";
 import { dirname } from "node:path";
 import { createInterface } from "node:readline";
 import {
+  answerFormat,
   type DataProcessing,
   filterInput,
   outputRecord,
@@ -128,19 +129,24 @@ function checkSize(t: FileTransform, size: number, index: number): void {
 }
 
 /** The answer for a mini-batch, as it goes into the output file. */
-function assemble(t: FileTransform, batch: MiniBatch, body: string): string {
+function assemble(t: FileTransform, batch: MiniBatch, answer: Answer): string {
+  const { body } = answer;
   const sep = t.assembleLines ? "\n" : "";
   if (!perRecordOutput(t.dataProcessing)) return !sep || body.endsWith("\n") ? body : body + sep;
+  // Cut as the container says it answered (a model may answer JSON whatever the Accept).
+  const dp = answer.contentType
+    ? { ...t.dataProcessing, ...answerFormat(answer.contentType) }
+    : t.dataProcessing;
   let answers: string[];
   try {
-    answers = splitAnswer(t.dataProcessing, body, batch.records.length);
+    answers = splitAnswer(dp, body, batch.records.length);
   } catch (error) {
     throw new RecordError(`Records ${range(batch)}: ${(error as Error).message}`);
   }
   let text = "";
   for (let i = 0; i < answers.length; i++) {
     try {
-      text += outputRecord(t.dataProcessing, batch.records[i] as string, answers[i] as string) + sep;
+      text += outputRecord(dp, batch.records[i] as string, answers[i] as string) + sep;
     } catch (error) {
       throw new RecordError(
         `Record ${batch.firstRecord + i + 1}: OutputFilter failed: ${(error as Error).message}`,
@@ -152,12 +158,21 @@ function assemble(t: FileTransform, batch: MiniBatch, body: string): string {
 
 const range = (b: MiniBatch) => `${b.firstRecord + 1}-${b.firstRecord + b.records.length}`;
 
-async function invoke(t: FileTransform, batch: MiniBatch): Promise<string> {
+interface Answer {
+  body: string;
+  contentType?: string;
+}
+
+async function invoke(t: FileTransform, batch: MiniBatch): Promise<Answer> {
   let last = "";
   for (let attempt = 0; attempt <= t.retries; attempt++) {
     if (t.signal.aborted) throw t.signal.reason;
-    const answer = await post(t, batch.body).catch((error: Error) => ({ status: 0, body: error.message }));
-    if (answer.status >= 200 && answer.status < 300) return answer.body;
+    const answer = await post(t, batch.body).catch((error: Error) => ({
+      status: 0,
+      body: error.message,
+      contentType: undefined,
+    }));
+    if (answer.status >= 200 && answer.status < 300) return answer;
     last = answer.status
       ? `Bad HTTP status received from algorithm: ${answer.status}: ${answer.body.slice(0, 500)}`
       : `Could not reach the model server: ${answer.body}`;
@@ -166,7 +181,7 @@ async function invoke(t: FileTransform, batch: MiniBatch): Promise<string> {
   throw new RecordError(`Records ${range(batch)}: ${last}`);
 }
 
-function post(t: FileTransform, body: Buffer): Promise<{ status: number; body: string }> {
+function post(t: FileTransform, body: Buffer): Promise<Answer & { status: number }> {
   const headers: Record<string, string | number> = { "content-length": body.length };
   if (t.contentType) headers["content-type"] = t.contentType;
   if (t.accept) headers.accept = t.accept;
@@ -179,7 +194,11 @@ function post(t: FileTransform, body: Buffer): Promise<{ status: number; body: s
         const chunks: Buffer[] = [];
         res.on("data", (chunk: Buffer) => chunks.push(chunk));
         res.on("end", () =>
-          resolve({ status: res.statusCode ?? 502, body: Buffer.concat(chunks).toString("utf8") }),
+          resolve({
+            status: res.statusCode ?? 502,
+            body: Buffer.concat(chunks).toString("utf8"),
+            contentType: res.headers["content-type"],
+          }),
         );
         res.on("error", reject);
       },
