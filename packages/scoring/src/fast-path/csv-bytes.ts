@@ -100,6 +100,8 @@ function scanLines(
 ): { consumed: number; stopped: boolean } {
   const { width, first, last, label } = layout;
   const special = firstSpecial(buf, 0, have);
+  // A plain Uint8Array view: element reads on it are cheaper than on the Buffer subclass (measured).
+  const bytes = new Uint8Array(buf.buffer, buf.byteOffset, have);
   // commas[i]: the comma before field i (field 0: the line's start - 1); commas[width]: the line's end.
   const commas = new Int32Array(width + 1);
   let ls = 0;
@@ -109,13 +111,16 @@ function scanLines(
     let p = ls;
     let b = 0;
     for (; p < have; p++) {
-      b = buf[p] as number;
-      if (b === 0x0a) break;
-      if (b === 0x2c && n++ <= width) commas[n - 1] = p;
+      b = bytes[p] as number;
+      // One compare for most bytes: digits, letters and '.' are above both ',' and '\n'.
+      if (b <= 0x2c) {
+        if (b === 0x0a) break;
+        if (b === 0x2c && n++ <= width) commas[n - 1] = p;
+      }
     }
     if (p === have) return { consumed: ls, stopped: false }; // no newline yet
     if (p >= special) return { consumed: ls, stopped: true };
-    const le = p > ls && buf[p - 1] === 0x0d ? p - 1 : p;
+    const le = p > ls && bytes[p - 1] === 0x0d ? p - 1 : p;
     const next = p + 1;
     if (le === ls) {
       ls = next; // an empty line: no row
