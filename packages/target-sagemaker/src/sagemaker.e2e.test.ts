@@ -150,8 +150,11 @@ describe("training", () => {
       sagemaker_region: JSON.stringify(emulator.region),
     });
     expect(d.OutputDataConfig?.S3OutputPath).toBe(`s3://${bucket}/`);
+    // What was sent, plus the channel defaults SageMaker's DescribeTrainingJob fills in.
     expect(d.InputDataConfig?.[0]).toEqual({
       ChannelName: "train",
+      CompressionType: "None",
+      RecordWrapperType: "None",
       DataSource: {
         S3DataSource: {
           S3DataType: "S3Prefix",
