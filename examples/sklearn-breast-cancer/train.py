@@ -41,7 +41,7 @@ def parse_args():
     parser = argparse.ArgumentParser()
     # Hyperparameters: the toolkit passes `--name value`, and `-X value` for one-letter names.
     parser.add_argument("-C", "--C", dest="C", type=float, default=1.0)
-    parser.add_argument("--max-iter", type=int, default=1000)
+    parser.add_argument("--max-iter", "--max_iter", dest="max_iter", type=int, default=1000)
     parser.add_argument("--target", type=str, default="target")
     # SageMaker's environment.
     parser.add_argument("--model-dir", type=str, default=os.environ.get("SM_MODEL_DIR"))

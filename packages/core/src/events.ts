@@ -1,4 +1,5 @@
 import type { DeploymentStatus, TrainingStatus } from "./targets.js";
+import type { TuningStatus } from "./tuning.js";
 
 /** Every event long-running work emits. The CLI renders them, `--events` prints them as JSON lines. */
 export type MlshipEvent =
@@ -14,6 +15,16 @@ export type MlshipEvent =
   | { type: "training.log"; job: string; message: string; timestamp: number; stream?: string }
   /** A metric value parsed from the job's log (one per match of a metric definition). */
   | { type: "training.metric"; job: string; name: string; value: number; timestamp: number }
+  /** A tuning job's progress: its status, counters and the best trial so far (one event per change). */
+  | {
+      type: "tuning.status";
+      name: string;
+      status: TuningStatus;
+      counters: Record<string, number>;
+      best?: { jobName: string; objective: number };
+    }
+  /** A tuning job's child training job changed status (or reported its objective). */
+  | { type: "tuning.trial"; name: string; jobName: string; status: string; objective?: number }
   | { type: "deploy.status"; name: string; status: DeploymentStatus; message?: string }
   | { type: "deploy.log"; name: string; message: string; timestamp: number; stream?: string }
   | { type: "transform.status"; job: string; status: string; message?: string }

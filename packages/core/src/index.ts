@@ -63,4 +63,15 @@ export {
   TrainTargetToken,
 } from "./tokens.js";
 export type { BatchTransformer, BatchTransformRequest, BatchTransformResult } from "./transform.js";
+export type {
+  ParameterRangeSpec,
+  ScalingType,
+  TuneSpec,
+  TuneTarget,
+  TuningConfig,
+  TuningRun,
+  TuningStatus,
+  TuningStrategy,
+  TuningTrial,
+} from "./tuning.js";
 export { userPathError } from "./user-path.js";

@@ -18,6 +18,7 @@ import { nameFromBase } from "./naming.js";
 import type { Session } from "./session.js";
 import { lookupTrainingJob, TARGET_NAME } from "./training-job.js";
 import type { VpcConfig } from "./training-request.js";
+import { resolveTrainingJobName } from "./tuning.js";
 
 /** DeploySpec plus SageMaker-only knobs. */
 export interface SageMakerDeploySpec extends DeploySpec {
@@ -64,13 +65,17 @@ const isFile = (path: string) =>
 async function modelSource(session: Session, spec: SageMakerDeploySpec) {
   const source = spec.model ?? {};
   if (source.trainingJob) {
-    const job = await lookupTrainingJob(session.deps.api, source.trainingJob);
+    // A tuning job's name stands for its best training job.
+    const resolved = await resolveTrainingJobName(session, source.trainingJob);
+    const job = await lookupTrainingJob(session.deps.api, resolved.jobName);
     return {
       modelDataUrl: job.modelData,
       program: source.entryPoint ?? job.entryPoint,
       submitDirectory: job.sourceBundle as string | undefined,
       trainedImage: job.image as string | undefined,
-      description: `training job ${job.jobName}`,
+      description: resolved.tuningJob
+        ? `training job ${job.jobName} (best of tuning job ${resolved.tuningJob})`
+        : `training job ${job.jobName}`,
     };
   }
   if (!source.modelData) {

@@ -48,6 +48,10 @@ export {
   resolveRole,
 } from "./training-request.js";
 export { DEFAULT_TRANSFORM_INSTANCE_TYPE, runBatchTransform, TRANSFORM_LOG_GROUP } from "./transform.js";
+export { tuningJobName, tuningRunFromDescription } from "./tuning.js";
+export type { TuningApi } from "./tuning-api.js";
+export { tuningApi } from "./tuning-api.js";
+export { buildCreateTuningJobRequest, checkTuningConfig, parseRange } from "./tuning-request.js";
 
 export default defineTargetPlugin<SageMakerTargetOptions>({
   name: "sagemaker",

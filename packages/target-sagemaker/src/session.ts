@@ -4,11 +4,14 @@ import { bucketExists, defaultBucketName, ensureBucket, S3DataStager } from "@ml
 import type { LogsApi, RuntimeApi, SageMakerApi, StsApi } from "./api.js";
 import { wrapAwsError } from "./errors.js";
 import { resolveRole } from "./training-request.js";
+import type { TuningApi } from "./tuning-api.js";
 import { DEFAULT_POLL, type PollOptions } from "./wait.js";
 
 /** Everything the target talks to: narrow ports for SageMaker/Logs/Runtime/STS, the caller's S3 client. */
 export interface SageMakerDeps {
   api: SageMakerApi;
+  /** Hyperparameter tuning calls (tune, and deploying a tuning job's best training job). */
+  tuning?: TuningApi;
   logs: LogsApi;
   runtime: RuntimeApi;
   sts: StsApi;

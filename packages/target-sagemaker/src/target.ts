@@ -14,6 +14,7 @@ import type {
   TrainingRun,
   TrainSpec,
   TrainTarget,
+  TuneTarget,
 } from "@mlship/core";
 import { MlshipError } from "@mlship/core";
 import {
@@ -47,6 +48,8 @@ import {
 } from "./training.js";
 import { TARGET_NAME } from "./training-job.js";
 import { runBatchTransform } from "./transform.js";
+import { describeTuning, listTuning, stopTuning, tune } from "./tuning.js";
+import { type TuningApi, tuningApi } from "./tuning-api.js";
 import type { PollOptions } from "./wait.js";
 
 export interface SageMakerTargetOptions extends AwsConnectionOptions {
@@ -60,6 +63,7 @@ export interface SageMakerTargetOptions extends AwsConnectionOptions {
   poll?: Partial<PollOptions>;
   /** Injected ports (tests, custom transports); built from the connection options otherwise. */
   api?: SageMakerApi;
+  tuningApi?: TuningApi;
   logs?: LogsApi;
   runtime?: RuntimeApi;
   sts?: StsApi;
@@ -77,6 +81,8 @@ export interface SageMakerTarget extends Omit<TrainTarget, "list">, Omit<DeployT
   readonly deployment: DeployTarget;
   /** Batch Transform as a scoring engine (`scoreByTransform` in @mlship/scoring drives it). */
   readonly transformer: BatchTransformer;
+  /** Hyperparameter tuning (CreateHyperParameterTuningJob and friends). */
+  readonly tuning: TuneTarget;
   listTrainingJobs(options?: ListOptions, ctx?: OperationContext): Promise<TrainingRun[]>;
   listDeployments(options?: ListOptions, ctx?: OperationContext): Promise<Deployment[]>;
   train(spec: SageMakerTrainSpec | TrainSpec, ctx?: OperationContext): Promise<TrainingRun>;
@@ -114,6 +120,7 @@ export function createSageMakerTarget(options: SageMakerTargetOptions = {}): Sag
     });
   const session = new Session({
     api: options.api ?? sageMakerApi((clients as NonNullable<typeof clients>).sagemaker),
+    tuning: options.tuningApi ?? (clients ? tuningApi(clients.sagemaker) : undefined),
     logs: options.logs ?? logsApi((clients as NonNullable<typeof clients>).logs),
     runtime: options.runtime ?? runtimeApi((clients as NonNullable<typeof clients>).runtime),
     sts: options.sts ?? stsApi((clients as NonNullable<typeof clients>).sts),
@@ -127,7 +134,7 @@ export function createSageMakerTarget(options: SageMakerTargetOptions = {}): Sag
     runtimeUrl: options.endpoint,
   });
 
-  const target: Omit<SageMakerTarget, "training" | "deployment" | "transformer"> = {
+  const target: Omit<SageMakerTarget, "training" | "deployment" | "transformer" | "tuning"> = {
     name: TARGET_NAME,
     region: () => session.region(),
     train: (spec, ctx) => train(session, spec, ctx),
@@ -182,5 +189,12 @@ export function createSageMakerTarget(options: SageMakerTargetOptions = {}): Sag
     name: TARGET_NAME,
     transform: (request, ctx) => runBatchTransform(session, request, ctx),
   };
-  return { ...target, training, deployment, transformer };
+  const tuning: TuneTarget = {
+    name: TARGET_NAME,
+    tune: (spec, ctx) => tune(session, spec, ctx),
+    describe: (name, ctx) => describeTuning(session, name, ctx),
+    list: (listOptions) => listTuning(session, listOptions),
+    stop: (name) => stopTuning(session, name),
+  };
+  return { ...target, training, deployment, transformer, tuning };
 }

@@ -87,6 +87,13 @@ export function trainingRunFromDescription(d: DescribeTrainingJobCommandOutput):
     startedAt: iso(d.TrainingStartTime),
     endedAt: iso(d.TrainingEndTime),
     billableSeconds: d.BillableTimeInSeconds,
+    finalMetrics: d.FinalMetricDataList?.length
+      ? d.FinalMetricDataList.map((m) => ({
+          name: m.MetricName ?? "",
+          value: m.Value ?? Number.NaN,
+          ...(m.Timestamp ? { timestamp: iso(m.Timestamp) } : {}),
+        }))
+      : undefined,
     details: {
       arn: d.TrainingJobArn ?? null,
       role: d.RoleArn ?? null,

@@ -1,5 +1,5 @@
 import type { CreateTrainingJobCommandInput } from "@aws-sdk/client-sagemaker";
-import { MlshipError } from "@mlship/core";
+import { checkMetricDefinitions, type MetricDefinition, MlshipError } from "@mlship/core";
 
 export const DEFAULT_TRAINING_INSTANCE_TYPE = "ml.m5.large";
 /** The SDK's defaults: 30 GB volume, 24 h max runtime, checkpoints at /opt/ml/checkpoints. */
@@ -43,6 +43,8 @@ export interface TrainingJobRequestInput {
   outputKmsKeyId?: string;
   volumeKmsKeyId?: string;
   enableNetworkIsolation?: boolean;
+  /** Metrics SageMaker reads from the job's log (AlgorithmSpecification.MetricDefinitions). */
+  metricDefinitions?: MetricDefinition[];
 }
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
@@ -131,6 +133,7 @@ export function buildCreateTrainingJobRequest(input: TrainingJobRequestInput): C
     input.channels.map((ch) => ch.name),
   );
   const spot = maxWait !== undefined;
+  checkMetricDefinitions(input.metricDefinitions);
   for (const ch of input.channels) {
     if (!ch.uri.startsWith("s3://")) {
       throw new MlshipError(
@@ -144,7 +147,13 @@ export function buildCreateTrainingJobRequest(input: TrainingJobRequestInput): C
   }
   return {
     TrainingJobName: input.jobName,
-    AlgorithmSpecification: { TrainingImage: input.image, TrainingInputMode: "File" },
+    AlgorithmSpecification: {
+      TrainingImage: input.image,
+      TrainingInputMode: "File",
+      ...(input.metricDefinitions?.length
+        ? { MetricDefinitions: input.metricDefinitions.map((m) => ({ Name: m.name, Regex: m.regex })) }
+        : {}),
+    },
     RoleArn: input.role,
     HyperParameters: input.hyperparameters,
     InputDataConfig: input.channels.length

@@ -1,7 +1,10 @@
 import { stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
+import type { CreateTrainingJobCommandInput } from "@aws-sdk/client-sagemaker";
 import {
   abortError,
+  checkMetricDefinitions,
+  createMetricParser,
   type DataRef,
   emit,
   isMlshipError,
@@ -65,7 +68,7 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-interface PreparedJob {
+export interface PreparedJob {
   jobName: string;
   image: string;
   program: string;
@@ -147,32 +150,41 @@ function resolveImage(spec: TrainSpec, region: string): string {
   return sklearnImageUri(region, spec.frameworkVersion, { scope: "training" });
 }
 
-/** Starts a script-mode job: upload code, stage local data, CreateTrainingJob; waits unless `wait: false`. */
-export async function train(
+/** A job's CreateTrainingJob request, built after its code is uploaded and its data staged. */
+export interface PreparedRequest {
+  request: CreateTrainingJobCommandInput;
+  prepared: PreparedJob;
+  /** Removes what preparing uploaded (when the job is never created). */
+  discard(): Promise<void>;
+}
+
+/**
+ * Everything before CreateTrainingJob: checks (before any upload), the code bundle under
+ * `<bucket>/<name>/source/`, staged channels, the request. `name` is the job's (or a tuning job's);
+ * `assertFree` refuses a name already taken. On failure, what it uploaded is removed.
+ */
+export async function prepareTrainingJob(
   session: Session,
   spec: SageMakerTrainSpec,
-  ctx?: OperationContext,
-): Promise<TrainingRun> {
+  name: string,
+  ctx: OperationContext | undefined,
+  assertFree: (signal?: AbortSignal) => Promise<void>,
+  beforeUpload: () => void = () => {},
+): Promise<PreparedRequest> {
   if (!spec.entryPoint)
     throw new MlshipError("E_INVALID_INPUT", "entryPoint is required", { where: "entryPoint" });
   const region = await session.region();
   const role = session.role(spec.role);
   const image = resolveImage(spec, region);
-  const jobName = spec.jobName ?? nameFromBase(spec.baseJobName ?? baseNameFromEntryPoint(spec.entryPoint));
-  if (!isValidName(jobName)) {
-    throw new MlshipError("E_INVALID_INPUT", `Invalid training job name "${jobName}"`, {
-      hint: "Use 1-63 letters, digits and hyphens, starting with a letter or digit.",
-      where: "jobName",
-    });
-  }
-
+  const jobName = name;
   // Everything that can be checked here is, before code is uploaded or data staged.
+  checkMetricDefinitions(spec.metricDefinitions);
   const channelInputs = await checkChannels(spec);
   checkTrainingLimits(
     spec,
     channelInputs.map((ch) => ch.name),
   );
-
+  beforeUpload();
   let program: string;
   let submitDirectory: string | undefined;
   let localSourceDir: string | undefined;
@@ -205,11 +217,12 @@ export async function train(
     jobName,
     region,
   });
-  // The code goes to <bucket>/<job>/source/: a job that already has this name keeps its bundle (a model
-  // deployed from it serves that code), so its name is refused before the upload, not by CreateTrainingJob.
-  await assertJobNameFree(session, jobName, ctx?.signal);
+  // The code goes to <bucket>/<name>/source/: a job that already has this name keeps its bundle (a model
+  // deployed from it serves that code), so its name is refused before the upload, not by the Create call.
+  await assertFree(ctx?.signal);
   const staged: DataRef[] = [];
   let bundle: string | undefined;
+  const discard = () => discardUnstartedJob(session, assertFree, bundle, staged);
   try {
     if (localSourceDir) {
       bundle = submitDirectory;
@@ -242,16 +255,47 @@ export async function train(
       environment: spec.environment,
       enableNetworkIsolation: spec.enableNetworkIsolation,
       outputKmsKeyId: spec.outputKmsKeyId,
+      metricDefinitions: spec.metricDefinitions,
     });
+    return { request, prepared: { jobName, image, program, bucket, outputPath, staged }, discard };
+  } catch (e) {
+    await discard();
+    throw e;
+  }
+}
+
+/** Starts a script-mode job: upload code, stage local data, CreateTrainingJob; waits unless `wait: false`. */
+export async function train(
+  session: Session,
+  spec: SageMakerTrainSpec,
+  ctx?: OperationContext,
+): Promise<TrainingRun> {
+  const jobName =
+    spec.jobName ?? nameFromBase(spec.baseJobName ?? baseNameFromEntryPoint(spec.entryPoint ?? ""));
+  const { request, prepared, discard } = await prepareTrainingJob(
+    session,
+    spec,
+    jobName,
+    ctx,
+    (signal) => assertJobNameFree(session, jobName, signal),
+    () => {
+      if (!isValidName(jobName)) {
+        throw new MlshipError("E_INVALID_INPUT", `Invalid training job name "${jobName}"`, {
+          hint: "Use 1-63 letters, digits and hyphens, starting with a letter or digit.",
+          where: "jobName",
+        });
+      }
+    },
+  );
+  try {
     await aws(`Creating training job ${jobName}`, () => session.deps.api.createTrainingJob(request), {
       where: jobName,
     });
   } catch (e) {
-    await discardUnstartedJob(session, jobName, bundle, staged);
+    await discard();
     throw e;
   }
   emit(ctx, { type: "training.status", job: jobName, status: "InProgress", secondaryStatus: "Starting" });
-  const prepared: PreparedJob = { jobName, image, program, bucket, outputPath, staged };
 
   if (spec.wait === false)
     return withStaged(
@@ -285,13 +329,13 @@ async function assertJobNameFree(session: Session, jobName: string, signal?: Abo
  */
 async function discardUnstartedJob(
   session: Session,
-  jobName: string,
+  assertFree: () => Promise<void>,
   bundle: string | undefined,
   staged: DataRef[],
 ): Promise<void> {
   if (!bundle && !staged.length) return;
   try {
-    await assertJobNameFree(session, jobName);
+    await assertFree();
   } catch {
     return;
   }
@@ -326,9 +370,13 @@ export async function waitForTrainingJob(
 ): Promise<TrainingRun> {
   const tail = new LogTail(session.deps.logs, { prefix: `${jobName}/` });
   const lastLines: string[] = [];
+  // The job's own metric definitions (from its description) read the tailed lines, as SageMaker does.
+  let metrics: ReturnType<typeof createMetricParser> | undefined;
   const pollLogs = async (signal?: AbortSignal) => {
     for (const ev of await tail.poll(signal)) {
       if (options.logs !== false) emit(ctx, { type: "training.log", job: jobName, ...ev });
+      for (const value of metrics?.line(ev.message, ev.timestamp) ?? [])
+        emit(ctx, { type: "training.metric", job: jobName, ...value });
       lastLines.push(ev.message);
       if (lastLines.length > LOG_TAIL_LINES) lastLines.shift();
     }
@@ -340,6 +388,7 @@ export async function waitForTrainingJob(
     for (;;) {
       if (signal?.aborted) throw abortError(signal, `Training job ${jobName}`);
       const d = await describeTrainingJob(session.deps.api, jobName, signal);
+      metrics ??= metricParserOf(d.AlgorithmSpecification?.MetricDefinitions);
       const key = `${d.TrainingJobStatus}/${d.SecondaryStatus}`;
       if (key !== lastKey) {
         lastKey = key;
@@ -378,6 +427,18 @@ export async function waitForTrainingJob(
     if (!signal?.aborted || (isMlshipError(e) && e.code === "E_TRAINING_FAILED")) throw e;
     await stopAndWait(session, jobName, ctx);
     throw abortError(signal, `Training job ${jobName}`);
+  }
+}
+
+/** A parser for a described job's MetricDefinitions; none when it has none (or SageMaker took a regex we cannot). */
+function metricParserOf(
+  definitions: Array<{ Name?: string; Regex?: string }> | undefined,
+): ReturnType<typeof createMetricParser> | undefined {
+  if (!definitions?.length) return undefined;
+  try {
+    return createMetricParser(definitions.map((d) => ({ name: d.Name ?? "", regex: d.Regex ?? "" })));
+  } catch {
+    return undefined;
   }
 }
 
