@@ -44,7 +44,7 @@ beforeAll(async () => {
     channels: { train: join(EXAMPLE, "data", "train.csv"), test: join(EXAMPLE, "data", "test.csv") },
   });
   trainingJob = run.jobName;
-  await target.deploy({ name: "bc", model: { trainingJob, entryPoint: "inference.py" } });
+  await target.deploy({ name: "breast-cancer", model: { trainingJob, entryPoint: "inference.py" } });
 }, 300_000);
 
 afterAll(async () => {
@@ -55,7 +55,7 @@ afterAll(async () => {
 const common = () => ({ data, features: FEATURES, label: "target", keep: ["id"] });
 
 async function clientSide(out: string) {
-  const model = createModelSource({ invoker: await target.invoker("bc"), features: FEATURES });
+  const model = createModelSource({ invoker: await target.invoker("breast-cancer"), features: FEATURES });
   return score({ ...common(), model, out });
 }
 
@@ -91,7 +91,38 @@ function expectClose(a: number[], b: number[]): void {
     expect(Math.abs((a[i] as number) - (b[i] as number))).toBeLessThanOrEqual(1e-9);
 }
 
+const ROOT = resolve(EXAMPLE, "../..");
+
+/** The README's example, as written (imports dropped: their bindings are handed in). */
+function readmeExample(): string {
+  const readme = readFileSync(join(ROOT, "packages/target-sagemaker/README.md"), "utf8");
+  const block = /<!-- example: batch-transform[^>]*-->\n```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+  if (!block) throw new Error("the README lost its batch-transform example");
+  return block.replace(/^import .*$/gm, "");
+}
+
 describe("scoreByTransform on the emulator", () => {
+  it("runs target-sagemaker's README example", async () => {
+    const printed: unknown[][] = [];
+    const out = join(dir, "scores.csv");
+    const code = readmeExample()
+      .replace(
+        '"examples/sklearn-breast-cancer/data/test.csv"',
+        JSON.stringify(join(EXAMPLE, "data", "test.csv")),
+      )
+      .replace('"scores.csv"', JSON.stringify(out));
+    const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor;
+    await new AsyncFunction("sagemaker", "scoreByTransform", "console", code)(target, scoreByTransform, {
+      log: (...a: unknown[]) => printed.push(a),
+    });
+    expect(printed.map((p) => p[1]).slice(0, 2)).toEqual(["InProgress", "Completed"]);
+    const [job, rows, auc] = printed.at(-1) ?? [];
+    expect(job).toMatch(/^breast-cancer-transform-/);
+    expect(rows).toBe(ROWS.length);
+    expect(auc).toBeGreaterThan(0.95);
+    expect(readFileSync(out, "utf8").split("\n")[0]).toBe("score,error");
+  }, 240_000);
+
   it("gives the client-side scorer's CSV output and metrics (deployment's model, 2 instances, 1 MB payloads)", async () => {
     const client = await clientSide(join(dir, "client.csv"));
     const events = collectingSink();
@@ -99,7 +130,7 @@ describe("scoreByTransform on the emulator", () => {
       ...common(),
       out: join(dir, "transform.csv"),
       transformer: target.transformer,
-      model: { deployment: "bc" },
+      model: { deployment: "breast-cancer" },
       instanceCount: 2,
       maxPayloadMB: 1,
       events,
@@ -118,7 +149,7 @@ describe("scoreByTransform on the emulator", () => {
       failed: 0,
       columns: client.columns,
     });
-    expect(transform.job).toMatch(/^bc-transform-\d{4}-/);
+    expect(transform.job).toMatch(/^breast-cancer-transform-\d{4}-/);
     expect(events.of("transform.status").map((e) => e.status)).toEqual(["InProgress", "Completed"]);
     expect(events.of("transform.log").some((e) => /Transformed part-00001\.csv/.test(e.message))).toBe(true);
   }, 240_000);
@@ -152,7 +183,7 @@ describe("scoreByTransform on the emulator", () => {
         ...common(),
         out: join(dir, "aborted.csv"),
         transformer: target.transformer,
-        model: { deployment: "bc" },
+        model: { deployment: "breast-cancer" },
         signal: controller.signal,
         events: (e) => {
           if (e.type === "transform.status" && e.status === "InProgress") {
