@@ -69,7 +69,7 @@ describe("score: CSV input alignment and encoding", () => {
     expect(rows[12]).toEqual([
       "",
       "",
-      "E_INVALID_INPUT: Line 14: a quoted field opens here and is never closed",
+      "E_INVALID_INPUT: Line 14: a quoted field opens here and is never closed properly",
     ]);
     rows.forEach((r, i) => {
       if (i === 12) return;

@@ -8,8 +8,10 @@ import { MlshipError } from "@mlship/core";
  * - a quote opens a field only at the field's start (`15" screen` is text), `""` inside a quoted field is
  *   a quote, and a closing quote must end its field (`"ab"c` is an error), as Python's csv module with
  *   `strict=True` reads;
- * - a quoted field still open at the end of the file is `E_INVALID_INPUT` at the line it opens on
- *   (lenient mode: that line alone fails, and reading goes on from the next line).
+ * - a quoted field still open at the end of the file, or one that spans lines and is closed by a quote
+ *   followed by anything but a comma or the line's end (a stray quote that swallowed the lines between),
+ *   is `E_INVALID_INPUT` at the line it opens on (lenient mode: that line alone fails, and reading goes on
+ *   from the next line). Python's csv module with strict=True refuses both too.
  */
 export function splitRecord<T>(
   record: string,
@@ -66,7 +68,7 @@ export const lineError = (line: number, message: string, details: Record<string,
 export function unterminatedQuoteError(path: string, line: number): MlshipError {
   return new MlshipError(
     "E_INVALID_INPUT",
-    `${path} line ${line}: a quoted field opens here and is never closed; every row after it would be read wrong`,
+    `${path} line ${line}: a quoted field opens here and is never closed properly; every row after it would be read wrong`,
     {
       where: `${path}:${line}`,
       details: { line },

@@ -252,7 +252,7 @@ export async function openCsvInput(options: InputOptions): Promise<InputSource> 
       // Lenient quotes: the line that opens a never-closed quoted field fails alone, the rest stay aligned.
       const onUnterminated = (_line: string, end: number, lineNo: number) => {
         position = end;
-        const error = lineError(lineNo, "a quoted field opens here and is never closed");
+        const error = lineError(lineNo, "a quoted field opens here and is never closed properly");
         builder.addError(error, undefined, kept.length ? keepFromCells([]) : undefined, end);
       };
       for await (const _ of readRecords(options.path, onRecord, {

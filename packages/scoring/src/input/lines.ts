@@ -32,7 +32,10 @@ export interface LineReaderOptions {
    * such a field is `E_INVALID_INPUT` at the line it opens on.
    */
   onUnterminated?: ((line: string, endOffset: number, lineNumber: number) => void) | undefined;
-  /** A record longer than this is treated as an unterminated quote (default 16 MiB). */
+  /**
+   * A record longer than this is treated as an unterminated quote (default 16 MiB), as is a field open since
+   * an earlier line whose closing quote is followed by something other than a comma or the line's end.
+   */
   maxRecordBytes?: number;
   signal?: AbortSignal | undefined;
   highWaterMark?: number;
@@ -67,15 +70,26 @@ function countIn(buf: Uint8Array, from: number, to: number): number {
  * Whether a line ends inside a quoted field, given whether it starts inside one. A quote opens a field only at
  * the field's start (as pandas and Python's csv module read it): `15" screen` is text, and must not swallow
  * the lines after it. Incremental, so a long open record costs its length once, not once per line.
+ * Returns "open", "closed", or "bad" when a field open since an earlier line closes with something other than
+ * a comma or the end of the line after its quote: a stray quote that swallowed the lines in between.
  */
-function quoteOpen(s: string, open: boolean): boolean {
+function quoteState(s: string, open: boolean): "open" | "closed" | "bad" {
+  const continued = open;
+  let first = true;
   for (let p = s.indexOf('"'); p !== -1; p = s.indexOf('"', p + 1)) {
     if (open) {
       if (s.charCodeAt(p + 1) === 34) p++;
-      else open = false;
+      else {
+        open = false;
+        if (continued && first) {
+          const next = s.charCodeAt(p + 1);
+          if (!(Number.isNaN(next) || next === 44 || (next === 13 && p + 2 === s.length))) return "bad";
+        }
+        first = false;
+      }
     } else if (p === 0 || s.charCodeAt(p - 1) === 44) open = true;
   }
-  return open;
+  return open ? "open" : "closed";
 }
 
 /** A record whose quoted field is still open: its lines so far, where it started. */
@@ -117,7 +131,7 @@ export async function* readRecords(
   }
 }
 
-/** Reads from `start` to the end of the file, or until a quoted field stays open too long; returns that record. */
+/** Reads from `start` to the end of the file, or until a quoted field cannot be read; returns that record. */
 async function* readPass(
   path: string,
   onRecord: OnRecord,
@@ -137,7 +151,7 @@ async function* readPass(
   let carry = "";
   let carryAscii = true;
   let open: OpenRecord | undefined;
-  let tooLong = false;
+  let unreadable = false;
   let first = offset === 0 && decoding.name === "utf-8";
   let bytesRead = offset;
   // Bytes of a character split across chunks (UTF-8), decoded with the next chunk.
@@ -152,15 +166,16 @@ async function* readPass(
     if (options.quotes && !quoteFree && (open || text.includes('"'))) {
       // The line's own "\r" is kept until the record ends: inside quotes it is part of the value.
       if (!open) {
-        if (quoteOpen(text, false)) {
+        if (quoteState(text, false) === "open") {
           open = { parts: [text], line: at, firstEnd: offset, bytes };
           return;
         }
       } else {
         open.parts.push(text);
         open.bytes += bytes;
-        if (quoteOpen(text, true)) {
-          if (open.bytes > maxRecord) tooLong = true;
+        const state = quoteState(text, true);
+        if (state !== "closed") {
+          if (state === "bad" || open.bytes > maxRecord) unreadable = true;
           return;
         }
         record = open.parts.join("\n");
@@ -229,7 +244,7 @@ async function* readPass(
         : buf.indexOf(0x0a, Math.max(0, offset - base)) + 1 + base - offset;
       emitLine(lineText, bytes, fast, quoteFree);
       from = nl + 1;
-      if (tooLong) {
+      if (unreadable) {
         stream.destroy();
         return open;
       }
