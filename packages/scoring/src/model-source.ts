@@ -9,6 +9,7 @@ import {
   mediaType,
 } from "@mlship/core";
 import { Coalescer } from "./coalescer.js";
+import { BodyCoalescer } from "./fast-path/body-coalescer.js";
 import type { BodyRows } from "./fast-path/body-rows.js";
 import { type PlainAnswer, plainAnswer } from "./fast-path/plain-answer.js";
 import { atRow, FailureGuard, type IsolationOptions, scoreIsolated } from "./isolate.js";
@@ -306,13 +307,23 @@ export function createModelSource(given: ModelSourceOptions): ModelSource<number
     return plain ?? results;
   }
 
-  const coalescer = new Coalescer<Unit, number | number[]>({
-    maxRows: maxBatchRows,
-    maxBytes: maxBatchBytes,
-    overheadBytes: codec.overheadBytes,
-    bytesOf: (u) => codec.unitBytes(u),
-    flush: (units) => limiter.run(() => scoreUnits(units)),
-  });
+  const limits = { maxRows: maxBatchRows, maxBytes: maxBatchBytes, overheadBytes: codec.overheadBytes };
+  // CSV rows (text units) are written into one batch Buffer as they come; other formats collect units.
+  let coalesce: (unit: Unit) => Promise<number | number[]>;
+  if (codec.contentType === CONTENT_TYPES.csv) {
+    const bodies = new BodyCoalescer<number | number[]>({
+      ...limits,
+      send: (rows) => limiter.run(() => scoreBody(rows)),
+    });
+    coalesce = (unit) => bodies.add(unit as string);
+  } else {
+    const units = new Coalescer<Unit, number | number[]>({
+      ...limits,
+      bytesOf: (u) => codec.unitBytes(u),
+      flush: (batch) => limiter.run(() => scoreUnits(batch)),
+    });
+    coalesce = (unit) => units.add(unit);
+  }
 
   async function predictBatchSettled(rows: readonly Row[]): Promise<Array<RowResult<number | number[]>>> {
     const out = new Array<RowResult<number | number[]>>(rows.length);
@@ -400,7 +411,7 @@ export function createModelSource(given: ModelSourceOptions): ModelSource<number
             return r as number | number[];
           });
       }
-      return coalescer.add(unit);
+      return coalesce(unit);
     },
     async close() {
       await invoker.close?.();
