@@ -95,7 +95,7 @@ export async function applyPlan(
     await uploadSourceDir(kyma.s3(), sourceDir, uri, ctx);
   }
   stopIfAborted();
-  await applyNamespace(kube, namespace, inputs.namespaceStep, ctx);
+  await applyNamespace(kube, namespace, inputs.namespaceStep, name, ctx);
   const pull: PullSecretInfo | undefined = inputs.pullSecret
     ? await writePullSecret(kyma, inputs, ctx)
     : undefined;

@@ -40,12 +40,13 @@ export async function applyNamespace(
   kube: KubeApi,
   name: string,
   step: NamespaceStep,
+  deployment: string,
   ctx?: OperationContext,
 ): Promise<void> {
   if (step === "create") {
     emit(ctx, {
       type: "deploy.status",
-      name,
+      name: deployment,
       status: "Creating",
       message: `Creating namespace ${name} (istio-injection=enabled)`,
     });
@@ -54,7 +55,7 @@ export async function applyNamespace(
   if (step === "label") {
     emit(ctx, {
       type: "deploy.status",
-      name,
+      name: deployment,
       status: "Creating",
       message: `Labelling namespace ${name} istio-injection=enabled`,
     });

@@ -165,6 +165,8 @@ export function createLocalTraining(c: LocalTargetContext): Required<Omit<TrainT
     async train(spec, ctx = {}) {
       checkMetricDefinitions(spec.metricDefinitions);
       const jobName = jobNameFor(spec);
+      // A listener added to an already-aborted signal never fires: refuse before anything is written.
+      if (ctx.signal?.aborted) throw abortError(ctx.signal, `Training job ${jobName}`);
       const workDir = c.state.jobDir(jobName);
       if (await c.state.read(workDir, JOB_FILE)) {
         throw new MlshipError("E_ALREADY_EXISTS", `A local training job named ${jobName} already exists`, {
