@@ -31,6 +31,15 @@ export type MlshipEvent =
   | { type: "transform.log"; job: string; message: string; timestamp: number; stream?: string }
   | { type: "invoke.retry"; attempt: number; delayMs: number; reason: string }
   | {
+      /** An asynchronous invocation: queued (and being waited for), or finished with its output or error object. */
+      type: "invoke.async";
+      inferenceId: string;
+      status: "Queued" | "Completed" | "Failed";
+      elapsedMs: number;
+      /** Where the output (Queued, Completed) or the error (Failed) is written. */
+      location: string;
+    }
+  | {
       type: "score.progress";
       rowsDone: number;
       rowsFailed: number;

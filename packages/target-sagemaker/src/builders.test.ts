@@ -1,9 +1,11 @@
 import { isMlshipError } from "@mlship/core";
 import { describe, expect, it } from "vitest";
+import { buildAsyncInferenceConfig } from "./async-inference.js";
 import {
   buildCreateEndpointConfigRequest,
   buildCreateEndpointRequest,
   buildCreateModelRequest,
+  type DataCaptureInput,
 } from "./hosting-requests.js";
 import { decodeHyperparameters, encodeHyperparameters } from "./hyperparameters.js";
 import { buildCreateTrainingJobRequest, resolveRole } from "./training-request.js";
@@ -213,12 +215,73 @@ describe("hosting builders", () => {
       modelName: "m",
       dataCapture: { destinationS3Uri: "s3://b/capture/" },
     });
+    // As the SageMaker SDK sends it: both modes, CSV and JSON recorded as text (else base64).
     expect(req.DataCaptureConfig).toEqual({
       EnableCapture: true,
       InitialSamplingPercentage: 100,
       DestinationS3Uri: "s3://b/capture/",
       CaptureOptions: [{ CaptureMode: "Input" }, { CaptureMode: "Output" }],
+      CaptureContentTypeHeader: { CsvContentTypes: ["text/csv"], JsonContentTypes: ["application/json"] },
     });
+    const input = buildCreateEndpointConfigRequest({
+      configName: "c",
+      modelName: "m",
+      dataCapture: {
+        destinationS3Uri: "s3://b/c",
+        samplingPercentage: 0,
+        captureModes: ["Input"],
+        jsonContentTypes: ["application/jsonlines"],
+      },
+    });
+    expect(input.DataCaptureConfig).toMatchObject({
+      InitialSamplingPercentage: 0,
+      CaptureOptions: [{ CaptureMode: "Input" }],
+      CaptureContentTypeHeader: { JsonContentTypes: ["application/jsonlines"] },
+    });
+    for (const [dataCapture, where] of [
+      [{ destinationS3Uri: "s3://b/c", samplingPercentage: 101 }, "dataCapture.samplingPercentage"],
+      [{ destinationS3Uri: "s3://b/c", samplingPercentage: 2.5 }, "dataCapture.samplingPercentage"],
+      [{ destinationS3Uri: "/local/dir" }, "dataCapture.destinationS3Uri"],
+      [{ destinationS3Uri: "s3://b/c", captureModes: [] }, "dataCapture.captureModes"],
+    ] as Array<[DataCaptureInput, string]>) {
+      expect(() =>
+        buildCreateEndpointConfigRequest({ configName: "c", modelName: "m", dataCapture }),
+      ).toThrow(expect.objectContaining({ code: "E_INVALID_INPUT", where }));
+    }
+  });
+
+  it("adds AsyncInferenceConfig with the output path, failure path, topics and concurrency", () => {
+    const req = buildCreateEndpointConfigRequest({
+      configName: "c",
+      modelName: "m",
+      asyncInference: buildAsyncInferenceConfig({
+        outputPath: "s3://b/out",
+        failurePath: "s3://b/failed",
+        successTopic: "arn:aws:sns:us-east-1:123456789012:ok",
+        errorTopic: "arn:aws:sns:us-east-1:123456789012:bad",
+        maxConcurrentInvocationsPerInstance: 2,
+      }),
+    });
+    expect(req.AsyncInferenceConfig).toEqual({
+      ClientConfig: { MaxConcurrentInvocationsPerInstance: 2 },
+      OutputConfig: {
+        S3OutputPath: "s3://b/out",
+        S3FailurePath: "s3://b/failed",
+        NotificationConfig: {
+          SuccessTopic: "arn:aws:sns:us-east-1:123456789012:ok",
+          ErrorTopic: "arn:aws:sns:us-east-1:123456789012:bad",
+        },
+      },
+    });
+    expect(buildAsyncInferenceConfig({ outputPath: "s3://b/out" })).toEqual({
+      OutputConfig: { S3OutputPath: "s3://b/out" },
+    });
+    expect(() => buildAsyncInferenceConfig({ outputPath: "s3://b/out", successTopic: "my-topic" })).toThrow(
+      expect.objectContaining({ where: "async.successTopic" }),
+    );
+    expect(() =>
+      buildAsyncInferenceConfig({ outputPath: "s3://b/o", maxConcurrentInvocationsPerInstance: 0 }),
+    ).toThrow(expect.objectContaining({ where: "async.maxConcurrentInvocationsPerInstance" }));
   });
 
   it("builds CreateEndpoint", () => {

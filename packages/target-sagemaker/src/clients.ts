@@ -1,5 +1,6 @@
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
+import { ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { SageMakerClient } from "@aws-sdk/client-sagemaker";
@@ -31,6 +32,7 @@ export interface AwsClients {
   logs: CloudWatchLogsClient;
   sts: STSClient;
   s3: S3Client;
+  autoscaling: ApplicationAutoScalingClient;
   destroy(): void;
 }
 
@@ -50,6 +52,7 @@ export function createAwsClients(options: AwsConnectionOptions = {}): AwsClients
   const runtime = new SageMakerRuntimeClient(common);
   const logs = new CloudWatchLogsClient(common);
   const sts = new STSClient(common);
+  const autoscaling = new ApplicationAutoScalingClient(common);
   const s3 = createS3Client({
     region: options.region,
     profile: options.profile,
@@ -64,8 +67,9 @@ export function createAwsClients(options: AwsConnectionOptions = {}): AwsClients
     logs,
     sts,
     s3,
+    autoscaling,
     destroy() {
-      for (const c of [sagemaker, runtime, logs, sts, s3]) c.destroy();
+      for (const c of [sagemaker, runtime, logs, sts, s3, autoscaling]) c.destroy();
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { DescribeEndpointCommandOutput } from "@aws-sdk/client-sagemaker";
 import { type Deployment, type DeployPlan, emit, MlshipError, type OperationContext } from "@mlship/core";
 import { uploadSourceDir } from "@mlship/data-s3";
+import { applyAutoscaling, removeAutoscaling, scalingInput } from "./autoscaling.js";
 import { endpointConfigRequest, type SageMakerPlanInputs } from "./deploy-plan.js";
 import { getDeployment } from "./deployment-view.js";
 import {
@@ -88,6 +89,7 @@ async function createResources(
     tags: spec.tags,
   });
   await aws(`Creating model ${resourceName}`, () => api.createModel(modelRequest), failure);
+  const previousScaling = inputs.existing?.scaling;
   try {
     const configRequest = endpointConfigRequest(spec, resourceName);
     await aws(
@@ -96,6 +98,9 @@ async function createResources(
       failure,
     );
     if (update) {
+      // Deregistered while the endpoint updates (SageMaker's advice for autoscaled endpoints); registered
+      // again with the spec's limits once it serves.
+      if (previousScaling) await removeAutoscaling(session.deps.autoscaling, name);
       const request = { EndpointName: name, EndpointConfigName: resourceName };
       await aws(`Updating endpoint ${name}`, () => api.updateEndpoint(request), failure);
       emit(ctx, { type: "deploy.status", name, status: "Updating" });
@@ -113,8 +118,16 @@ async function createResources(
     await deleteQuietly(`Deleting model ${resourceName}`, () =>
       api.deleteModel({ ModelName: resourceName }),
     ).catch(() => {});
+    await restoreScaling(session, inputs).catch(() => {});
     throw e;
   }
+}
+
+/** A failed update leaves the old variant serving: it gets its old scaling back. */
+async function restoreScaling(session: Session, inputs: SageMakerPlanInputs): Promise<void> {
+  const before = inputs.existing?.scaling;
+  if (before?.policy)
+    await applyAutoscaling(session.deps.autoscaling, inputs.spec.name, scalingInput(before));
 }
 
 async function deployFailed(
@@ -127,7 +140,10 @@ async function deployFailed(
   const reason = final?.FailureReason ?? `endpoint is ${final?.EndpointStatus ?? "gone"}`;
   const lastLines = await lastEndpointLogLines(session, name);
   // The update rolled back: the old variant still serves; drop what we created.
-  if (update) await deleteConfigAndModels(session, inputs.resourceName).catch(() => {});
+  if (update) {
+    await deleteConfigAndModels(session, inputs.resourceName).catch(() => {});
+    await restoreScaling(session, inputs).catch(() => {});
+  }
   return new MlshipError(
     "E_DEPLOY_FAILED",
     `Deploying ${name} failed: ${reason}${lastLines.length ? `\nLast log lines:\n${lastLines.join("\n")}` : ""}`,
@@ -193,5 +209,6 @@ export async function applyPlan(
   if (existing?.EndpointConfigName && existing.EndpointConfigName !== resourceName) {
     await deleteConfigAndModels(session, existing.EndpointConfigName);
   }
+  if (spec.autoscaling) await applyAutoscaling(session.deps.autoscaling, name, spec.autoscaling);
   return getDeployment(session, name, ctx, inputs.model.description);
 }

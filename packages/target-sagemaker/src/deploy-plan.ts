@@ -11,6 +11,16 @@ import {
   type PlannedChange,
 } from "@mlship/core";
 import { parseS3Uri } from "@mlship/data-s3";
+import { type AsyncInferenceInput, buildAsyncInferenceConfig } from "./async-inference.js";
+import {
+  type AutoscalingInput,
+  type AutoscalingState,
+  describeAutoscaling,
+  initialScaledCount,
+  POLICY_NAME,
+  scalableResourceId,
+  validateScaledDeploy,
+} from "./autoscaling.js";
 import { DEPLOY_TIMEOUT_MS, describeEndpoint, modelsOfConfig, SETTLED, watchEndpoint } from "./endpoints.js";
 import { buildCreateEndpointConfigRequest, type DataCaptureInput } from "./hosting-requests.js";
 import { sklearnImageUri } from "./images.js";
@@ -25,6 +35,10 @@ export interface SageMakerDeploySpec extends DeploySpec {
   role?: string;
   dataCapture?: DataCaptureInput;
   vpc?: VpcConfig;
+  /** Application Auto Scaling of the variant (target tracking on invocations per instance). */
+  autoscaling?: AutoscalingInput;
+  /** An asynchronous endpoint (InvokeEndpointAsync) writing its outputs to S3. */
+  asyncInference?: AsyncInferenceInput;
 }
 
 /** The model a deploy serves, resolved with reads only. */
@@ -48,7 +62,7 @@ export interface SageMakerPlanInputs {
   /** A local source dir to pack and upload to `model.submitDirectory` (creating the default bucket if needed). */
   upload?: { sourceDir: string; uri: string; createBucket: boolean };
   /** The endpoint as the plan found it (settled), absent when there is none. */
-  existing?: { status: string; configName?: string; models: string[] };
+  existing?: { status: string; configName?: string; models: string[]; scaling?: AutoscalingState };
 }
 
 const ENDPOINT_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
@@ -147,13 +161,16 @@ export function checkEndpointName(name: string): void {
 
 /** The endpoint config request: built (and so checked) before anything is uploaded, created or replaced. */
 export function endpointConfigRequest(spec: SageMakerDeploySpec, resourceName: string) {
+  const scaling = spec.autoscaling;
+  if (scaling) validateScaledDeploy(scaling, spec);
   return buildCreateEndpointConfigRequest({
     configName: resourceName,
     modelName: resourceName,
     instanceType: spec.serverless ? undefined : spec.instanceType,
-    instanceCount: spec.instanceCount,
+    instanceCount: scaling ? initialScaledCount(scaling, spec.instanceCount) : spec.instanceCount,
     serverless: spec.serverless,
     dataCapture: spec.dataCapture,
+    asyncInference: spec.asyncInference ? buildAsyncInferenceConfig(spec.asyncInference) : undefined,
     tags: spec.tags,
   });
 }
@@ -199,7 +216,33 @@ function changesOf(inputs: SageMakerPlanInputs): PlannedChange[] {
     reason: `serves config ${resourceName}`,
   });
   if (update) changes.push(...old.map((c) => ({ ...c, reason: "replaced, once the new config serves" })));
+  changes.push(...scalingChanges(spec, existing?.scaling));
   return changes;
+}
+
+/** The scalable target and policy a deploy registers, re-registers with new limits, or removes. */
+function scalingChanges(spec: SageMakerDeploySpec, before: AutoscalingState | undefined): PlannedChange[] {
+  const target = scalableResourceId(spec.name);
+  const scaling = spec.autoscaling;
+  if (!scaling) {
+    return before
+      ? [{ action: "delete", kind: "ScalableTarget", name: target, reason: "no autoscaling asked for" }]
+      : [];
+  }
+  return [
+    {
+      action: before ? "update" : "create",
+      kind: "ScalableTarget",
+      name: target,
+      reason: `${scaling.minInstances}-${scaling.maxInstances} instances, once the endpoint serves`,
+    },
+    {
+      action: before?.policy ? "update" : "create",
+      kind: "ScalingPolicy",
+      name: POLICY_NAME,
+      reason: `${scaling.targetInvocations} invocations per instance per minute`,
+    },
+  ];
 }
 
 /** The endpoint as it is; with `settle`, after any operation in progress (Creating, Updating...) has finished. */
@@ -245,6 +288,8 @@ export async function planDeploy(
         models: configName ? await modelsOfConfig(session, configName) : [],
       }
     : undefined;
+  const scaling = found ? await describeAutoscaling(session.deps.autoscaling, spec.name) : undefined;
+  if (existing && scaling) Object.assign(existing, { scaling });
   const inputs: SageMakerPlanInputs = {
     spec,
     resourceName,

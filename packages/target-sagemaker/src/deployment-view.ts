@@ -1,5 +1,6 @@
 import type { Deployment, DeploymentStatus, ListOptions, OperationContext } from "@mlship/core";
 import { MlshipError } from "@mlship/core";
+import { autoscalingDetails, describeAutoscaling } from "./autoscaling.js";
 import { describeEndpoint } from "./endpoints.js";
 import { aws, isNotFound, wrapAwsError } from "./errors.js";
 import { DEFAULT_VARIANT_NAME } from "./hosting-requests.js";
@@ -61,6 +62,26 @@ export async function getDeployment(
       program: container?.Environment?.SAGEMAKER_PROGRAM ?? null,
       submitDirectory: container?.Environment?.SAGEMAKER_SUBMIT_DIRECTORY ?? null,
       trainingJob: trainingJob ?? null,
+      instances: runtimeVariant
+        ? {
+            current: runtimeVariant.CurrentInstanceCount ?? null,
+            desired: runtimeVariant.DesiredInstanceCount ?? null,
+          }
+        : null,
+      autoscaling: autoscalingDetails(await describeAutoscaling(session.deps.autoscaling, name)),
+      asyncInference: config?.AsyncInferenceConfig?.OutputConfig
+        ? {
+            outputPath: config.AsyncInferenceConfig.OutputConfig.S3OutputPath ?? null,
+            failurePath: config.AsyncInferenceConfig.OutputConfig.S3FailurePath ?? null,
+          }
+        : null,
+      dataCapture: d.DataCaptureConfig
+        ? {
+            status: d.DataCaptureConfig.CaptureStatus ?? null,
+            percentage: d.DataCaptureConfig.CurrentSamplingPercentage ?? null,
+            destination: d.DataCaptureConfig.DestinationS3Uri ?? null,
+          }
+        : null,
       serverless: variant?.ServerlessConfig
         ? {
             memorySizeMb: variant.ServerlessConfig.MemorySizeInMB ?? null,

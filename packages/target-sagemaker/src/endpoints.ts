@@ -1,5 +1,6 @@
 import type { DescribeEndpointCommandOutput } from "@aws-sdk/client-sagemaker";
 import { type DeploymentStatus, emit, MlshipError, type OperationContext } from "@mlship/core";
+import { removeAutoscaling } from "./autoscaling.js";
 import { isNotFound, wrapAwsError } from "./errors.js";
 import { ENDPOINT_LOG_GROUP_PREFIX, LogTail } from "./logs.js";
 import type { Session } from "./session.js";
@@ -119,6 +120,8 @@ export async function deleteDeployment(
   const d = await describeEndpoint(session, name, ctx?.signal);
   if (!d) return;
   const configName = d.EndpointConfigName;
+  // Scaling first, as SageMaker asks: a scalable target must not outlive its endpoint.
+  await removeAutoscaling(session.deps.autoscaling, name);
   if (d.EndpointStatus !== "Deleting") {
     await deleteQuietly(`Deleting endpoint ${name}`, () =>
       session.deps.api.deleteEndpoint({ EndpointName: name }),

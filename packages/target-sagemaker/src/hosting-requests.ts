@@ -1,7 +1,9 @@
 import type {
+  AsyncInferenceConfig,
   CreateEndpointCommandInput,
   CreateEndpointConfigCommandInput,
   CreateModelCommandInput,
+  DataCaptureConfig,
   ProductionVariant,
 } from "@aws-sdk/client-sagemaker";
 import { MlshipError } from "@mlship/core";
@@ -51,6 +53,11 @@ export interface DataCaptureInput {
   destinationS3Uri: string;
   /** 0-100, default 100. */
   samplingPercentage?: number;
+  /** What to record; default both, as the SageMaker SDK does. */
+  captureModes?: Array<"Input" | "Output">;
+  /** Content types recorded as text (`encoding` CSV / JSON); others are base64. Default text/csv, application/json. */
+  csvContentTypes?: string[];
+  jsonContentTypes?: string[];
 }
 
 export interface EndpointConfigRequestInput {
@@ -61,6 +68,8 @@ export interface EndpointConfigRequestInput {
   /** Serverless instead of instances (the SDK's ServerlessInferenceConfig defaults: 2048 MB, concurrency 5). */
   serverless?: { memorySizeMb?: number; maxConcurrency?: number };
   dataCapture?: DataCaptureInput;
+  /** Makes the endpoint asynchronous (see `buildAsyncInferenceConfig`). */
+  asyncInference?: AsyncInferenceConfig;
   kmsKeyId?: string;
   tags?: Record<string, string>;
 }
@@ -109,18 +118,51 @@ export function buildCreateEndpointConfigRequest(
   return {
     EndpointConfigName: input.configName,
     ProductionVariants: [variant],
-    ...(input.dataCapture
-      ? {
-          DataCaptureConfig: {
-            EnableCapture: true,
-            InitialSamplingPercentage: input.dataCapture.samplingPercentage ?? 100,
-            DestinationS3Uri: input.dataCapture.destinationS3Uri,
-            CaptureOptions: [{ CaptureMode: "Input" }, { CaptureMode: "Output" }],
-          },
-        }
-      : {}),
+    ...(input.dataCapture ? { DataCaptureConfig: dataCaptureConfig(input.dataCapture) } : {}),
+    ...(input.asyncInference ? { AsyncInferenceConfig: input.asyncInference } : {}),
     ...(input.kmsKeyId ? { KmsKeyId: input.kmsKeyId } : {}),
     Tags: toTags(input.tags),
+  };
+}
+
+/** DataCaptureConfig as the SageMaker SDK's `DataCaptureConfig._to_request_dict` builds it; checked first. */
+function dataCaptureConfig(input: DataCaptureInput): DataCaptureConfig {
+  const percent = input.samplingPercentage ?? 100;
+  if (!Number.isInteger(percent) || percent < 0 || percent > 100) {
+    throw new MlshipError(
+      "E_INVALID_INPUT",
+      `Capture percentage must be a whole number 0-100 (got ${percent})`,
+      {
+        where: "dataCapture.samplingPercentage",
+        hint: "e.g. --capture 20 records one request in five.",
+      },
+    );
+  }
+  if (!/^s3:\/\/[^/]+/.test(input.destinationS3Uri)) {
+    throw new MlshipError(
+      "E_INVALID_INPUT",
+      `Capture destination must be an s3:// URI (got ${input.destinationS3Uri})`,
+      {
+        where: "dataCapture.destinationS3Uri",
+        hint: "e.g. --capture-destination s3://my-bucket/data-capture",
+      },
+    );
+  }
+  const modes = input.captureModes ?? ["Input", "Output"];
+  if (modes.length === 0) {
+    throw new MlshipError("E_INVALID_INPUT", "Capture needs at least one mode (Input, Output)", {
+      where: "dataCapture.captureModes",
+    });
+  }
+  return {
+    EnableCapture: true,
+    InitialSamplingPercentage: percent,
+    DestinationS3Uri: input.destinationS3Uri,
+    CaptureOptions: modes.map((CaptureMode) => ({ CaptureMode })),
+    CaptureContentTypeHeader: {
+      CsvContentTypes: input.csvContentTypes ?? ["text/csv"],
+      JsonContentTypes: input.jsonContentTypes ?? ["application/json"],
+    },
   };
 }
 

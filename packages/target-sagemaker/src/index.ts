@@ -4,6 +4,11 @@ import type { SageMakerTargetOptions } from "./target.js";
 
 export type { LogsApi, RetryListener, RuntimeApi, SageMakerApi, StsApi } from "./api.js";
 export { logsApi, runtimeApi, sageMakerApi, stsApi } from "./api.js";
+export type { AsyncInferenceInput, AsyncInvokeOptions, AsyncInvokeResult } from "./async-inference.js";
+export { buildAsyncInferenceConfig } from "./async-inference.js";
+export type { AutoscalingInput, AutoscalingState } from "./autoscaling.js";
+export type { AsyncRuntimeApi, AutoScalingApi } from "./autoscaling-api.js";
+export { asyncRuntimeApi, autoScalingApi } from "./autoscaling-api.js";
 export type { AwsClients, AwsConnectionOptions } from "./clients.js";
 export { createAwsClients } from "./clients.js";
 export type { SageMakerDeploySpec } from "./deploy.js";

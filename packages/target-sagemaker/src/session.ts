@@ -2,6 +2,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { type DataStager, MlshipError, untilAborted } from "@mlship/core";
 import { bucketExists, defaultBucketName, ensureBucket, S3DataStager } from "@mlship/data-s3";
 import type { LogsApi, RuntimeApi, SageMakerApi, StsApi } from "./api.js";
+import type { AsyncRuntimeApi, AutoScalingApi } from "./autoscaling-api.js";
 import { wrapAwsError } from "./errors.js";
 import { resolveRole } from "./training-request.js";
 import type { TuningApi } from "./tuning-api.js";
@@ -16,6 +17,10 @@ export interface SageMakerDeps {
   runtime: RuntimeApi;
   sts: StsApi;
   s3: S3Client;
+  /** Application Auto Scaling, for deploys with `autoscaling` (and to deregister on delete). */
+  autoscaling?: AutoScalingApi;
+  /** InvokeEndpointAsync, for `invokeAsync`. */
+  asyncRuntime?: AsyncRuntimeApi;
   /** The region, fixed or resolved from the SDK chain. */
   region: string | (() => Promise<string>);
   /** Execution role ARN; default `MLSHIP_SAGEMAKER_ROLE`. */

@@ -27,6 +27,13 @@ import {
   sageMakerApi,
   stsApi,
 } from "./api.js";
+import { type AsyncInvokeOptions, type AsyncInvokeResult, invokeAsync } from "./async-inference.js";
+import {
+  type AsyncRuntimeApi,
+  type AutoScalingApi,
+  asyncRuntimeApi,
+  autoScalingApi,
+} from "./autoscaling-api.js";
 import { type AwsConnectionOptions, createAwsClients } from "./clients.js";
 import { deploy, type SageMakerDeploySpec, updateDeployment } from "./deploy.js";
 import { applyPlan } from "./deploy-apply.js";
@@ -69,6 +76,9 @@ export interface SageMakerTargetOptions extends AwsConnectionOptions {
   sts?: StsApi;
   s3?: S3Client;
   stager?: DataStager;
+  /** Application Auto Scaling and InvokeEndpointAsync ports; built from the connection options when the other ports are. */
+  autoscaling?: AutoScalingApi;
+  asyncRuntime?: AsyncRuntimeApi;
 }
 
 /**
@@ -94,6 +104,8 @@ export interface SageMakerTarget extends Omit<TrainTarget, "list">, Omit<DeployT
   downloadModel(jobName: string, dir: string, ctx?: OperationContext): Promise<string[]>;
   downloadOutput(jobName: string, dir: string, ctx?: OperationContext): Promise<string[]>;
   invoker(name: string, ctx?: OperationContext): Promise<SageMakerInvoker>;
+  /** InvokeEndpointAsync on an asynchronous endpoint; waits for the output (or error) object unless `wait: false`. */
+  invokeAsync(name: string, options: AsyncInvokeOptions, ctx?: OperationContext): Promise<AsyncInvokeResult>;
   /** Removes staged training data (the DataRefs in `run.details.staged`); never called implicitly. */
   cleanupStagedData(refs: readonly DataRef[], ctx?: OperationContext): Promise<void>;
   /** The region in use (resolved from the SDK chain when not given). */
@@ -125,6 +137,8 @@ export function createSageMakerTarget(options: SageMakerTargetOptions = {}): Sag
     runtime: options.runtime ?? runtimeApi((clients as NonNullable<typeof clients>).runtime),
     sts: options.sts ?? stsApi((clients as NonNullable<typeof clients>).sts),
     s3: options.s3 ?? (clients as NonNullable<typeof clients>).s3,
+    autoscaling: options.autoscaling ?? (clients ? autoScalingApi(clients.autoscaling) : undefined),
+    asyncRuntime: options.asyncRuntime ?? (clients ? asyncRuntimeApi(clients.runtime) : undefined),
     region,
     role: options.role,
     bucket: options.bucket,
@@ -157,6 +171,7 @@ export function createSageMakerTarget(options: SageMakerTargetOptions = {}): Sag
       await getDeployment(session, name, ctx);
       return createSageMakerInvoker(session.deps.runtime, name, { events: ctx?.events });
     },
+    invokeAsync: (name, invokeOptions, ctx) => invokeAsync(session, name, invokeOptions, ctx),
     async cleanupStagedData(refs, ctx) {
       const stager = await session.stager();
       for (const ref of refs) await stager.cleanup(ref, ctx);

@@ -73,6 +73,11 @@ export function createEventRenderer(io: CliIO, opts: GlobalOptions, colors: Colo
       case "invoke.retry":
         if (verbose) line(colors.yellow(`retry ${e.attempt} in ${e.delayMs} ms: ${e.reason}`));
         return;
+      case "invoke.async":
+        line(
+          `${colors.cyan(e.inferenceId)} ${colors.bold(e.status === "Queued" ? "waiting" : e.status)} (${formatDuration(e.elapsedMs / 1000)}) ${e.location}`,
+        );
+        return;
       case "log":
         if (e.level !== "debug" || verbose) line(e.level === "warn" ? colors.yellow(e.message) : e.message);
         return;
