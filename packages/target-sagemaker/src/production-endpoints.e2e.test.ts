@@ -100,12 +100,28 @@ describe("autoscaling", () => {
       },
     });
 
-    // Redeploy with new limits: the variant comes back with them, and starts inside them.
-    const redeployed = await target.deploy({
+    // Redeploy with new limits: the plan says so, and the variant comes back with them, starting inside them.
+    const spec = {
       name: "scaled",
       ...model,
       autoscaling: { minInstances: 2, maxInstances: 3, targetInvocations: 50 },
-    });
+    };
+    const plan = await target.plan(spec);
+    expect(plan.changes.filter((c) => c.kind.startsWith("Scal"))).toEqual([
+      {
+        action: "update",
+        kind: "ScalableTarget",
+        name: RESOURCE("scaled"),
+        reason: "2-3 instances, once the endpoint serves",
+      },
+      {
+        action: "update",
+        kind: "ScalingPolicy",
+        name: "mlship-invocations-per-instance",
+        reason: "50 invocations per instance per minute",
+      },
+    ]);
+    const redeployed = await target.apply(plan);
     expect(redeployed.instanceCount).toBe(2);
     expect(redeployed.details?.autoscaling).toEqual({
       minInstances: 2,
