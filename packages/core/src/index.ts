@@ -62,7 +62,12 @@ export {
   ObjectStoreToken,
   TrainTargetToken,
 } from "./tokens.js";
-export type { BatchTransformer, BatchTransformRequest, BatchTransformResult } from "./transform.js";
+export type {
+  BatchTransformer,
+  BatchTransformRequest,
+  BatchTransformResult,
+  TransformJob,
+} from "./transform.js";
 export type {
   ParameterRangeSpec,
   ScalingType,

@@ -1,4 +1,5 @@
 import type { OperationContext } from "./events.js";
+import type { ListOptions, LogEvent, LogOptions } from "./targets.js";
 
 /**
  * A batch-transform engine (SageMaker Batch Transform): scores a staged table on the target's own
@@ -41,8 +42,34 @@ export interface BatchTransformResult {
   outputs: string[];
 }
 
+/** A transform job as the target reports it (JSON-safe, for `mlship transforms` and `--json`). */
+export interface TransformJob {
+  job: string;
+  /** InProgress, Completed, Failed, Stopping, Stopped. */
+  status: string;
+  failureReason?: string;
+  model?: string;
+  instanceCount?: number;
+  instanceType?: string;
+  /** Where the job reads and writes (s3:// URIs on SageMaker). */
+  input?: string;
+  output?: string;
+  /** ISO 8601. */
+  createdAt?: string;
+  startedAt?: string;
+  endedAt?: string;
+}
+
 export interface BatchTransformer {
   readonly name: string;
   /** Runs the job to its end; aborting `ctx.signal` stops the job on the target before rejecting. */
   transform(request: BatchTransformRequest, ctx?: OperationContext): Promise<BatchTransformResult>;
+  /** Transform jobs, newest first. */
+  list(options?: ListOptions, ctx?: OperationContext): Promise<TransformJob[]>;
+  /** One job; E_NOT_FOUND when there is none of that name. */
+  describe(job: string, ctx?: OperationContext): Promise<TransformJob>;
+  /** The job's log events so far, or (`follow`) until it ends. */
+  logs(job: string, options?: LogOptions): AsyncIterable<LogEvent>;
+  /** Asks the target to stop the job (a job that has ended is left as it is). */
+  stop(job: string, ctx?: OperationContext): Promise<void>;
 }

@@ -175,6 +175,22 @@ describe("scoreByTransform on the emulator", () => {
     expectSameMetrics(client.metrics, transform.metrics);
   }, 240_000);
 
+  it("lists, describes, reads the logs of and stops transform jobs through the transformer", async () => {
+    const jobs = await target.transformer.list();
+    expect(jobs.length).toBeGreaterThanOrEqual(2);
+    const job = jobs[0]?.job as string;
+    expect(jobs[0]?.status).toBe("Completed");
+    const described = await target.transformer.describe(job);
+    expect(described).toMatchObject({ job, status: "Completed", instanceType: "ml.m5.large" });
+    expect(described.output).toMatch(/^s3:\/\/sagemaker-us-east-1-000000000000\/.*\/output$/);
+    const lines: string[] = [];
+    for await (const e of target.transformer.logs(job)) lines.push(e.message);
+    expect(lines.some((l) => /^Transformed part-00000\.csv: \d+ records/.test(l))).toBe(true);
+    await target.transformer.stop(job); // ended: left as it is
+    expect((await target.transformer.describe(job)).status).toBe("Completed");
+    expect((await mlshipRejection(target.transformer.describe("no-such-job"))).code).toBe("E_NOT_FOUND");
+  }, 60_000);
+
   it("stops the job when the caller aborts, and rejects E_ABORTED", async () => {
     const controller = new AbortController();
     let job = "";

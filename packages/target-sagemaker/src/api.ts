@@ -50,6 +50,9 @@ import {
   ListTrainingJobsCommand,
   type ListTrainingJobsCommandInput,
   type ListTrainingJobsCommandOutput,
+  ListTransformJobsCommand,
+  type ListTransformJobsCommandInput,
+  type ListTransformJobsCommandOutput,
   type SageMakerClient,
   StopTrainingJobCommand,
   type StopTrainingJobCommandInput,
@@ -99,6 +102,7 @@ export interface SageMakerApi {
     o?: Opts,
   ): Promise<DescribeTransformJobCommandOutput>;
   stopTransformJob(i: StopTransformJobCommandInput): Promise<unknown>;
+  listTransformJobs(i: ListTransformJobsCommandInput): Promise<ListTransformJobsCommandOutput>;
 }
 
 /** CloudWatch Logs reads for training logs. */
@@ -142,6 +146,7 @@ export function sageMakerApi(client: SageMakerClient): SageMakerApi {
     createTransformJob: (i) => client.send(new CreateTransformJobCommand(i)),
     describeTransformJob: (i, o) => client.send(new DescribeTransformJobCommand(i), o),
     stopTransformJob: (i) => client.send(new StopTransformJobCommand(i)),
+    listTransformJobs: (i) => client.send(new ListTransformJobsCommand(i)),
   };
 }
 

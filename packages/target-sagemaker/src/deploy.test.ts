@@ -52,6 +52,7 @@ function fakeSageMaker() {
     createTransformJob: unused,
     describeTransformJob: unused,
     stopTransformJob: unused,
+    listTransformJobs: unused,
     async createModel(i) {
       calls.push(`createModel ${i.ModelName}`);
       models.set(i.ModelName as string, i);

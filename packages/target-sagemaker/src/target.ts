@@ -55,6 +55,7 @@ import {
 } from "./training.js";
 import { TARGET_NAME } from "./training-job.js";
 import { runBatchTransform } from "./transform.js";
+import { describeTransform, listTransforms, stopTransform, transformLogs } from "./transform-jobs.js";
 import { describeTuning, listTuning, stopTuning, tune } from "./tuning.js";
 import { type TuningApi, tuningApi } from "./tuning-api.js";
 import type { PollOptions } from "./wait.js";
@@ -66,6 +67,10 @@ export interface SageMakerTargetOptions extends AwsConnectionOptions {
   bucket?: string;
   /** Key prefix for staged training data; default data-s3's `mlship-data`. */
   prefix?: string;
+  /** Batch transform instances when a request names none (default 1). */
+  transformInstanceCount?: number;
+  /** Batch transform instance type when a request names none (default ml.m5.large). */
+  transformInstanceType?: string;
   /** Status polling backoff (ms). */
   poll?: Partial<PollOptions>;
   /** Injected ports (tests, custom transports); built from the connection options otherwise. */
@@ -202,7 +207,20 @@ export function createSageMakerTarget(options: SageMakerTargetOptions = {}): Sag
   };
   const transformer: BatchTransformer = {
     name: TARGET_NAME,
-    transform: (request, ctx) => runBatchTransform(session, request, ctx),
+    transform: (request, ctx) =>
+      runBatchTransform(
+        session,
+        {
+          ...request,
+          instanceCount: request.instanceCount ?? options.transformInstanceCount,
+          instanceType: request.instanceType ?? options.transformInstanceType,
+        },
+        ctx,
+      ),
+    list: (listOptions) => listTransforms(session, listOptions),
+    describe: (job, ctx) => describeTransform(session, job, ctx),
+    logs: (job, logOptions) => transformLogs(session, job, logOptions),
+    stop: (job, ctx) => stopTransform(session, job, ctx),
   };
   const tuning: TuneTarget = {
     name: TARGET_NAME,
