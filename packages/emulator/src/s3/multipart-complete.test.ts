@@ -164,6 +164,20 @@ describe("the whole-object checksum sent with CompleteMultipartUpload", () => {
         "Value for x-amz-checksum-sha256 header is invalid.",
       ]);
     }
+    const unlisted = await s3Error(
+      s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: bucket,
+          Key: "c",
+          UploadId,
+          MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] },
+        }),
+      ),
+    );
+    expect([unlisted.name, unlisted.message]).toEqual([
+      "InvalidRequest",
+      "The upload was created using a sha256 checksum. The complete request must include the checksum for each part. It was missing for part 1 in the request.",
+    ]);
     const mixed = await s3Error(complete({ ChecksumCRC32: crc32Base64(body) }));
     expect(mixed.name).toBe("InvalidRequest");
     await s3Error(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "c" })));

@@ -131,6 +131,15 @@ export class MultipartUploads {
   ): Promise<ObjectMeta> {
     const { info } = this.get(bucket, key, uploadId);
     const parts = chosenParts(uploadId, this.state.get(uploadId) as UploadState, requested);
+    // A COMPOSITE upload's Complete must list every part's checksum, as S3 requires.
+    const missing = requested.find((p) => p.checksum === undefined);
+    if (info.checksumAlgorithm && info.checksumType !== "FULL_OBJECT" && missing) {
+      throw new AwsApiError(
+        "InvalidRequest",
+        `The upload was created using a ${info.checksumAlgorithm.toLowerCase()} checksum. The complete request must include the checksum for each part. It was missing for part ${missing.partNumber} in the request.`,
+        400,
+      );
+    }
     const algorithm = info.checksumAlgorithm;
     let checksum: StoredChecksum | undefined;
     if (algorithm && info.checksumType !== "FULL_OBJECT" && parts.every((p) => p.checksum)) {
