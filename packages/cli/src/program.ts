@@ -171,7 +171,10 @@ export function buildProgram(version: string, dispatch: Dispatch, io: CliIO): Co
       .option("--out <file>", "output file: .csv, .jsonl or .parquet; default <data>.scores.csv")
       .option("--batch-size <rows>", "rows per request", int("--batch-size"))
       .option("--concurrency <n>", "requests in flight", int("--concurrency"))
-      .option("--resume", "continue an interrupted run from its checkpoint (checked against the partial output)")
+      .option(
+        "--resume",
+        "continue an interrupted run from its checkpoint (checked against the partial output)",
+      )
       .option("--restart", "discard an interrupted run's checkpoint and partial output, and start over")
       .option("--encoding <name>", "input text encoding (default utf-8, checked): latin1, windows-1252, ...")
       .option(

@@ -37,7 +37,7 @@ beforeAll(async () => {
   dir = tempDir("mlship-transform-");
   // An id column first (kept in the output), the label second (metrics), then the 30 features.
   data = join(dir, "data.csv");
-  writeFileSync(data, [`id,${HEADER}`, ...ROWS.map((r, i) => `case-${1000 + i},${r}`)].join("\n") + "\n");
+  writeFileSync(data, `${[`id,${HEADER}`, ...ROWS.map((r, i) => `case-${1000 + i},${r}`)].join("\n")}\n`);
   const run = await target.train({
     entryPoint: "train.py",
     sourceDir: EXAMPLE,

@@ -108,7 +108,11 @@ describe("the scorer's CSV reader agrees with Python's csv module", () => {
     await Promise.all(files.map((text, i) => writeFile(paths[i] as string, text)));
     const python = JSON.parse(
       execFileSync(sklearnPython(), ["-c", PYTHON_CSV], { input: JSON.stringify(paths) }).toString(),
-    ) as Array<{ rows: string[][]; lines: number[]; error: { line: number; at: number; message: string } | null }>;
+    ) as Array<{
+      rows: string[][];
+      lines: number[];
+      error: { line: number; at: number; message: string } | null;
+    }>;
     let refused = 0;
     for (const [i, path] of paths.entries()) {
       const want = python[i] as (typeof python)[number];
