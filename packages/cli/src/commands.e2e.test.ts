@@ -56,6 +56,8 @@ describe("mlship against the emulator", () => {
         `train=${join(data, "train.csv")}`,
         "--hp",
         "epochs=200",
+        "--metric",
+        "train:accuracy=train_accuracy=([0-9.]+);",
         "--content-type",
         "text/csv;label_size=1",
         "--json",
@@ -63,7 +65,12 @@ describe("mlship against the emulator", () => {
       ],
       { cwd: work, env },
     );
-    const run = json<{ jobName: string; status: string; modelArtifact: string }>(result);
+    const run = json<{
+      jobName: string;
+      status: string;
+      modelArtifact: string;
+      finalMetrics: Array<{ name: string; value: number }>;
+    }>(result);
     // --events: every stderr line is one JSON event; the status walk and the job's own log lines are there.
     const events = result.stderr
       .trim()
@@ -76,6 +83,10 @@ describe("mlship against the emulator", () => {
     );
     expect(run.status).toBe("Completed");
     expect(run.modelArtifact).toMatch(/^s3:\/\/.+\/output\/model\.tar\.gz$/);
+    // --metric: parsed from the job's log as events, the last value final (FinalMetricDataList).
+    const metricEvents = events.filter((e) => e.type === "training.metric") as Array<{ value?: number }>;
+    expect(metricEvents.length).toBeGreaterThan(0);
+    expect(run.finalMetrics).toMatchObject([{ name: "train:accuracy", value: metricEvents.at(-1)?.value }]);
     job = run.jobName;
     // --content-type reaches the job's channel definition on the wire.
     const sm = new SageMakerClient({
@@ -94,6 +105,19 @@ describe("mlship against the emulator", () => {
       await runCli(["jobs", "describe", job, "--target", "sagemaker", "--json"], { cwd: work, env }),
     );
     expect(described).toMatchObject({ jobName: job, status: "Completed" });
+    const human = await runCli(["jobs", "describe", job, "--target", "sagemaker"], { cwd: work, env });
+    expect(human.stdout).toMatch(new RegExp(`metrics: +train:accuracy=${run.finalMetrics[0]?.value}`));
+    const badMetric = await cli([
+      "train",
+      "--entry-point",
+      "train.mjs",
+      "--source-dir",
+      nodeExample,
+      "--metric",
+      "acc=acc=[0-9]+",
+    ]);
+    expect(badMetric.code).not.toBe(0);
+    expect(badMetric.stderr).toMatch(/E_INVALID_INPUT[\s\S]*0 capture groups/);
     const listed = json<Array<{ jobName: string }>>(
       await runCli(["jobs", "list", "--target", "sagemaker", "--json"], { cwd: work, env }),
     );

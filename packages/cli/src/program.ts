@@ -71,6 +71,11 @@ export function buildProgram(version: string, dispatch: Dispatch, io: CliIO): Co
       )
       .option("--content-type <type>", "content type of the channel data (default from the file extension)")
       .option("--hp <key=value>", "hyperparameter; repeatable (values parsed as JSON when they are)", collect)
+      .option(
+        "--metric <name=regex>",
+        "metric read from the job's log (one capture group, a float; the last value is final); repeatable",
+        collect,
+      )
       .addOption(new Option("--framework <name>", "runtime").choices(["sklearn", "node"]))
       .option("--framework-version <version>", "scikit-learn container version (default 1.2-1)")
       .option("--image <uri>", "explicit training image")

@@ -65,6 +65,14 @@ function rocAuc(scores: number[], labels: number[]): number {
   return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
 }
 
+/** The README's tuning example, as written, with the example's paths made absolute. */
+function readmeExample(): string {
+  const readme = readFileSync(join(EXAMPLE, "../../packages/target-sagemaker/README.md"), "utf8");
+  const block = /<!-- example: tuning[^>]*-->\n```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+  if (!block) throw new Error("the README lost its tuning example");
+  return block.replaceAll('"examples/sklearn-breast-cancer', JSON.stringify(EXAMPLE).slice(0, -1));
+}
+
 describe("training metrics and tuning on SageMaker (emulated)", () => {
   let defaultAuc: number;
 
@@ -94,48 +102,39 @@ describe("training metrics and tuning on SageMaker (emulated)", () => {
     await expect(target.describe("bad-metric")).rejects.toMatchObject({ code: "E_NOT_FOUND" });
   });
 
-  it("tunes C (log scale) and max_iter, 8 jobs 2 at a time: the best is at least the defaults; deploy serves it", async () => {
-    const events = collectingSink();
-    const tuned = await target.tuning.tune(
-      {
-        name: "bc-tune",
-        training,
-        ranges: {
-          C: { type: "continuous", min: 0.001, max: 100, scaling: "Logarithmic" },
-          max_iter: { type: "integer", min: 20, max: 1000 },
-        },
-        objective: { metric: "test_auc", type: "Maximize" },
-        strategy: "Bayesian",
-        maxJobs: 8,
-        maxParallelJobs: 2,
-        randomSeed: 17,
-      },
-      { events },
-    );
+  it("runs the README's tuning example: C (log scale) and max_iter, 8 jobs 2 at a time; the best is at least the defaults; deploy serves it", async () => {
+    const printed: unknown[][] = [];
+    const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor;
+    await new AsyncFunction("sagemaker", "console", readmeExample())(target, {
+      log: (...a: unknown[]) => printed.push(a),
+    });
+    const tuned = await target.tuning.describe("bc-tune");
     expect(tuned.status).toBe("Completed");
     expect(tuned.trials).toHaveLength(8);
     expect(tuned.counters).toMatchObject({ Completed: 8 });
     const best = tuned.best;
     expect(best?.objective).toBeGreaterThanOrEqual(defaultAuc);
     expect(Math.max(...(tuned.trials ?? []).map((t) => t.objective ?? 0))).toBe(best?.objective);
-    // Progress: every child and the best so far, which only ever improves.
-    expect(new Set(events.of("tuning.trial").map((e) => e.jobName)).size).toBe(8);
-    const bests = events.of("tuning.status").flatMap((e) => (e.best ? [e.best.objective] : []));
+    expect(printed.find((p) => p[0] === "best")).toEqual(["best", best?.jobName, best?.objective]);
+    // Progress: counters and the best so far, which only ever improves and ends at the best job.
+    const progress = printed.filter((p) => p[0] !== "best" && p[0] !== "deployed");
+    expect(progress.at(-1)?.[0]).toBe("Completed");
+    const bests = progress.flatMap((p) => (p[2] ? [(p[2] as { objective: number }).objective] : []));
     expect(bests.every((b, i) => i === 0 || b >= (bests[i - 1] as number))).toBe(true);
     expect(bests.at(-1)).toBe(best?.objective);
+    expect(printed.find((p) => p[0] === "deployed")).toEqual([
+      "deployed",
+      `training job ${best?.jobName} (best of tuning job bc-tune)`,
+    ]);
 
-    const deployment = await target.deploy({
-      name: "bc-best",
-      model: { trainingJob: "bc-tune", entryPoint: "inference.py" },
-    });
-    expect(deployment.model).toBe(`training job ${best?.jobName} (best of tuning job bc-tune)`);
+    const deployment = await target.get("breast-cancer-best");
     const model = await sm.send(
       new DescribeModelCommand({ ModelName: deployment.details?.modelName as string }),
     );
     const bestJob = await sm.send(new DescribeTrainingJobCommand({ TrainingJobName: best?.jobName }));
     expect(model.PrimaryContainer?.ModelDataUrl).toBe(bestJob.ModelArtifacts?.S3ModelArtifacts);
     // The served model is that job's: its predictions on the test set give the AUC the job reported.
-    const invoker = await target.invoker("bc-best");
+    const invoker = await target.invoker("breast-cancer-best");
     const answer = await invoker.invoke({
       body: TEST_ROWS.map((r) => r.split(",").slice(1).join(",")).join("\n"),
       contentType: "text/csv",
@@ -144,7 +143,7 @@ describe("training metrics and tuning on SageMaker (emulated)", () => {
     const probabilities = JSON.parse(new TextDecoder().decode(answer.body)) as number[];
     const labels = TEST_ROWS.map((r) => Number(r.split(",")[0]));
     expect(rocAuc(probabilities, labels)).toBeCloseTo(best?.objective as number, 4);
-    await target.delete("bc-best");
+    await target.delete("breast-cancer-best");
   });
 
   it("describes, lists and refuses to re-create a tuning job", async () => {

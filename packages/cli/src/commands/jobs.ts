@@ -22,6 +22,7 @@ export const renderRun = (run: TrainingRun) =>
     started: run.startedAt,
     ended: run.endedAt,
     billableSeconds: run.billableSeconds,
+    metrics: run.finalMetrics?.map((m) => `${m.name}=${m.value}`).join(", "),
   });
 
 export const list: CommandRun = async (ctx, _args, options) => {

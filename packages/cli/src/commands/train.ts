@@ -1,5 +1,11 @@
 import { resolve } from "node:path";
-import { type Framework, MlshipError, type TrainSpec } from "@mlship/core";
+import {
+  checkMetricDefinitions,
+  type Framework,
+  MlshipError,
+  parseMetricDefinition,
+  type TrainSpec,
+} from "@mlship/core";
 import { existingPath } from "../files.js";
 import { parseHyperparameters, parsePairs } from "../parse.js";
 import type { CommandRun } from "../program.js";
@@ -13,6 +19,7 @@ interface TrainFlags {
   data?: string[];
   contentType?: string;
   hp?: string[];
+  metric?: string[];
   framework?: Framework;
   frameworkVersion?: string;
   image?: string;
@@ -43,6 +50,8 @@ export const run: CommandRun = async (ctx, _args, options) => {
     ]),
   );
   const hyperparameters = parseHyperparameters(o.hp);
+  const metricDefinitions = (o.metric ?? []).map((m) => parseMetricDefinition(m));
+  checkMetricDefinitions(metricDefinitions, "--metric");
 
   const name = targetName(ctx, o.target);
   const targets = await loadTargets(ctx, [name], { role: o.role, bucket: o.bucket, prefix: o.prefix });
@@ -67,6 +76,7 @@ export const run: CommandRun = async (ctx, _args, options) => {
     maxRuntimeSeconds: o.maxRuntime,
     wait: o.wait,
     contentType: o.contentType,
+    ...(metricDefinitions.length ? { metricDefinitions } : {}),
   };
   const events =
     o.logs === "none"

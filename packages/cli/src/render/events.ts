@@ -58,6 +58,21 @@ export function createEventRenderer(io: CliIO, opts: GlobalOptions, colors: Colo
       case "training.log":
         line(colors.dim(e.message));
         return;
+      case "training.metric":
+        line(`${colors.cyan(e.job)} metric ${e.name} = ${e.value}`);
+        return;
+      case "tuning.trial":
+        line(
+          `${colors.cyan(e.name)} ${e.jobName} ${colors.bold(e.status)}${e.objective !== undefined ? ` objective ${e.objective}` : ""}`,
+        );
+        return;
+      case "tuning.status": {
+        const c = e.counters;
+        const done = `${c.Completed ?? 0} completed, ${c.InProgress ?? 0} running, ${(c.RetryableError ?? 0) + (c.NonRetryableError ?? 0)} failed, ${c.Stopped ?? 0} stopped`;
+        const best = e.best ? `; best ${e.best.jobName} = ${e.best.objective}` : "";
+        line(`${colors.cyan(e.name)} ${colors.bold(e.status)}: ${done}${best}`);
+        return;
+      }
       case "deploy.status":
         line(`${colors.cyan(e.name)} ${colors.bold(e.status)}${e.message ? `: ${e.message}` : ""}`);
         return;
