@@ -7,6 +7,7 @@ import {
   type OperationContext,
 } from "@mlship/core";
 import { uploadSourceDir } from "@mlship/data-s3";
+import { HPA_TYPE, hpaManifest } from "./autoscaler.js";
 import type { KymaContext } from "./context.js";
 import { applyModelUrls } from "./credentials.js";
 import { TARGET_NAME, toDeployment } from "./deployment-view.js";
@@ -61,6 +62,16 @@ async function writePullSecret(kyma: KymaContext, inputs: KymaPlanInputs, ctx?: 
   return pull.info;
 }
 
+/** Writes the HPA after its Deployment exists, or removes one the spec no longer asks for. */
+async function applyAutoscaler(kyma: KymaContext, inputs: KymaPlanInputs): Promise<void> {
+  const { name, namespace } = inputs.workload;
+  const action = inputs.objects.hpa;
+  if (action === "delete") await kyma.kube().remove(HPA_TYPE, namespace, name);
+  else if ((action === "create" || action === "update") && inputs.autoscaling) {
+    await kyma.kube().apply(hpaManifest(name, namespace, inputs.autoscaling));
+  }
+}
+
 /** Makes the plan's changes in its order, then waits for the rollout unless the spec said wait: false. */
 export async function applyPlan(
   kyma: KymaContext,
@@ -105,6 +116,7 @@ export async function applyPlan(
   if (inputs.objects.deployment !== "unchanged") await kube.apply(deploymentManifest(workload));
   if (inputs.objects.service !== "unchanged") await kube.apply(serviceManifest(workload));
   if (inputs.objects.apiRule !== "unchanged") await kube.apply(apiRuleManifest(workload));
+  await applyAutoscaler(kyma, inputs);
   // A redeploy away from an ECR image leaves no pull secret behind for `get` to report as due or expired.
   if (inputs.removePullSecret) await kube.remove(TYPES.secret, namespace, pullSecretName(name));
   const host = workload.host;

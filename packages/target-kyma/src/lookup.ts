@@ -1,4 +1,5 @@
 import { type Deployment, type ListOptions, MlshipError } from "@mlship/core";
+import { HPA_TYPE, withAutoscaler } from "./autoscaler.js";
 import type { KymaContext } from "./context.js";
 import { hostOf, secretsOf, toDeployment } from "./deployment-view.js";
 import { discoverDomain } from "./domain.js";
@@ -36,7 +37,9 @@ export async function getDeployment(
   const state = await observe(kyma.kube(), namespace, name, secrets.pull);
   if (!state.deployment)
     throw new MlshipError("E_NOT_FOUND", `No Kyma deployment ${name} in namespace ${namespace}`);
-  return toDeployment(kyma, state, namespace, await hostOf(kyma, state.deployment), secrets);
+  const hpa = await kyma.kube().read(HPA_TYPE, namespace, name);
+  const found = toDeployment(kyma, state, namespace, await hostOf(kyma, state.deployment), secrets);
+  return withAutoscaler(found, hpa && isManaged(hpa) ? hpa : undefined);
 }
 
 /** mlship's deployments in the target's namespace, from the Deployments and APIRules alone (no pod reads). */

@@ -9,6 +9,7 @@ export const TYPES = {
   deployment: { apiVersion: "apps/v1", kind: "Deployment" },
   apiRule: { apiVersion: "gateway.kyma-project.io/v2", kind: "APIRule" },
   gateway: { apiVersion: "networking.istio.io/v1", kind: "Gateway" },
+  hpa: { apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler" },
 } as const satisfies Record<string, KubeType>;
 
 export const LABELS = {
@@ -87,6 +88,8 @@ export interface DeploymentPlan {
   gateway: string;
   /** Public FQDN when known. */
   host?: string;
+  /** An HPA owns the replica count: the Deployment leaves `replicas` to it. */
+  autoscaled?: boolean;
 }
 
 export function pullSecretName(name: string): string {
@@ -327,7 +330,7 @@ export function deploymentManifest(plan: DeploymentPlan): KubeObject {
       },
     },
     spec: {
-      replicas: plan.replicas,
+      ...(plan.autoscaled ? {} : { replicas: plan.replicas }),
       selector: { matchLabels: selectorLabels(plan.name) },
       template: {
         metadata: {

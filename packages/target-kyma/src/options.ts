@@ -2,6 +2,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { DeploySpec } from "@mlship/core";
 import type { SageMakerApi } from "@mlship/target-sagemaker";
+import type { KymaAutoscaling } from "./autoscaler.js";
 import type { KubeApi } from "./kube.js";
 import type { Resources } from "./manifests.js";
 import type { EcrApi } from "./pull-secret.js";
@@ -67,4 +68,7 @@ export interface KymaTargetOptions extends KymaExposureOptions {
 }
 
 /** A DeploySpec with the Kyma settings that may differ per deployment. */
-export interface KymaDeploySpec extends DeploySpec, KymaExposureOptions {}
+export interface KymaDeploySpec extends DeploySpec, KymaExposureOptions {
+  /** A HorizontalPodAutoscaler on CPU utilisation instead of a fixed `instanceCount`. */
+  autoscaling?: KymaAutoscaling;
+}

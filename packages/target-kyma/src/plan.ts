@@ -1,4 +1,5 @@
 import type { DeployPlan, JsonObject, OperationContext, PlannedChange } from "@mlship/core";
+import { checkAutoscaling, HPA_TYPE, hpaManifest, type KymaAutoscaling } from "./autoscaler.js";
 import type { KymaContext } from "./context.js";
 import { urlExpirySeconds } from "./credentials.js";
 import { TARGET_NAME } from "./deployment-view.js";
@@ -43,7 +44,11 @@ export interface KymaPlanInputs {
     deployment: PlannedChange["action"];
     service: PlannedChange["action"];
     apiRule: PlannedChange["action"];
+    /** The HorizontalPodAutoscaler, when one is asked for or one is left from an earlier deploy. */
+    hpa?: PlannedChange["action"];
   };
+  /** The HPA's limits and target, when the spec asks for autoscaling. */
+  autoscaling?: Required<KymaAutoscaling>;
   removePullSecret: boolean;
   wait: boolean;
   /** The spec's domain/gateway, for the URL `get` reports after the wait. */
@@ -58,6 +63,7 @@ interface CheckedSpec {
   auth: ApiAuth;
   replicas: number;
   resources: Resources;
+  autoscaling?: Required<KymaAutoscaling>;
 }
 
 function checkSpec(kyma: KymaContext, spec: KymaDeploySpec): CheckedSpec {
@@ -70,7 +76,16 @@ function checkSpec(kyma: KymaContext, spec: KymaDeploySpec): CheckedSpec {
   validatePlacement(namespace, gateway, spec.domain ?? kyma.options.domain);
   urlExpirySeconds(kyma);
   const resources = checkResources(spec.resources ?? kyma.options.resources ?? DEFAULT_RESOURCES);
-  return { name: spec.name, namespace, gateway, auth, replicas, resources };
+  const autoscaling = spec.autoscaling ? checkAutoscaling(spec.autoscaling, resources) : undefined;
+  return {
+    name: spec.name,
+    namespace,
+    gateway,
+    auth,
+    replicas,
+    resources,
+    ...(autoscaling ? { autoscaling } : {}),
+  };
 }
 
 function workloadOf(
@@ -97,6 +112,7 @@ function workloadOf(
     auth: checked.auth,
     gateway: checked.gateway,
     ...(host ? { host } : {}),
+    ...(checked.autoscaling ? { autoscaled: true } : {}),
   };
 }
 
@@ -149,6 +165,17 @@ function changesOf(inputs: KymaPlanInputs): PlannedChange[] {
     reason: "fresh presigned model URLs",
   });
   changes.push({ action: inputs.objects.deployment, kind: "Deployment", name: at(name) });
+  const scaling = inputs.autoscaling;
+  if (inputs.objects.hpa) {
+    changes.push({
+      action: inputs.objects.hpa,
+      kind: "HorizontalPodAutoscaler",
+      name: at(name),
+      reason: scaling
+        ? `${scaling.minInstances}-${scaling.maxInstances} replicas at ${scaling.targetCpuUtilization} % CPU`
+        : "no autoscaling asked for",
+    });
+  }
   changes.push({ action: inputs.objects.service, kind: "Service", name: at(name) });
   changes.push({
     action: inputs.objects.apiRule,
@@ -165,6 +192,17 @@ function changesOf(inputs: KymaPlanInputs): PlannedChange[] {
     });
   }
   return changes;
+}
+
+/** Create, update or keep the HPA the spec asks for; delete one an earlier deploy made when it asks for none. */
+async function hpaAction(kube: KubeApi, checked: CheckedSpec): Promise<{ hpa?: PlannedChange["action"] }> {
+  const existing = await readManaged(kube, HPA_TYPE, checked.namespace, checked.name);
+  if (checked.autoscaling) {
+    return {
+      hpa: await actionFor(kube, existing, hpaManifest(checked.name, checked.namespace, checked.autoscaling)),
+    };
+  }
+  return existing ? { hpa: "delete" } : {};
 }
 
 /** What deploy(spec) will change on the cluster (and in S3), found with reads and server-side dry runs. */
@@ -204,7 +242,9 @@ export async function planDeploy(
       deployment: await actionFor(kube, existing, deploymentManifest(workload)),
       service: await actionFor(kube, service, serviceManifest(workload)),
       apiRule: await actionFor(kube, apiRule, apiRuleManifest(workload)),
+      ...(await hpaAction(kube, checked)),
     },
+    ...(checked.autoscaling ? { autoscaling: checked.autoscaling } : {}),
     removePullSecret:
       !pullSecret &&
       existing !== undefined &&

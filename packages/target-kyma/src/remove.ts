@@ -1,4 +1,5 @@
 import { emit, type OperationContext } from "@mlship/core";
+import { HPA_TYPE } from "./autoscaler.js";
 import type { KymaContext } from "./context.js";
 import { pullSecretName, TYPES, urlsSecretName } from "./manifests.js";
 import { namespaceIsEmpty, readNamespaceIfManaged } from "./namespace.js";
@@ -23,6 +24,7 @@ export async function deleteDeployment(
   // Refuse before removing anything if the name belongs to someone else.
   await readManaged(kube, TYPES.deployment, namespace, name);
   const owned: Array<[ObjectType, string]> = [
+    [HPA_TYPE, name],
     [TYPES.apiRule, name],
     [TYPES.service, name],
     [TYPES.deployment, name],

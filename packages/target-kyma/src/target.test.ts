@@ -1,7 +1,7 @@
 // The Kyma target end to end over real wires: @kubernetes/client-node against the Kubernetes API test
 // server, ECR GetAuthorizationToken and S3 presigning against the emulator with the real AWS SDK.
 
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { ECRClient } from "@aws-sdk/client-ecr";
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { SageMakerClient } from "@aws-sdk/client-sagemaker";
-import { KubeConfig } from "@kubernetes/client-node";
+import { AutoscalingV2Api, KubeConfig } from "@kubernetes/client-node";
 import { collectingSink, createContainer, resolveDeployTarget } from "@mlship/core";
 import { createS3Client, packSourceDir } from "@mlship/data-s3";
 import { type Emulator, emulatorClientConfig, startEmulator } from "@mlship/emulator";
@@ -26,6 +26,7 @@ import {
   validateApiRuleV2,
 } from "@mlship/testing";
 import { Deployment as DeploymentModel } from "kubernetes-models/apps/v1";
+import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
 import { Namespace, Secret, Service } from "kubernetes-models/v1";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import plugin, { createKymaTarget, ecrApi, type KymaTarget, type KymaTargetOptions } from "./index.js";
@@ -759,6 +760,175 @@ describe("get, list, delete, pull secrets", () => {
     expect(d.details?.pullSecret).toBeUndefined();
     expect(kube.get(T.secret, "ml", "breast-cancer-ecr-pull")).toBeUndefined();
     expect((await target.get("breast-cancer")).details).not.toHaveProperty("pullSecretExpiresAt");
+  });
+});
+
+describe("autoscaling (HorizontalPodAutoscaler)", () => {
+  const HPA = { apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler" };
+  const autoscalingApi = () => {
+    const kc = new KubeConfig();
+    kc.loadFromString(kube.kubeconfig);
+    return kc.makeApiClient(AutoscalingV2Api);
+  };
+
+  it("creates an autoscaling/v2 HPA on CPU the API server accepts, reports the status a controller writes, updates and deletes it", async () => {
+    const target = makeTarget();
+    const scaled = spec("breast-cancer", {
+      instanceCount: 3,
+      autoscaling: { minInstances: 2, maxInstances: 5, targetCpuUtilization: 60 },
+    });
+    const plan = await target.plan(scaled);
+    expect(plan.changes).toContainEqual({
+      action: "create",
+      kind: "HorizontalPodAutoscaler",
+      name: "ml/breast-cancer",
+      reason: "2-5 replicas at 60 % CPU",
+    });
+    await target.apply(plan);
+    const hpa = kube.get(HPA, "ml", "breast-cancer") as KubeObject;
+    new HorizontalPodAutoscaler(hpa as never).validate();
+    expect(hpa.spec).toEqual({
+      scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "breast-cancer" },
+      minReplicas: 2,
+      maxReplicas: 5,
+      metrics: [
+        {
+          type: "Resource",
+          resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 60 } },
+        },
+      ],
+    });
+    // The HPA owns the replica count (mlship's apply leaves it out, so the server's default of 1 stands until
+    // the HPA acts); utilisation is measured against the CPU request mlship sets.
+    const deployment = kube.get(T.deployment, "ml", "breast-cancer") as KubeObject;
+    const template = deployment.spec as {
+      replicas?: number;
+      template: { spec: { containers: Array<{ resources: unknown }> } };
+    };
+    expect(template.replicas).toBe(1);
+    expect(template.template.spec.containers[0]?.resources).toMatchObject({ requests: { cpu: "250m" } });
+
+    // As the HPA controller does: write the status subresource over the API.
+    await autoscalingApi().replaceNamespacedHorizontalPodAutoscalerStatus({
+      name: "breast-cancer",
+      namespace: "ml",
+      body: {
+        ...(hpa as never as object),
+        status: {
+          currentReplicas: 2,
+          desiredReplicas: 4,
+          currentMetrics: [
+            {
+              type: "Resource",
+              resource: { name: "cpu", current: { averageUtilization: 95, averageValue: "237m" } },
+            },
+          ],
+        },
+      } as never,
+    });
+    const got = await target.get("breast-cancer");
+    expect(got.details?.autoscaling).toEqual({
+      minInstances: 2,
+      maxInstances: 5,
+      targetCpuUtilization: 60,
+      currentReplicas: 2,
+      desiredReplicas: 4,
+      currentCpuUtilization: 95,
+    });
+
+    // Redeploy with new limits updates the HPA in place; without autoscaling it goes.
+    await target.deploy(spec("breast-cancer", { autoscaling: { minInstances: 1, maxInstances: 8 } }));
+    expect((kube.get(HPA, "ml", "breast-cancer") as KubeObject).spec).toMatchObject({
+      minReplicas: 1,
+      maxReplicas: 8,
+    });
+    const unscaled = await target.plan(spec("breast-cancer"));
+    expect(unscaled.changes).toContainEqual({
+      action: "delete",
+      kind: "HorizontalPodAutoscaler",
+      name: "ml/breast-cancer",
+      reason: "no autoscaling asked for",
+    });
+    await target.deploy(spec("breast-cancer", { autoscaling: { minInstances: 2, maxInstances: 3 } }));
+    await target.delete("breast-cancer");
+    expect(kube.get(HPA, "ml", "breast-cancer")).toBeUndefined();
+    expect(kube.get(T.deployment, "ml", "breast-cancer")).toBeUndefined();
+  });
+
+  it("runs the README's autoscaling example as written", async () => {
+    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+    const code = /<!-- example: autoscaling[^>]*-->\n```js\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(code).toBeDefined();
+    const printed: unknown[][] = [];
+    const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (
+      ...args: string[]
+    ) => (...values: unknown[]) => Promise<void>;
+    const run = new AsyncFunction("kyma", "model", "console", code as string);
+    // Plays the HPA controller: as soon as the HPA exists, it writes a status.
+    const stop = kube.onWrite((event) => {
+      if (event.object.kind === "HorizontalPodAutoscaler" && event.type === "ADDED") {
+        kube.setStatus(
+          { apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler" },
+          "ml",
+          "breast-cancer",
+          {
+            currentReplicas: 2,
+            desiredReplicas: 3,
+            currentMetrics: [
+              { type: "Resource", resource: { name: "cpu", current: { averageUtilization: 75 } } },
+            ],
+          },
+        );
+      }
+    });
+    try {
+      await run(makeTarget(), spec().model, { log: (...args: unknown[]) => printed.push(args) });
+    } finally {
+      stop();
+    }
+    expect(printed).toEqual([
+      [
+        {
+          minInstances: 2,
+          maxInstances: 5,
+          targetCpuUtilization: 60,
+          currentReplicas: 2,
+          desiredReplicas: 3,
+          currentCpuUtilization: 75,
+        },
+      ],
+    ]);
+    expect(kube.get(HPA, "ml", "breast-cancer")).toBeUndefined();
+  });
+
+  it("refuses bad limits before writing anything, and the API server refuses an invalid HPA with 422", async () => {
+    const target = makeTarget();
+    const error = await mlshipRejection(
+      target.deploy(spec("breast-cancer", { autoscaling: { minInstances: 3, maxInstances: 2 } })),
+    );
+    expect(error).toMatchObject({ code: "E_INVALID_INPUT", where: "autoscaling.maxInstances" });
+    expect(kube.requests.filter((r) => r.method !== "GET")).toEqual([]);
+    kube.set({ apiVersion: "v1", kind: "Namespace", metadata: { name: "ml" } });
+    const invalid = await autoscalingApi()
+      .createNamespacedHorizontalPodAutoscaler({
+        namespace: "ml",
+        body: {
+          apiVersion: "autoscaling/v2",
+          kind: "HorizontalPodAutoscaler",
+          metadata: { name: "bad" },
+          spec: {
+            scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "x" },
+            minReplicas: 3,
+            maxReplicas: 2,
+            metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization" } } }],
+          },
+        },
+      })
+      .catch((e: unknown) => e);
+    expect((invalid as { code?: number }).code).toBe(422);
+    expect(String((invalid as { body?: unknown }).body)).toMatch(
+      /spec.maxReplicas.*minReplicas|averageUtilization/,
+    );
   });
 });
 

@@ -1,3 +1,4 @@
+import { validateHorizontalPodAutoscaler } from "./hpa-validation.js";
 import type { KubeResourceType } from "./types.js";
 import { validateApiRuleV2, validateDeployment, validateSecret, validateService } from "./validation.js";
 
@@ -36,6 +37,16 @@ export const DEFAULT_KUBE_RESOURCE_TYPES: readonly KubeResourceType[] = [
     kind: "ReplicaSet",
     namespaced: true,
     status: true,
+  },
+  {
+    group: "autoscaling",
+    version: "v2",
+    resource: "horizontalpodautoscalers",
+    kind: "HorizontalPodAutoscaler",
+    namespaced: true,
+    status: true,
+    shortNames: ["hpa"],
+    validate: (o) => validateHorizontalPodAutoscaler(o),
   },
   {
     group: "gateway.kyma-project.io",
