@@ -2,6 +2,7 @@ import { defineTargetPlugin } from "@mlship/core";
 import type { KymaTargetOptions } from "./options.js";
 import { describeKymaOptions, registerKymaTarget } from "./register.js";
 
+export type { KymaAutoscaling } from "./autoscaler.js";
 export { discoverDomain, domainFromGateway } from "./domain.js";
 export type { KymaInvokeResult, KymaInvokerOptions, KymaPayloadInput } from "./invoker.js";
 export { createKymaInvoker, invokeKymaEndpoint, payloadBody, TOKEN_ENV } from "./invoker.js";
