@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { deserialize, MlshipError } from "@mlship/core";
+import { importOptional } from "../optional.js";
 import type { CommandRun } from "../program.js";
 import { renderScoreSummary } from "../render/summary.js";
 import { loadTargets } from "../targets.js";
@@ -30,6 +31,9 @@ const EXAMPLES = {
   node: { dir: "node-breast-cancer", train: "train.mjs", serve: "inference.mjs" },
 };
 
+/** The optional peers of the CLI that the demo runs on. */
+const DEMO_NEEDS = ["@mlship/emulator", "@mlship/target-local"];
+
 /**
  * The whole path offline: the emulator in-process, the production SageMaker target pointed at it, the
  * breast-cancer example trained, deployed, invoked once and its held-out split scored; then everything removed.
@@ -40,8 +44,8 @@ export const run: CommandRun = async (ctx, _args, options) => {
   const data = join(examples, "sklearn-breast-cancer", "data");
   const [{ startEmulator }, { findPython }, { createModelSource, renderScoreReport, score }] =
     await Promise.all([
-      import("@mlship/emulator"),
-      import("@mlship/target-local"),
+      importOptional("@mlship/emulator", "mlship demo", DEMO_NEEDS, () => import("@mlship/emulator")),
+      importOptional("@mlship/target-local", "mlship demo", DEMO_NEEDS, () => import("@mlship/target-local")),
       import("@mlship/scoring"),
     ]);
   const framework =

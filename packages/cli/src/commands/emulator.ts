@@ -1,5 +1,6 @@
 import { once } from "node:events";
 import { resolve } from "node:path";
+import { importOptional } from "../optional.js";
 import type { CommandRun } from "../program.js";
 
 interface EmulatorFlags {
@@ -11,7 +12,12 @@ interface EmulatorFlags {
 /** Runs until Ctrl-C; prints the environment that points the AWS SDKs, the AWS CLI and mlship at it. */
 export const run: CommandRun = async (ctx, _args, options) => {
   const o = options as unknown as EmulatorFlags;
-  const { startEmulator } = await import("@mlship/emulator");
+  const { startEmulator } = await importOptional(
+    "@mlship/emulator",
+    "mlship emulator",
+    ["@mlship/emulator"],
+    () => import("@mlship/emulator"),
+  );
   const emulator = await startEmulator({
     port: o.port,
     host: o.host,
