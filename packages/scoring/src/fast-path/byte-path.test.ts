@@ -77,6 +77,7 @@ function generate(rows: number, seed: number, quoted: boolean, troubleFrom: numb
     else if (trouble && quoted && r < 0.015) fields[2] = '"x, ""quoted""\r\nacross lines"';
     else if (trouble && r < 0.02) fields = fields.slice(0, 3);
     else if (trouble && r < 0.022) fields[3] = "9".repeat(300);
+    else if (trouble && r < 0.024) fields[0] = "naïve"; // UTF-8: the general reader's
     text += `${fields.join(",")}${rand() < 0.5 ? "\r\n" : "\n"}`;
     if (r > 0.995) text += rand() < 0.5 ? "\r\n" : "\n";
   }
