@@ -15,27 +15,31 @@ const DIGIT_1 = 0x31;
 const isDigit = (b: number) => b >= 0x30 && b <= 0x39;
 
 /**
- * Whether `body[s, e)` matches `0(\.\d+)?|1(\.0*)?|\d(\.\d+)?e-0*[1-9]\d*` (score-texts.ts's pattern),
- * checked by byte class.
+ * Where a plain number starting at `s` ends (exclusive), or -1: it matches
+ * `0(\.\d+)?|1(\.0*)?|\d(\.\d+)?e-0*[1-9]\d*` (score-texts.ts's pattern) up to a byte that is not part of it.
  */
-function plainNumber(body: Uint8Array, s: number, e: number): boolean {
-  if (s >= e) return false;
+function plainNumberEnd(body: Uint8Array, s: number, end: number): number {
   const lead = body[s] as number;
-  if (!isDigit(lead)) return false;
+  if (!isDigit(lead)) return -1;
   let p = s + 1;
+  let b = body[p] as number;
   let dot = false;
   let fraction = 0;
   let zeros = true;
-  if (body[p] === 0x2e /* . */) {
+  if (b === 0x2e /* . */) {
     dot = true;
-    for (p++; p < e && isDigit(body[p] as number); p++, fraction++) if (body[p] !== DIGIT_0) zeros = false;
+    for (b = body[++p] as number; p < end && isDigit(b); b = body[++p] as number, fraction++)
+      if (b !== DIGIT_0) zeros = false;
   }
-  if (p === e) return (lead === DIGIT_0 && (!dot || fraction > 0)) || (lead === DIGIT_1 && zeros);
-  if (body[p] !== 0x65 /* e */ || body[p + 1] !== 0x2d /* - */ || (dot && fraction === 0)) return false;
-  for (p += 2; p < e && body[p] === DIGIT_0; p++);
-  if (p === e || body[p] === DIGIT_0 || !isDigit(body[p] as number)) return false;
-  for (p++; p < e; p++) if (!isDigit(body[p] as number)) return false;
-  return true;
+  if (p >= end || b !== 0x65 /* e */) {
+    const ok = (lead === DIGIT_0 && (!dot || fraction > 0)) || (lead === DIGIT_1 && zeros);
+    return ok ? p : -1;
+  }
+  if (body[p + 1] !== 0x2d /* - */ || (dot && fraction === 0)) return -1;
+  for (p += 2; p < end && body[p] === DIGIT_0; p++);
+  if (p >= end || !isDigit(body[p] as number)) return -1;
+  for (p++; p < end && isDigit(body[p] as number); p++);
+  return p;
 }
 
 /** The answer's number spans when it is a plain list of exactly `rows` probabilities; else undefined. */
@@ -44,27 +48,24 @@ export function plainAnswer(body: Uint8Array, rows: number): PlainAnswer | undef
   while (end > 0 && (body[end - 1] === 0x0a || body[end - 1] === 0x0d)) end--;
   if (end < 3 || body[0] !== 0x5b /* [ */ || body[end - 1] !== 0x5d /* ] */) return undefined;
   const inner = end - 1;
-  // As score-texts.ts splits: on ", " when the list holds one anywhere, otherwise on ",".
-  let wide = false;
-  for (let p = 1; p < inner - 1; p++) {
-    if (body[p] === 0x2c && body[p + 1] === 0x20) {
-      wide = true;
-      break;
-    }
-  }
+  // score-texts.ts splits on ", " when the list holds one anywhere, else on ",". Deciding by the first comma
+  // gives the same answer: a list that mixes both has a text with a comma or a space either way, not plain.
   const spans = new Uint32Array(rows * 2);
   let n = 0;
-  let start = 1;
-  for (let p = 1; p <= inner; p++) {
-    if (p < inner && body[p] !== 0x2c) continue;
-    // A comma inside a ", "-separated list is part of a text, which then is not a plain number.
-    if (p < inner && wide && body[p + 1] !== 0x20) continue;
-    if (n === rows || !plainNumber(body, start, p)) return undefined;
-    spans[2 * n] = start;
-    spans[2 * n + 1] = p;
+  let p = 1;
+  let gap = 1;
+  for (;;) {
+    if (n === rows) return undefined;
+    const e = plainNumberEnd(body, p, inner);
+    if (e === -1) return undefined;
+    spans[2 * n] = p;
+    spans[2 * n + 1] = e;
     n++;
-    start = wide ? p + 2 : p + 1;
-    if (wide && p < inner) p++;
+    if (e === inner) break;
+    if (body[e] !== 0x2c /* , */) return undefined;
+    if (n === 1 && body[e + 1] === 0x20) gap = 2;
+    if (gap === 2 && body[e + 1] !== 0x20) return undefined;
+    p = e + gap;
   }
   return n === rows ? { kind: "plain", body, spans } : undefined;
 }
