@@ -48,6 +48,12 @@ async function readHolder(path: string): Promise<{ text: string; holder: Holder 
   }
 }
 
+/** Removes the lock only if it is still the one we wrote: a holder taken for stale must not delete its successor's. */
+async function releaseIfOurs(path: string, text: string): Promise<void> {
+  const current = await readFile(path, "utf8").catch(() => undefined);
+  if (current === text) await rm(path, { force: true });
+}
+
 /**
  * Takes the lock at `path` for `what` (e.g. "scoring to out.csv"), or fails with `E_CONFLICT` naming the
  * holder's pid. File-system errors (a missing or read-only folder) are left to the caller to word.
@@ -56,8 +62,9 @@ export async function acquireFileLock(path: string, what: string): Promise<FileL
   const me: Holder = { pid: process.pid, host: hostname(), what, since: new Date().toISOString() };
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
-      await writeFile(path, JSON.stringify(me), { flag: "wx" });
-      return { path, release: () => rm(path, { force: true }) };
+      const text = JSON.stringify(me);
+      await writeFile(path, text, { flag: "wx" });
+      return { path, release: () => releaseIfOurs(path, text) };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     }

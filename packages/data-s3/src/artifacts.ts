@@ -4,7 +4,7 @@ import path from "node:path";
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { MlshipError, type ObjectStore, type OperationContext } from "@mlship/core";
-import { type ExtractOptions, extractTarGz } from "./extract.js";
+import { type ExtractOptions, extractTarGz } from "@mlship/core/archive";
 import { toMlshipError } from "./s3-errors.js";
 import { parseS3Uri } from "./s3-uri.js";
 import { packSourceDir } from "./source-bundle.js";

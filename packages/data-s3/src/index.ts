@@ -1,3 +1,6 @@
+// The hardened extractor lives in core (every package that unpacks archives uses it); re-exported here.
+export type { ExtractOptions } from "@mlship/core/archive";
+export { DEFAULT_MAX_EXTRACT_BYTES, DEFAULT_MAX_EXTRACT_ENTRIES, extractTarGz } from "@mlship/core/archive";
 export {
   createS3ObjectStore,
   downloadAndExtract,
@@ -11,8 +14,6 @@ export type { AwsClientOptions } from "./client.js";
 export { createS3Client } from "./client.js";
 export type { DataFile, FileKind } from "./data-files.js";
 export { FILE_CONTENT, SUPPORTED_EXTENSIONS } from "./data-files.js";
-export type { ExtractOptions } from "./extract.js";
-export { DEFAULT_MAX_EXTRACT_BYTES, DEFAULT_MAX_EXTRACT_ENTRIES, extractTarGz } from "./extract.js";
 export type { S3Location } from "./s3-uri.js";
 export { formatS3Uri, parseS3Uri } from "./s3-uri.js";
 export type { PackedBundle } from "./source-bundle.js";

@@ -1,12 +1,20 @@
 import { createHash } from "node:crypto";
-import { chmodSync, mkdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  linkSync,
+  mkdirSync,
+  readFileSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import path from "node:path";
 import { gunzipSync } from "node:zlib";
 import { isMlshipError } from "@mlship/core";
+import { extractTarGz } from "@mlship/core/archive";
 import { tempDir } from "@mlship/testing";
 import { list as listTar, type ReadEntry } from "tar";
 import { describe, expect, it } from "vitest";
-import { extractTarGz } from "./extract.js";
 import { BUNDLE_MTIME, packSourceDir } from "./source-bundle.js";
 
 function makeSource(root: string): void {
@@ -172,5 +180,25 @@ describe("packSourceDir", () => {
     mkdirSync(path.join(loop, "a"));
     symlinkSync(loop, path.join(loop, "a", "back"));
     await expect(packSourceDir(loop, out)).rejects.toThrow(/symlink loop at a\/back/);
+  });
+});
+
+describe("packSourceDir + the hardened extractor", () => {
+  it("round-trips a packed source bundle", async () => {
+    const src = tempDir();
+    mkdirSync(path.join(src, "pkg"));
+    writeFileSync(path.join(src, "train.py"), "print(1)\n");
+    writeFileSync(path.join(src, "pkg", "a.py"), "A = 2\n");
+    linkSync(path.join(src, "pkg", "a.py"), path.join(src, "pkg", "b.py")); // hard link: stored as a copy
+    const bundle = await packSourceDir(src, path.join(tempDir(), "s.tar.gz"));
+    const types: string[] = [];
+    await listTar({
+      file: bundle.file,
+      onReadEntry: (e: ReadEntry) => void types.push(`${e.path}:${e.type}`),
+    });
+    expect(types).toEqual(["pkg/:Directory", "pkg/a.py:File", "pkg/b.py:File", "train.py:File"]);
+    const dest = tempDir();
+    await extractTarGz(bundle.file, dest);
+    expect(readFileSync(path.join(dest, "pkg", "b.py"), "utf8")).toBe("A = 2\n");
   });
 });

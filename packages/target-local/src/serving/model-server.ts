@@ -3,7 +3,7 @@ import { access, mkdir, rm, stat } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { abortError, emit, MlshipError, type ObjectStore, type OperationContext } from "@mlship/core";
-import { extractArchive } from "../archive.js";
+import { extractTarGz } from "@mlship/core/archive";
 import { findPython } from "../python.js";
 import { fetchFile, isS3Uri, localPath } from "../sources.js";
 import { type CrashInfo, nodeServerCommand, PYTHON_SERVER, ServerProcess } from "./server-process.js";
@@ -80,7 +80,7 @@ export async function prepareModel(
       "model data",
       ctx,
     );
-    await extractArchive(file, modelDir);
+    await extractTarGz(file, modelDir);
   } else {
     throw new MlshipError("E_INVALID_INPUT", "startModelServer needs modelData (model.tar.gz) or modelDir", {
       where: "modelData",
@@ -110,7 +110,7 @@ export async function prepareModel(
       "inference code",
       ctx,
     );
-    await extractArchive(file, codeDir);
+    await extractTarGz(file, codeDir);
   }
   if (!(await exists(join(codeDir, program)))) {
     throw new MlshipError("E_NOT_FOUND", `Inference script ${program} is not in ${codeDir}`, {

@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from "node:fs";
-import { rm } from "node:fs/promises";
+import { appendFile, mkdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   abortError,
+  acquireFileLock,
   createHttpInvoker,
   type Deployment,
   type DeploySpec,
@@ -19,6 +20,7 @@ import { killGroup, processAlive } from "../process-group.js";
 import { launchModelServer, type ModelServerOptions, runtimeOfProgram } from "../serving/model-server.js";
 import type { LocalTargetContext } from "./context.js";
 import type { JobRecord } from "./local-training.js";
+import { checkName } from "./state.js";
 
 /** What the state dir keeps per deployment. */
 export interface DeploymentRecord {
@@ -33,6 +35,8 @@ export interface DeploymentRecord {
 }
 
 const FILE = "deployment.json";
+/** Every server process a deployment ever launched, one pid a line: delete stops each one still running. */
+const SERVERS = "servers.pids";
 
 /** Guards against pid reuse: only signal a process that is one of our servers. */
 function isOurServer(pid: number): boolean {
@@ -60,6 +64,33 @@ export function createLocalDeploy(c: LocalTargetContext): Omit<DeployTarget, "na
   const dirOf = (name: string) => c.state.deploymentDir(name);
   const read = (name: string) => c.state.read<DeploymentRecord>(dirOf(name), FILE);
   const write = (record: DeploymentRecord) => c.state.write(dirOf(record.deployment.name), FILE, record);
+  /**
+   * One deployer per name: deploy, update and delete hold a lock file (pid + stale check, core's
+   * acquireFileLock) beside the state, so a second one at the same time gets E_CONFLICT naming the first.
+   */
+  async function locked<T>(name: string, what: string, work: () => Promise<T>): Promise<T> {
+    checkName(name, "deployment");
+    const dir = join(c.state.root, "locks");
+    await mkdir(dir, { recursive: true });
+    const lock = await acquireFileLock(
+      join(dir, `deployment-${name}.lock`),
+      `${what} the local deployment ${name}`,
+    );
+    try {
+      return await work();
+    } finally {
+      await lock.release();
+    }
+  }
+  /** Recorded before the server is waited for: even a deployer that dies leaves it findable. */
+  const recordServer = (name: string, pid: number) => appendFile(join(dirOf(name), SERVERS), `${pid}\n`);
+  async function everyServer(name: string, record: DeploymentRecord): Promise<number[]> {
+    const text = await readFile(join(dirOf(name), SERVERS), "utf8").catch(() => "");
+    const pids = text.split("\n").filter(Boolean).map(Number);
+    return [
+      ...new Set([record.pid, record.startingPid, ...pids].filter((p): p is number => Number.isInteger(p))),
+    ];
+  }
   const notFound = (name: string) =>
     new MlshipError("E_NOT_FOUND", `No local deployment named ${name}`, {
       hint: `Deployments live under ${join(c.state.root, "deployments")}.`,
@@ -147,6 +178,7 @@ export function createLocalDeploy(c: LocalTargetContext): Omit<DeployTarget, "na
     aborted.catch(() => {});
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
+      await recordServer(name, server.pid);
       await onLaunch(server.pid);
       if (signal?.aborted) onAbort();
       await Promise.race([server.ready(), aborted]);
@@ -183,58 +215,116 @@ export function createLocalDeploy(c: LocalTargetContext): Omit<DeployTarget, "na
     return d;
   }
 
-  const target: Omit<DeployTarget, "name"> = {
-    async deploy(spec, ctx = {}) {
-      const { name, ...rest } = spec;
-      if (await read(name)) return target.update(name, rest, ctx);
-      // A missing training job or model is the caller's mistake: say so before recording anything.
-      const options = await serverOptions(name, rest, 1);
-      const now = new Date().toISOString();
-      const deployment: Deployment = {
-        target: "local",
-        name,
-        status: "Creating",
-        model: spec.model.trainingJob ? `training job ${spec.model.trainingJob}` : spec.model.modelData,
-        instanceType: spec.instanceType ?? "local",
-        instanceCount: spec.instanceCount ?? 1,
-        createdAt: now,
-        updatedAt: now,
+  async function deploy(spec: DeploySpec, ctx: OperationContext): Promise<Deployment> {
+    const { name, ...rest } = spec;
+    if (await read(name)) return update(name, rest, ctx);
+    // A missing training job or model is the caller's mistake: say so before recording anything.
+    const options = await serverOptions(name, rest, 1);
+    const now = new Date().toISOString();
+    const deployment: Deployment = {
+      target: "local",
+      name,
+      status: "Creating",
+      model: spec.model.trainingJob ? `training job ${spec.model.trainingJob}` : spec.model.modelData,
+      instanceType: spec.instanceType ?? "local",
+      instanceCount: spec.instanceCount ?? 1,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await write({ deployment, spec: rest, generation: 1 });
+    emit(ctx, { type: "deploy.status", name, status: "Creating" });
+    try {
+      const s = await startServer(name, options, ctx, (pid) =>
+        write({ deployment, spec: rest, generation: 1, startingPid: pid }),
+      );
+      const ready: Deployment = {
+        ...deployment,
+        status: "InService",
+        url: s.url,
+        updatedAt: new Date().toISOString(),
+        details: { pid: s.pid, port: s.port, logFile: s.logFile },
       };
-      await write({ deployment, spec: rest, generation: 1 });
-      emit(ctx, { type: "deploy.status", name, status: "Creating" });
-      try {
-        const s = await startServer(name, options, ctx, (pid) =>
-          write({ deployment, spec: rest, generation: 1, startingPid: pid }),
-        );
-        const ready: Deployment = {
-          ...deployment,
-          status: "InService",
-          url: s.url,
-          updatedAt: new Date().toISOString(),
-          details: { pid: s.pid, port: s.port, logFile: s.logFile },
-        };
-        await write({ deployment: ready, spec: rest, pid: s.pid, port: s.port, generation: 1 });
-        emit(ctx, { type: "deploy.status", name, status: "InService" });
-        return ready;
-      } catch (error) {
-        const reason = (error as Error).message;
-        if (isMlshipError(error) && error.code === "E_ABORTED") {
-          // Called off before it served: remove what this call created.
-          await rm(dirOf(name), { recursive: true, force: true });
-          emit(ctx, { type: "deploy.status", name, status: "NotFound", message: reason });
-          throw error;
-        }
-        await write({
-          deployment: { ...deployment, status: "Failed", failureReason: reason },
-          spec: rest,
-          generation: 1,
-        });
-        emit(ctx, { type: "deploy.status", name, status: "Failed", message: reason });
-        throw isMlshipError(error) && error.code === "E_DEPLOY_FAILED"
-          ? error
-          : new MlshipError("E_DEPLOY_FAILED", `Deployment ${name} failed: ${reason}`, { cause: error });
+      await write({ deployment: ready, spec: rest, pid: s.pid, port: s.port, generation: 1 });
+      emit(ctx, { type: "deploy.status", name, status: "InService" });
+      return ready;
+    } catch (error) {
+      const reason = (error as Error).message;
+      if (isMlshipError(error) && error.code === "E_ABORTED") {
+        // Called off before it served: remove what this call created.
+        await rm(dirOf(name), { recursive: true, force: true });
+        emit(ctx, { type: "deploy.status", name, status: "NotFound", message: reason });
+        throw error;
       }
-    },
+      await write({
+        deployment: { ...deployment, status: "Failed", failureReason: reason },
+        spec: rest,
+        generation: 1,
+      });
+      emit(ctx, { type: "deploy.status", name, status: "Failed", message: reason });
+      // An archive the hardened extractor refuses is the caller's input: its E_INVALID_INPUT stays.
+      throw isMlshipError(error) && (error.code === "E_DEPLOY_FAILED" || error.code === "E_INVALID_INPUT")
+        ? error
+        : new MlshipError("E_DEPLOY_FAILED", `Deployment ${name} failed: ${reason}`, { cause: error });
+    }
+  }
+
+  async function update(
+    name: string,
+    spec: Omit<DeploySpec, "name">,
+    ctx: OperationContext,
+  ): Promise<Deployment> {
+    const record = await read(name);
+    if (!record) throw notFound(name);
+    const generation = record.generation + 1;
+    const options = await serverOptions(name, spec, generation);
+    emit(ctx, { type: "deploy.status", name, status: "Updating" });
+    const updating = { ...record, deployment: { ...record.deployment, status: "Updating" as const } };
+    await write(updating);
+    let started: Awaited<ReturnType<typeof startServer>>;
+    try {
+      started = await startServer(name, options, ctx, (pid) => write({ ...updating, startingPid: pid }));
+    } catch (error) {
+      // Like a SageMaker update that fails (or is called off): the old model keeps serving.
+      const reason = (error as Error).message;
+      const aborted = isMlshipError(error) && error.code === "E_ABORTED";
+      await write(
+        aborted ? record : { ...record, deployment: { ...record.deployment, failureReason: reason } },
+      );
+      emit(ctx, { type: "deploy.status", name, status: (await live(record)).status, message: reason });
+      throw error;
+    }
+    if (record.pid !== undefined && isOurServer(record.pid)) await killGroup(record.pid);
+    await rm(join(dirOf(name), `serve-${record.generation}`), { recursive: true, force: true });
+    const deployment: Deployment = {
+      ...record.deployment,
+      status: "InService",
+      failureReason: undefined,
+      url: started.url,
+      model: spec.model.trainingJob ? `training job ${spec.model.trainingJob}` : spec.model.modelData,
+      instanceType: spec.instanceType ?? record.deployment.instanceType,
+      instanceCount: spec.instanceCount ?? record.deployment.instanceCount,
+      updatedAt: new Date().toISOString(),
+      details: { pid: started.pid, port: started.port, logFile: started.logFile },
+    };
+    await write({ deployment, spec, pid: started.pid, port: started.port, generation });
+    emit(ctx, { type: "deploy.status", name, status: "InService" });
+    return deployment;
+  }
+
+  /** Stops every server the deployment ever launched (still ours), then removes its state. */
+  async function remove(name: string, ctx: OperationContext): Promise<void> {
+    const record = await read(name);
+    if (!record) return;
+    emit(ctx, { type: "deploy.status", name, status: "Deleting" });
+    for (const pid of await everyServer(name, record)) if (isOurServer(pid)) await killGroup(pid);
+    await rm(dirOf(name), { recursive: true, force: true });
+    emit(ctx, { type: "deploy.status", name, status: "NotFound" });
+  }
+
+  const target: Omit<DeployTarget, "name"> = {
+    deploy: (spec, ctx = {}) => locked(spec.name, "Deploying", () => deploy(spec, ctx)),
+    update: (name, spec, ctx = {}) => locked(name, "Updating", () => update(name, spec, ctx)),
+    delete: (name, ctx = {}) => locked(name, "Deleting", () => remove(name, ctx)),
 
     async get(name) {
       const record = await read(name);
@@ -251,56 +341,6 @@ export function createLocalDeploy(c: LocalTargetContext): Omit<DeployTarget, "na
       }
       out.sort((a, b) => (b.createdAt ?? "").localeCompare(a.createdAt ?? ""));
       return out.slice(0, options.maxResults ?? out.length);
-    },
-
-    async update(name, spec, ctx = {}) {
-      const record = await read(name);
-      if (!record) throw notFound(name);
-      const generation = record.generation + 1;
-      const options = await serverOptions(name, spec, generation);
-      emit(ctx, { type: "deploy.status", name, status: "Updating" });
-      const updating = { ...record, deployment: { ...record.deployment, status: "Updating" as const } };
-      await write(updating);
-      let started: Awaited<ReturnType<typeof startServer>>;
-      try {
-        started = await startServer(name, options, ctx, (pid) => write({ ...updating, startingPid: pid }));
-      } catch (error) {
-        // Like a SageMaker update that fails (or is called off): the old model keeps serving.
-        const reason = (error as Error).message;
-        const aborted = isMlshipError(error) && error.code === "E_ABORTED";
-        await write(
-          aborted ? record : { ...record, deployment: { ...record.deployment, failureReason: reason } },
-        );
-        emit(ctx, { type: "deploy.status", name, status: (await live(record)).status, message: reason });
-        throw error;
-      }
-      if (record.pid !== undefined && isOurServer(record.pid)) await killGroup(record.pid);
-      await rm(join(dirOf(name), `serve-${record.generation}`), { recursive: true, force: true });
-      const deployment: Deployment = {
-        ...record.deployment,
-        status: "InService",
-        failureReason: undefined,
-        url: started.url,
-        model: spec.model.trainingJob ? `training job ${spec.model.trainingJob}` : spec.model.modelData,
-        instanceType: spec.instanceType ?? record.deployment.instanceType,
-        instanceCount: spec.instanceCount ?? record.deployment.instanceCount,
-        updatedAt: new Date().toISOString(),
-        details: { pid: started.pid, port: started.port, logFile: started.logFile },
-      };
-      await write({ deployment, spec, pid: started.pid, port: started.port, generation });
-      emit(ctx, { type: "deploy.status", name, status: "InService" });
-      return deployment;
-    },
-
-    async delete(name, ctx = {}) {
-      const record = await read(name);
-      if (!record) return;
-      emit(ctx, { type: "deploy.status", name, status: "Deleting" });
-      for (const pid of [record.pid, record.startingPid]) {
-        if (pid !== undefined && isOurServer(pid)) await killGroup(pid);
-      }
-      await rm(dirOf(name), { recursive: true, force: true });
-      emit(ctx, { type: "deploy.status", name, status: "NotFound" });
     },
 
     async invoker(name) {

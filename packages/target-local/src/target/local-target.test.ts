@@ -1,4 +1,5 @@
-import { readFile } from "node:fs/promises";
+import { spawnSync } from "node:child_process";
+import { readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   collectingSink,
@@ -8,6 +9,7 @@ import {
   resolveDeployTarget,
   resolveTrainTarget,
 } from "@mlship/core";
+import { create as createTar } from "tar";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import plugin, { createLocalTarget, type LocalTarget } from "../index.js";
 import {
@@ -262,6 +264,48 @@ describe("training with the local target", () => {
       await later.delete("bc"); // idempotent
     });
 
+    it("lets one deployer at a time work on a name: the second gets E_CONFLICT naming the first's pid", async () => {
+      const spec = { name: "twin", model: { trainingJob: jobName, entryPoint: "inference.mjs" } };
+      const results = await Promise.allSettled([target.deploy(spec), target.deploy(spec)]);
+      const ok = results.filter((r) => r.status === "fulfilled");
+      const refused = results.filter((r) => r.status === "rejected");
+      expect(ok).toHaveLength(1);
+      serverPids.add(pidOf((ok[0] as PromiseFulfilledResult<{ details?: Record<string, unknown> }>).value));
+      expect(refused).toHaveLength(1);
+      expect((refused[0] as PromiseRejectedResult).reason).toMatchObject({
+        code: "E_CONFLICT",
+        details: expect.objectContaining({ pid: process.pid }),
+      });
+      await target.delete("twin");
+    });
+
+    it("stops every server a deployment ever started on delete, also one its record lost", async () => {
+      const deployed = await target.deploy({
+        name: "lost",
+        model: { trainingJob: jobName, entryPoint: "inference.mjs" },
+      });
+      const pid = pidOf(deployed);
+      serverPids.add(pid);
+      // The record keeps only one server (as two racing deployers left it before there was a lock).
+      const file = join(tmp.dir, "state", "deployments", "lost", "deployment.json");
+      const record = JSON.parse(await readFile(file, "utf8"));
+      await writeFile(file, JSON.stringify({ ...record, pid: 999_999_999 }));
+      await target.delete("lost");
+      expect(await waitGone([pid])).toEqual([]);
+    });
+
+    it("refuses an unsafe model archive with E_INVALID_INPUT before writing anything", async () => {
+      const src = join(tmp.dir, "unsafe-model");
+      await writeFiles(src, { "model.joblib": "x" });
+      await symlink("/etc/passwd", join(src, "passwd"));
+      const archive = join(tmp.dir, "unsafe.tar.gz");
+      await createTar({ gzip: true, file: archive, cwd: src, portable: true }, ["model.joblib", "passwd"]);
+      await expect(
+        target.deploy({ name: "unsafe", model: { modelData: archive, entryPoint: "inference.mjs" } }),
+      ).rejects.toMatchObject({ code: "E_INVALID_INPUT", message: expect.stringContaining("passwd") });
+      await target.delete("unsafe");
+    });
+
     it("reports a deployment whose server died as Failed", async () => {
       const deployed = await target.deploy({
         name: "dies",
@@ -330,7 +374,14 @@ describe("training with the local target", () => {
       }
       const pids = await running();
       expect(pids).not.toEqual([]);
-      await createLocalTarget({ stateDir: join(tmp.dir, "state") }).delete("loading"); // another process
+      const other = createLocalTarget({ stateDir: join(tmp.dir, "state") }); // another process
+      // While the deployer runs, it holds the name.
+      await expect(other.delete("loading")).rejects.toMatchObject({ code: "E_CONFLICT" });
+      // The deployer is killed: its lock names a process that no longer runs, which delete takes over.
+      const dead = spawnSync(process.execPath, ["-e", "0"]).pid as number;
+      const lock = join(tmp.dir, "state", "locks", "deployment-loading.lock");
+      await writeFile(lock, JSON.stringify({ ...JSON.parse(await readFile(lock, "utf8")), pid: dead }));
+      await other.delete("loading");
       expect(await waitGone(pids)).toEqual([]);
       expect(codeOf(await deploying)).toBe("E_DEPLOY_FAILED");
       await target.delete("loading");

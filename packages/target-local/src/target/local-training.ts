@@ -16,7 +16,7 @@ import {
   type TrainTarget,
   toFinalMetrics,
 } from "@mlship/core";
-import { extractArchive } from "../archive.js";
+import { extractTarGz } from "@mlship/core/archive";
 import { killGroup, processAlive } from "../process-group.js";
 import { parseLogLine } from "../training/job-log.js";
 import { runTrainingJob, runtimeFor } from "../training/run-training-job.js";
@@ -279,9 +279,9 @@ export function createLocalTraining(c: LocalTargetContext): Required<Omit<TrainT
           },
         );
       }
-      const files = await extractArchive(fileURLToPath(run.modelArtifact), dir);
+      const files = await extractTarGz(fileURLToPath(run.modelArtifact), dir);
       if (run.outputArtifact)
-        files.push(...(await extractArchive(fileURLToPath(run.outputArtifact), join(dir, "output"))));
+        files.push(...(await extractTarGz(fileURLToPath(run.outputArtifact), join(dir, "output"))));
       return files;
     },
   };

@@ -11,7 +11,8 @@ import {
   type ObjectStore,
   type OperationContext,
 } from "@mlship/core";
-import { extractArchive, packDir } from "../archive.js";
+import { extractTarGz } from "@mlship/core/archive";
+import { packDir } from "../archive.js";
 import { forEachLine } from "../lines.js";
 import { killGroup, signalGroup, spawnGroup } from "../process-group.js";
 import { findPython } from "../python.js";
@@ -280,7 +281,7 @@ async function stageCode(
   let entryPoint = options.entryPoint;
   if (options.sourceBundle) {
     const bundle = await fetchFile(options.sourceBundle, tmpDir, options.objectStore, "source bundle", ctx);
-    await extractArchive(bundle, paths.codeDir);
+    await extractTarGz(bundle, paths.codeDir);
   } else {
     let sourceDir = options.sourceDir;
     if (!sourceDir) {

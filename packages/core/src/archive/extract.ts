@@ -1,8 +1,8 @@
 import { createReadStream } from "node:fs";
 import { mkdir, realpath } from "node:fs/promises";
 import path from "node:path";
-import { MlshipError } from "@mlship/core";
 import { extract as extractTar, list as listTar, type ReadEntry } from "tar";
+import { MlshipError } from "../errors.js";
 
 export interface ExtractOptions {
   /** Refuse archives whose files add up to more than this many bytes. Default 10 GiB. */
