@@ -2,28 +2,19 @@ import { defineTargetPlugin } from "@mlship/core";
 import type { KymaTargetOptions } from "./options.js";
 import { describeKymaOptions, registerKymaTarget } from "./register.js";
 
+// The public surface: the target (createKymaTarget, the plugin), its invoker and the seed's invoke helper,
+// the ports it can be given (KubeApi, EcrApi) with their adapters, and its option and spec types. Manifests,
+// labels and the plan's internals are not API: they change with what the target writes.
 export type { KymaAutoscaling } from "./autoscaler.js";
-export { discoverDomain, domainFromGateway } from "./domain.js";
 export type { KymaInvokeResult, KymaInvokerOptions, KymaPayloadInput } from "./invoker.js";
 export { createKymaInvoker, invokeKymaEndpoint, payloadBody, TOKEN_ENV } from "./invoker.js";
 export type { KubeApi, KubeConfigOptions, KubeObject, KubeType } from "./kube.js";
-export { FIELD_MANAGER, kubeApi, loadKubeConfig } from "./kube.js";
-export type { ApiAuth, DeploymentPlan, ResourceList, Resources } from "./manifests.js";
-export {
-  ANNOTATIONS,
-  apiRuleManifest,
-  DEFAULT_GATEWAY,
-  DEFAULT_RESOURCES,
-  deploymentManifest,
-  LABELS,
-  namespaceManifest,
-  pullSecretManifest,
-  serviceManifest,
-  urlsSecretManifest,
-} from "./manifests.js";
+export { kubeApi, loadKubeConfig } from "./kube.js";
+export type { ResourceList, Resources } from "./manifests.js";
+export { DEFAULT_GATEWAY, DEFAULT_RESOURCES } from "./manifests.js";
 export type { KymaAuth, KymaDeploySpec, KymaExposureOptions, KymaTargetOptions } from "./options.js";
 export type { EcrApi, PullSecretInfo } from "./pull-secret.js";
-export { buildPullSecret, ecrApi, ecrRegistryOf } from "./pull-secret.js";
+export { ecrApi } from "./pull-secret.js";
 export { describeKymaOptions, registerKymaTarget } from "./register.js";
 export type { KymaTarget } from "./target.js";
 export { createKymaTarget } from "./target.js";
