@@ -49,8 +49,10 @@ try {
     const key = `${f.functionName || "(anonymous)"} ${f.url.split("/").slice(-2).join("/")}:${f.lineNumber + 1}`;
     self.set(key, (self.get(key) ?? 0) + (dt[i] ?? 0));
   }
+  // Shares of the time the scorer was busy: on a loaded machine "(idle)" is mostly time spent waiting.
+  self.delete("(idle) :0");
   const total = [...self.values()].reduce((a, b) => a + b, 0);
-  console.log("top self time:");
+  console.log(`top self time (of ${(total / 1e6).toFixed(2)} s busy):`);
   for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25))
     console.log(`  ${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}`);
 } finally {
