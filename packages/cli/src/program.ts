@@ -187,12 +187,21 @@ export function buildProgram(version: string, dispatch: Dispatch, io: CliIO): Co
         "CSV: a quote never closed fails its line alone instead of stopping the run",
       )
       .option("--report <file>", "write a self-contained HTML report")
+      .addOption(
+        new Option(
+          "--engine <engine>",
+          "client: this process sends the rows; transform: the target's batch-transform job scores them",
+        )
+          .choices(["client", "transform"])
+          .default("client"),
+      )
       .option("--token <token>", "kyma: bearer token (or MLSHIP_KYMA_TOKEN)")
       .addHelpText(
         "after",
         example(
           "  $ mlship score breast-cancer --data test.csv --label target --out scores.csv --report report.html\n" +
-            "  $ mlship score breast-cancer --data test.parquet --keep id --out scores.parquet",
+            "  $ mlship score breast-cancer --data test.parquet --keep id --out scores.parquet\n" +
+            "  $ mlship score breast-cancer --data big.csv --label target --engine transform",
         ),
       ),
     () => import("./commands/score.js"),
@@ -242,6 +251,26 @@ export function buildProgram(version: string, dispatch: Dispatch, io: CliIO): Co
   );
   on(target(jobs.command("stop <job>")).description("stop a training job"), () =>
     import("./commands/jobs.js").then((m) => ({ run: m.stop })),
+  );
+
+  // Transform jobs are their own resource (model, instances, S3 input/output), as in SageMaker's API.
+  const transforms = program
+    .command("transforms")
+    .description("list, describe, follow and stop batch-transform jobs (score --engine transform)");
+  on(target(transforms.command("list")).description("list transform jobs"), () =>
+    import("./commands/transforms.js").then((m) => ({ run: m.list })),
+  );
+  on(target(transforms.command("describe <job>")).description("show one transform job"), () =>
+    import("./commands/transforms.js").then((m) => ({ run: m.describe })),
+  );
+  on(
+    target(transforms.command("logs <job>"))
+      .description("print a transform job's logs (every instance)")
+      .option("-f, --follow", "keep following until the job ends"),
+    () => import("./commands/transforms.js").then((m) => ({ run: m.logs })),
+  );
+  on(target(transforms.command("stop <job>")).description("stop a transform job"), () =>
+    import("./commands/transforms.js").then((m) => ({ run: m.stop })),
   );
 
   const rime = program.command("rime").description("RIME integration");

@@ -1,10 +1,12 @@
 import { fileURLToPath } from "node:url";
 import {
+  type BatchTransformer,
   createContainer,
   type DeployTarget,
   isMlshipError,
   type LoadedPlugin,
   loadTargetPlugins,
+  resolveBatchTransformer,
   resolveDeployTarget,
   resolveTrainTarget,
   type TrainTarget,
@@ -51,6 +53,8 @@ export interface LoadedTargets {
   plugins: LoadedPlugin[];
   train(name: string): TrainTarget;
   deploy(name: string): DeployTarget;
+  /** The target's batch-transform engine (`score --engine transform`, `transforms`). */
+  transform(name: string): BatchTransformer;
 }
 
 /**
@@ -79,6 +83,7 @@ export async function loadTargets(
     plugins,
     train: (name) => resolveTrainTarget(container, pluginTargetName(plugins, name)),
     deploy: (name) => resolveDeployTarget(container, pluginTargetName(plugins, name)),
+    transform: (name) => resolveBatchTransformer(container, pluginTargetName(plugins, name)),
   };
 }
 

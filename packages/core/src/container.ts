@@ -3,7 +3,8 @@ import "reflect-metadata";
 import { type DependencyContainer, container as rootContainer } from "tsyringe";
 import { MlshipError } from "./errors.js";
 import type { DeployTarget, TrainTarget } from "./targets.js";
-import { DeployTargetToken, TrainTargetToken } from "./tokens.js";
+import { BatchTransformerToken, DeployTargetToken, TrainTargetToken } from "./tokens.js";
+import type { BatchTransformer } from "./transform.js";
 
 /** A fresh child container: never register on the global one. */
 export function createContainer(parent?: DependencyContainer): DependencyContainer {
@@ -32,3 +33,7 @@ export const resolveTrainTarget = (c: DependencyContainer, name: string): TrainT
 /** The deployment target registered under `name`, else E_TARGET_NOT_FOUND listing what is registered. */
 export const resolveDeployTarget = (c: DependencyContainer, name: string): DeployTarget =>
   pick(all<DeployTarget>(c, DeployTargetToken as symbol), name, "deployment");
+
+/** The batch-transform engine registered under `name`, else E_TARGET_NOT_FOUND listing what is registered. */
+export const resolveBatchTransformer = (c: DependencyContainer, name: string): BatchTransformer =>
+  pick(all<BatchTransformer>(c, BatchTransformerToken as symbol), name, "batch-transform");

@@ -7,7 +7,12 @@ export type { EncodeNpyOptions, NdArray, NpyData, NpyDtype } from "./codecs/npy.
 export { decodeNpy, encodeNpy, ndArrayToValues } from "./codecs/npy.js";
 export { deserialize, serialize } from "./codecs/serialize.js";
 export type { Cell, Values } from "./codecs/values.js";
-export { createContainer, resolveDeployTarget, resolveTrainTarget } from "./container.js";
+export {
+  createContainer,
+  resolveBatchTransformer,
+  resolveDeployTarget,
+  resolveTrainTarget,
+} from "./container.js";
 export type { DataRef, DataSource, DataStager, ObjectStore, Row, StageFormat, StageOptions } from "./data.js";
 export type { KnownErrorCode, MlshipErrorCode, MlshipErrorOptions } from "./errors.js";
 export { abortError, isMlshipError, MlshipError } from "./errors.js";

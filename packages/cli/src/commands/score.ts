@@ -1,12 +1,20 @@
 import { writeFileSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
-import { createModelSource, renderScoreReport, score } from "@mlship/scoring";
+import { type EventSink, MlshipError } from "@mlship/core";
+import {
+  createModelSource,
+  renderScoreReport,
+  type ScoreSummary,
+  score,
+  scoreByTransform,
+} from "@mlship/scoring";
+import type { CliContext } from "../context.js";
 import { withDidYouMean } from "../did-you-mean.js";
 import { existingPath } from "../files.js";
 import { parseList } from "../parse.js";
 import type { CommandRun } from "../program.js";
 import { renderScoreSummary } from "../render/summary.js";
-import { deployTargetFor } from "../targets.js";
+import { deployTargetFor, loadTargets, targetName } from "../targets.js";
 
 interface ScoreFlags {
   target?: string;
@@ -23,6 +31,7 @@ interface ScoreFlags {
   lenientQuotes?: boolean;
   report?: string;
   token?: string;
+  engine?: "client" | "transform";
 }
 
 /** `data/test.csv` -> `data/test.scores.csv`. */
@@ -31,9 +40,54 @@ const defaultOut = (data: string) => join(dirname(data), `${basename(data, extna
 export const run: CommandRun = async (ctx, [name = ""], options) => {
   const o = options as unknown as ScoreFlags;
   const data = existingPath(ctx.io.cwd, o.data, "--data");
-  const features = parseList("--features", o.features);
-  const keep = o.keep?.trim() === "all" ? "all" : parseList("--keep", o.keep);
-  const out = o.out ? resolve(ctx.io.cwd, o.out) : defaultOut(data);
+  const columns = {
+    data,
+    features: parseList("--features", o.features),
+    label: o.label,
+    keep: o.keep?.trim() === "all" ? ("all" as const) : parseList("--keep", o.keep),
+    out: o.out ? resolve(ctx.io.cwd, o.out) : defaultOut(data),
+    encoding: o.encoding,
+    lenientQuotes: o.lenientQuotes,
+    signal: ctx.signal,
+    events: ctx.events,
+  };
+  const { target, summary } =
+    o.engine === "transform"
+      ? await byTransform(ctx, name, o, options, columns)
+      : await clientSide(ctx, name, o, options, columns);
+  const report = o.report ? resolve(ctx.io.cwd, o.report) : undefined;
+  if (report)
+    writeFileSync(
+      report,
+      renderScoreReport(summary, {
+        title: `${name} — mlship score report`,
+        subtitle: `${data} on ${target}${o.engine === "transform" ? " (batch transform)" : ""}`,
+      }),
+    );
+  ctx.print({ ...summary, report }, () => renderScoreSummary(summary, report));
+};
+
+/** What both engines read and write: the same columns, the same output file. */
+interface Columns {
+  data: string;
+  features?: string[];
+  label?: string;
+  keep?: string[] | "all";
+  out: string;
+  encoding?: string;
+  lenientQuotes?: boolean;
+  signal: AbortSignal;
+  events: EventSink;
+}
+
+/** The default engine: this process reads, batches and sends the rows to the deployment. */
+async function clientSide(
+  ctx: CliContext,
+  name: string,
+  o: ScoreFlags,
+  options: Record<string, unknown>,
+  columns: Columns,
+): Promise<{ target: string; summary: ScoreSummary }> {
   const { name: target, target: deploy } = await deployTargetFor(ctx, options, { token: o.token });
   const op = { signal: ctx.signal, events: ctx.events };
   const invoker = await withDidYouMean(
@@ -42,34 +96,45 @@ export const run: CommandRun = async (ctx, [name = ""], options) => {
     () => deploy.invoker(name, op),
   );
   try {
-    const model = createModelSource({ invoker, features, events: ctx.events });
+    const model = createModelSource({ invoker, features: columns.features, events: ctx.events });
     const summary = await score({
+      ...columns,
       model,
-      data,
-      features,
-      label: o.label,
-      keep,
-      out,
       batchSize: o.batchSize,
       concurrency: o.concurrency,
       resume: o.resume,
       restart: o.restart,
-      encoding: o.encoding,
-      lenientQuotes: o.lenientQuotes,
-      signal: ctx.signal,
-      events: ctx.events,
     });
-    const report = o.report ? resolve(ctx.io.cwd, o.report) : undefined;
-    if (report)
-      writeFileSync(
-        report,
-        renderScoreReport(summary, {
-          title: `${name} — mlship score report`,
-          subtitle: `${data} on ${target}`,
-        }),
-      );
-    ctx.print({ ...summary, report }, () => renderScoreSummary(summary, report));
+    return { target, summary };
   } finally {
     await invoker.close?.();
   }
-};
+}
+
+/** `--engine transform`: the target's batch-transform job scores; Ctrl-C stops the job. */
+async function byTransform(
+  ctx: CliContext,
+  name: string,
+  o: ScoreFlags,
+  options: Record<string, unknown>,
+  columns: Columns,
+): Promise<{ target: string; summary: ScoreSummary }> {
+  const clientOnly = (["batchSize", "concurrency", "resume", "restart"] as const).filter(
+    (k) => o[k] !== undefined,
+  );
+  if (clientOnly.length > 0) {
+    const flag = clientOnly[0]?.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    throw new MlshipError(
+      "E_USAGE",
+      `--${flag} applies to the client-side engine, not to --engine transform`,
+      {
+        where: `--${flag}`,
+        hint: "A transform job batches and parallelises on its instances and scores the whole dataset in one run.",
+      },
+    );
+  }
+  const target = targetName(ctx, options.target as string | undefined);
+  const transformer = (await loadTargets(ctx, [target])).transform(target);
+  const summary = await scoreByTransform({ ...columns, transformer, model: { deployment: name } });
+  return { target, summary };
+}
