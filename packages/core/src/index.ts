@@ -84,4 +84,5 @@ export type {
   TuningStrategy,
   TuningTrial,
 } from "./tuning.js";
+export { parseRange } from "./tuning.js";
 export { userPathError } from "./user-path.js";

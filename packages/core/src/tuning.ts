@@ -1,3 +1,4 @@
+import { MlshipError } from "./errors.js";
 import type { OperationContext } from "./events.js";
 import type { JsonValue } from "./json.js";
 import type { ListOptions, TrainSpec } from "./targets.js";
@@ -80,4 +81,38 @@ export interface TuneTarget {
   list(options?: ListOptions, ctx?: OperationContext): Promise<TuningRun[]>;
   /** Requests a stop; resolves once accepted. */
   stop(name: string, ctx?: OperationContext): Promise<void>;
+}
+
+const SCALING_WORDS: Record<string, ScalingType> = {
+  auto: "Auto",
+  linear: "Linear",
+  log: "Logarithmic",
+  logarithmic: "Logarithmic",
+  "reverse-log": "ReverseLogarithmic",
+  reverselogarithmic: "ReverseLogarithmic",
+};
+
+const bad = (message: string, where: string, hint: string) =>
+  new MlshipError("E_INVALID_INPUT", message, { where, hint });
+
+/**
+ * Parses the CLI's range syntax: `name=continuous:MIN:MAX[:linear|log|reverse-log|auto]`,
+ * `name=integer:MIN:MAX[:scaling]`, `name=categorical:A,B,C`.
+ */
+export function parseRange(text: string, where = "--range"): [string, ParameterRangeSpec] {
+  const hint = "Examples: C=continuous:0.001:100:log, max_iter=integer:50:500, kernel=categorical:linear,rbf";
+  const eq = text.indexOf("=");
+  if (eq <= 0) throw bad(`"${text}" is not name=type:...`, where, hint);
+  const name = text.slice(0, eq);
+  const [type, ...rest] = text.slice(eq + 1).split(":");
+  if (type === "categorical" && rest.length === 1 && rest[0]) {
+    return [name, { type, values: rest[0].split(",") }];
+  }
+  if ((type === "continuous" || type === "integer") && (rest.length === 2 || rest.length === 3)) {
+    const scaling = rest[2] === undefined ? undefined : SCALING_WORDS[rest[2].toLowerCase()];
+    if (rest[2] !== undefined && !scaling)
+      throw bad(`Unknown scaling "${rest[2]}" in "${text}"`, where, hint);
+    return [name, { type, min: Number(rest[0]), max: Number(rest[1]), ...(scaling ? { scaling } : {}) }];
+  }
+  throw bad(`"${text}" is not a range`, where, hint);
 }
