@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { MlshipError } from "@mlship/core";
 import { z } from "zod";
+import { inputFile } from "./files.js";
 
 export const CONFIG_FILE = "mlship.config.json";
 
@@ -35,14 +36,8 @@ export interface LoadedConfig {
 
 /** `mlship.config.json` found upward from `cwd`, or the explicit `--config` path. */
 export function loadConfig(cwd: string, explicit?: string): LoadedConfig {
-  const file = explicit ? resolve(cwd, explicit) : findUpward(cwd);
+  const file = explicit ? inputFile(cwd, explicit, "--config") : findUpward(cwd);
   if (!file) return { config: configSchema.parse({}), dir: cwd };
-  if (!existsSync(file)) {
-    throw new MlshipError("E_CONFIG", `Config file ${file} does not exist`, {
-      where: file,
-      hint: "Check the --config path.",
-    });
-  }
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, "utf8"));

@@ -12,7 +12,7 @@ import {
   type TrainTarget,
 } from "@mlship/core";
 import type { CliContext } from "./context.js";
-import { existingPath } from "./files.js";
+import { inputFile } from "./files.js";
 
 /** `--target`, else the config's `defaultTarget`, else `MLSHIP_TARGET`, else sagemaker (what the seed targets). */
 export function targetName(ctx: CliContext, flag: string | undefined): string {
@@ -38,7 +38,7 @@ function clusterOptions(ctx: CliContext, flags: Record<string, unknown>): Record
   const kubeconfig = flags.kubeconfig as string | undefined;
   return {
     namespace: flags.namespace,
-    kubeconfig: kubeconfig === undefined ? undefined : existingPath(ctx.io.cwd, kubeconfig, "--kubeconfig"),
+    kubeconfig: kubeconfig === undefined ? undefined : inputFile(ctx.io.cwd, kubeconfig, "--kubeconfig"),
     context: flags.context,
   };
 }

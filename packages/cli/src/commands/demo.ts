@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { deserialize, MlshipError } from "@mlship/core";
+import { outputFile } from "../files.js";
 import { importOptional } from "../optional.js";
 import type { CommandRun } from "../program.js";
 import { renderScoreSummary } from "../render/summary.js";
@@ -40,6 +41,8 @@ const DEMO_NEEDS = ["@mlship/emulator", "@mlship/target-local"];
  */
 export const run: CommandRun = async (ctx, _args, options) => {
   const o = options as unknown as DemoFlags;
+  // The report path is checked before the demo trains and deploys anything.
+  const reportPath = outputFile(ctx.io.cwd, o.report, "--report");
   const examples = examplesDir();
   const data = join(examples, "sklearn-breast-cancer", "data");
   const [{ startEmulator }, { findPython }, { createModelSource, renderScoreReport, score }] =
@@ -117,7 +120,7 @@ export const run: CommandRun = async (ctx, _args, options) => {
         events: ctx.events,
       });
       const shown = { ...summary, out: undefined }; // the scores file lives in the scratch folder removed below
-      const report = resolve(ctx.io.cwd, o.report);
+      const report = reportPath;
       await writeFile(
         report,
         renderScoreReport(shown, {

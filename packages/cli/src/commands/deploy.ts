@@ -1,5 +1,5 @@
 import { type DeploySpec, MlshipError, type ModelSource } from "@mlship/core";
-import { existingPath } from "../files.js";
+import { inputDir, inputFile } from "../files.js";
 import { parsePairs } from "../parse.js";
 import type { CommandRun } from "../program.js";
 import { renderPlan } from "../render/plan.js";
@@ -32,11 +32,11 @@ function modelSource(o: DeployFlags, cwd: string): ModelSource {
   const isArtifact = /^[a-z0-9]+:\/\//i.test(o.model) || o.model.endsWith(".tar.gz");
   return {
     ...(isArtifact
-      ? { modelData: o.model.includes("://") ? o.model : existingPath(cwd, o.model, "--model") }
+      ? { modelData: o.model.includes("://") ? o.model : inputFile(cwd, o.model, "--model") }
       : { trainingJob: o.model }),
     sourceDir:
       o.sourceDir && !o.sourceDir.startsWith("s3://")
-        ? existingPath(cwd, o.sourceDir, "--source-dir")
+        ? inputDir(cwd, o.sourceDir, "--source-dir")
         : o.sourceDir,
     entryPoint: o.entryPoint,
   };

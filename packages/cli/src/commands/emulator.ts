@@ -1,5 +1,5 @@
 import { once } from "node:events";
-import { resolve } from "node:path";
+import { outputDir } from "../files.js";
 import { importOptional } from "../optional.js";
 import type { CommandRun } from "../program.js";
 
@@ -12,6 +12,7 @@ interface EmulatorFlags {
 /** Runs until Ctrl-C; prints the environment that points the AWS SDKs, the AWS CLI and mlship at it. */
 export const run: CommandRun = async (ctx, _args, options) => {
   const o = options as unknown as EmulatorFlags;
+  const dataDir = o.dataDir ? outputDir(ctx.io.cwd, o.dataDir, "--data-dir") : undefined;
   const { startEmulator } = await importOptional(
     "@mlship/emulator",
     "mlship emulator",
@@ -21,7 +22,7 @@ export const run: CommandRun = async (ctx, _args, options) => {
   const emulator = await startEmulator({
     port: o.port,
     host: o.host,
-    dataDir: o.dataDir ? resolve(ctx.io.cwd, o.dataDir) : undefined,
+    dataDir,
   });
   const env = {
     AWS_ENDPOINT_URL: emulator.endpoint,

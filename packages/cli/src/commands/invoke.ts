@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { extname } from "node:path";
 import { CONTENT_TYPES, MlshipError } from "@mlship/core";
 import { withDidYouMean } from "../did-you-mean.js";
-import { existingPath } from "../files.js";
+import { inputFile } from "../files.js";
 import type { CommandRun } from "../program.js";
 import { decodeAnswer, renderAnswer } from "../render/answer.js";
 import { deployTargetFor } from "../targets.js";
@@ -30,7 +30,7 @@ export const run: CommandRun = async (ctx, [name = ""], options) => {
     });
   }
   const body =
-    o.file === undefined ? (o.body as string) : readFileSync(existingPath(ctx.io.cwd, o.file, "--file"));
+    o.file === undefined ? (o.body as string) : readFileSync(inputFile(ctx.io.cwd, o.file, "--file"));
   const contentType =
     o.contentType ?? (o.file ? BY_EXTENSION[extname(o.file).toLowerCase()] : undefined) ?? CONTENT_TYPES.csv;
 

@@ -1,6 +1,6 @@
-import { resolve } from "node:path";
 import { MlshipError } from "@mlship/core";
 import { exportRimeModelFile } from "@mlship/scoring";
+import { outputFile } from "../files.js";
 import { parseList } from "../parse.js";
 import type { CommandRun } from "../program.js";
 import { deployTargetFor } from "../targets.js";
@@ -17,6 +17,7 @@ const arnRegion = (arn: unknown) => (typeof arn === "string" ? arn.split(":")[3]
 export const run: CommandRun = async (ctx, [name = ""], options) => {
   const o = options as unknown as RimeFlags;
   const features = parseList("--features", o.features) ?? [];
+  const out = outputFile(ctx.io.cwd, o.out, "--out");
   const { name: target, target: deploy } = await deployTargetFor(ctx, options);
   const deployment = await deploy.get(name, { signal: ctx.signal, events: ctx.events });
   const kind = target === "sagemaker" || target === "kyma" ? target : "http";
@@ -25,7 +26,6 @@ export const run: CommandRun = async (ctx, [name = ""], options) => {
       hint: "Only deployments with a URL can be exported for RIME.",
     });
   }
-  const out = resolve(ctx.io.cwd, o.out);
   await exportRimeModelFile({
     target: kind,
     deployment: name,

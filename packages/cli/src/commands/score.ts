@@ -1,5 +1,5 @@
 import { writeFileSync } from "node:fs";
-import { basename, dirname, extname, join, resolve } from "node:path";
+import { basename, dirname, extname, join } from "node:path";
 import { type EventSink, MlshipError } from "@mlship/core";
 import {
   createModelSource,
@@ -10,7 +10,7 @@ import {
 } from "@mlship/scoring";
 import type { CliContext } from "../context.js";
 import { withDidYouMean } from "../did-you-mean.js";
-import { existingPath } from "../files.js";
+import { inputFile, outputFile } from "../files.js";
 import { parseList } from "../parse.js";
 import type { CommandRun } from "../program.js";
 import { renderScoreSummary } from "../render/summary.js";
@@ -39,13 +39,16 @@ const defaultOut = (data: string) => join(dirname(data), `${basename(data, extna
 
 export const run: CommandRun = async (ctx, [name = ""], options) => {
   const o = options as unknown as ScoreFlags;
-  const data = existingPath(ctx.io.cwd, o.data, "--data");
+  const data = inputFile(ctx.io.cwd, o.data, "--data");
+  // Every path is checked before the deployment is reached.
+  const out = outputFile(ctx.io.cwd, o.out ?? defaultOut(data), "--out");
+  const report = o.report ? outputFile(ctx.io.cwd, o.report, "--report") : undefined;
   const columns = {
     data,
     features: parseList("--features", o.features),
     label: o.label,
     keep: o.keep?.trim() === "all" ? ("all" as const) : parseList("--keep", o.keep),
-    out: o.out ? resolve(ctx.io.cwd, o.out) : defaultOut(data),
+    out,
     encoding: o.encoding,
     lenientQuotes: o.lenientQuotes,
     signal: ctx.signal,
@@ -55,7 +58,6 @@ export const run: CommandRun = async (ctx, [name = ""], options) => {
     o.engine === "transform"
       ? await byTransform(ctx, name, o, options, columns)
       : await clientSide(ctx, name, o, options, columns);
-  const report = o.report ? resolve(ctx.io.cwd, o.report) : undefined;
   if (report)
     writeFileSync(
       report,

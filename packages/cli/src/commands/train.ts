@@ -6,7 +6,7 @@ import {
   parseMetricDefinition,
   type TrainSpec,
 } from "@mlship/core";
-import { existingPath } from "../files.js";
+import { existingPath, inputDir, inputFile, outputDir } from "../files.js";
 import { parseHyperparameters, parsePairs } from "../parse.js";
 import type { CommandRun } from "../program.js";
 import { loadTargets, targetName } from "../targets.js";
@@ -40,9 +40,10 @@ export const run: CommandRun = async (ctx, _args, options) => {
   const cwd = ctx.io.cwd;
   // Everything the user named must exist before anything is uploaded or started.
   // Without --source-dir the script alone is the code (as the SageMaker SDK does), never its whole folder.
-  const sourceDir = o.sourceDir ? existingPath(cwd, o.sourceDir, "--source-dir") : undefined;
-  const entryPoint = sourceDir ? o.entryPoint : existingPath(cwd, o.entryPoint, "--entry-point");
-  if (sourceDir) existingPath(sourceDir, entryPoint, "--entry-point", `--source-dir (${o.sourceDir})`);
+  const sourceDir = o.sourceDir ? inputDir(cwd, o.sourceDir, "--source-dir") : undefined;
+  const entryPoint = sourceDir ? o.entryPoint : inputFile(cwd, o.entryPoint, "--entry-point");
+  if (sourceDir) inputFile(sourceDir, entryPoint, "--entry-point", `--source-dir (${o.sourceDir})`);
+  const downloadOutput = o.downloadOutput ? outputDir(cwd, o.downloadOutput, "--download-output") : undefined;
   const channels = Object.fromEntries(
     Object.entries(parsePairs("--data", o.data)).map(([channel, source]) => [
       channel,
@@ -85,7 +86,7 @@ export const run: CommandRun = async (ctx, _args, options) => {
   const result = await target.train(spec, { signal: ctx.signal, events });
   let downloaded: string[] | undefined;
   if (o.downloadOutput && target.downloadArtifacts) {
-    downloaded = await target.downloadArtifacts(result.jobName, resolve(cwd, o.downloadOutput), {
+    downloaded = await target.downloadArtifacts(result.jobName, downloadOutput as string, {
       signal: ctx.signal,
       events: ctx.events,
     });
