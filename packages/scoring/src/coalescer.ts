@@ -42,11 +42,14 @@ export class Coalescer<U, S> {
       this.#scheduled = true;
       setImmediate(this.#flushSoon);
     }
-    return new Promise<S>((resolve, reject) => {
-      this.#resolves.push(resolve);
-      this.#rejects.push(reject);
-    });
+    return new Promise<S>(this.#settleLater);
   }
+
+  // One executor for every row's promise: no closure allocated per call.
+  readonly #settleLater = (resolve: (value: S) => void, reject: (error: unknown) => void) => {
+    this.#resolves.push(resolve);
+    this.#rejects.push(reject);
+  };
 
   #flushNow(): void {
     const units = this.#units;

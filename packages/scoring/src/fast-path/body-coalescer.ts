@@ -1,5 +1,5 @@
 import { BodyRows } from "./body-rows.js";
-import { type PlainAnswer, plainScore } from "./plain-answer.js";
+import { type PlainAnswer, plainScores } from "./plain-answer.js";
 
 export interface BodyCoalescerOptions<S> {
   maxRows: number;
@@ -55,11 +55,14 @@ export class BodyCoalescer<S> {
       this.#scheduled = true;
       setImmediate(this.#flushSoon);
     }
-    return new Promise<S>((resolve, reject) => {
-      this.#resolves.push(resolve);
-      this.#rejects.push(reject);
-    });
+    return new Promise<S>(this.#settleLater);
   }
+
+  // One executor for every row's promise: no closure allocated per call.
+  readonly #settleLater = (resolve: (value: S) => void, reject: (error: unknown) => void) => {
+    this.#resolves.push(resolve);
+    this.#rejects.push(reject);
+  };
 
   #room(need: number): void {
     if (need <= this.#buf.length) return;
@@ -85,8 +88,8 @@ export class BodyCoalescer<S> {
       (answer) => {
         reuse();
         if (!Array.isArray(answer)) {
-          for (let i = 0; i < resolves.length; i++)
-            (resolves[i] as (v: S) => void)(plainScore(answer, i) as S);
+          const score = plainScores(answer);
+          for (let i = 0; i < resolves.length; i++) (resolves[i] as (v: S) => void)(score(i) as S);
           return;
         }
         for (let i = 0; i < resolves.length; i++) {

@@ -6,7 +6,7 @@ import type { OutputBytes } from "../run/output-bytes.js";
 import type { Tally } from "../run/tally.js";
 import type { ByteBatch } from "./body-batches.js";
 import type { ByteInput } from "./byte-input.js";
-import { type PlainAnswer, plainScore } from "./plain-answer.js";
+import { type PlainAnswer, plainScores } from "./plain-answer.js";
 
 /** How a run's batches are read, scored, and consumed in input order. */
 export interface BatchPath<B extends { seq: number }, R> {
@@ -78,8 +78,10 @@ export function bytePath(p: BytePathParts): BatchPath<AnyBatch, PlainAnswer | Re
       sink.text(output.text);
       output.text = "";
       writePlainRows(sink, result);
-      if (batch.labels)
-        for (let i = 0; i < batch.count; i++) tally.label(plainScore(result, i), batch.labels[i]);
+      if (batch.labels) {
+        const score = plainScores(result);
+        for (let i = 0; i < batch.count; i++) tally.label(score(i), batch.labels[i]);
+      }
       tally.rows += batch.count;
       tally.inputOffset = batch.endOffset;
     },

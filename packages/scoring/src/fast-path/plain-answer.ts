@@ -70,9 +70,9 @@ export function plainAnswer(body: Uint8Array, rows: number): PlainAnswer | undef
   return n === rows ? { kind: "plain", body, spans } : undefined;
 }
 
-/** Number i of the answer (for metrics). */
-export function plainScore(answer: PlainAnswer, i: number): number {
+/** Reads the answer's numbers one by one (for metrics, or a caller's score): one Buffer view per answer. */
+export function plainScores(answer: PlainAnswer): (i: number) => number {
   const { body, spans } = answer;
   const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  return Number(bytes.toString("latin1", spans[2 * i] as number, spans[2 * i + 1] as number));
+  return (i) => Number(bytes.toString("latin1", spans[2 * i] as number, spans[2 * i + 1] as number));
 }
