@@ -163,7 +163,14 @@ export function buildProgram(version: string, dispatch: Dispatch, io: CliIO): Co
   on(
     cluster(target(program.command("score <name>")))
       .description("score a dataset against a deployment: one probability per row")
-      .requiredOption("--data <file>", "input: CSV with a header, JSON Lines or Parquet")
+      .requiredOption(
+        "--data <file>",
+        "input: CSV with a header, JSON Lines or Parquet; with --capture, a folder of SageMaker data capture",
+      )
+      .option(
+        "--capture",
+        "--data is a copied data-capture prefix: score the captured requests (needs --features), keeping each one's event id, time and original answer",
+      )
       .option(
         "--features <a,b,c>",
         "feature columns in the order the model expects (default: all but --label)",
@@ -201,6 +208,7 @@ export function buildProgram(version: string, dispatch: Dispatch, io: CliIO): Co
         example(
           "  $ mlship score breast-cancer --data test.csv --label target --out scores.csv --report report.html\n" +
             "  $ mlship score breast-cancer --data test.parquet --keep id --out scores.parquet\n" +
+            "  $ mlship score breast-cancer --capture --data ./capture/breast-cancer/ --features f1,f2,f3\n" +
             "  $ mlship score breast-cancer --data big.csv --label target --engine transform",
         ),
       ),

@@ -2,6 +2,8 @@ import { writeFileSync } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
 import { type EventSink, MlshipError } from "@mlship/core";
 import {
+  CAPTURE_COLUMNS,
+  captureToDataset,
   createModelSource,
   renderScoreReport,
   type ScoreSummary,
@@ -10,7 +12,7 @@ import {
 } from "@mlship/scoring";
 import type { CliContext } from "../context.js";
 import { withDidYouMean } from "../did-you-mean.js";
-import { inputFile, outputFile } from "../files.js";
+import { inputDir, inputFile, outputFile } from "../files.js";
 import { parseList } from "../parse.js";
 import type { CommandRun } from "../program.js";
 import { renderScoreSummary } from "../render/summary.js";
@@ -32,6 +34,7 @@ interface ScoreFlags {
   report?: string;
   token?: string;
   engine?: "client" | "transform";
+  capture?: boolean;
 }
 
 /** `data/test.csv` -> `data/test.scores.csv`. */
@@ -39,15 +42,19 @@ const defaultOut = (data: string) => join(dirname(data), `${basename(data, extna
 
 export const run: CommandRun = async (ctx, [name = ""], options) => {
   const o = options as unknown as ScoreFlags;
-  const data = inputFile(ctx.io.cwd, o.data, "--data");
   // Every path is checked before the deployment is reached.
-  const out = outputFile(ctx.io.cwd, o.out ?? defaultOut(data), "--out");
+  const given = o.capture ? inputDir(ctx.io.cwd, o.data, "--data") : inputFile(ctx.io.cwd, o.data, "--data");
+  const out = outputFile(ctx.io.cwd, o.out ?? defaultOut(given), "--out");
   const report = o.report ? outputFile(ctx.io.cwd, o.report, "--report") : undefined;
+  const data = o.capture ? await capturedDataset(ctx, given, o) : given;
   const columns = {
     data,
     features: parseList("--features", o.features),
     label: o.label,
-    keep: o.keep?.trim() === "all" ? ("all" as const) : parseList("--keep", o.keep),
+    keep:
+      o.keep?.trim() === "all"
+        ? ("all" as const)
+        : (parseList("--keep", o.keep) ?? (o.capture ? [...CAPTURE_COLUMNS] : undefined)),
     out,
     encoding: o.encoding,
     lenientQuotes: o.lenientQuotes,
@@ -68,6 +75,21 @@ export const run: CommandRun = async (ctx, [name = ""], options) => {
     );
   ctx.print({ ...summary, report }, () => renderScoreSummary(summary, report));
 };
+
+/**
+ * `--capture`: the folder is SageMaker data capture (a copied capture prefix); its requests become a JSON Lines
+ * dataset kept next to the folder, so --resume finds the same input again.
+ */
+async function capturedDataset(ctx: CliContext, dir: string, o: ScoreFlags): Promise<string> {
+  const data = `${dir.replace(/\/+$/, "")}.captured.jsonl`;
+  const made = await captureToDataset(dir, data, parseList("--features", o.features) ?? []);
+  ctx.events({
+    type: "log",
+    level: "info",
+    message: `${made.rows} captured rows from ${made.files} files in ${data}`,
+  });
+  return data;
+}
 
 /** What both engines read and write: the same columns, the same output file. */
 interface Columns {
