@@ -73,12 +73,12 @@ console.log(JSON.stringify({ scored: summary.scored, out: readFileSync("scores.c
     expect(result.code, result.stderr).toBe(0);
     const { scored, out } = JSON.parse(result.stdout.trim().split("\n").at(-1) as string);
     expect(scored).toBe(3);
-    const lines = out.trim().split("\n");
-    expect(lines).toHaveLength(4);
-    expect(lines.slice(1).map((l: string) => Number(l.split(",").at(-1)).toFixed(2))).toEqual([
-      "0.15",
-      "0.85",
-      "0.50",
+    const [header, ...rows] = out.trim().split("\n") as string[];
+    expect(header).toBe("id,score,error");
+    expect(rows.map((l) => `${l.split(",")[0]}:${Number(l.split(",")[1]).toFixed(2)}`)).toEqual([
+      "1:0.15",
+      "2:0.85",
+      "3:0.50",
     ]);
   });
 });
