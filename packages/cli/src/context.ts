@@ -1,4 +1,4 @@
-import type { EventSink } from "@mlship/core";
+import type { EventSink, TargetPlugin } from "@mlship/core";
 import { type LoadedConfig, loadConfig } from "./config.js";
 import { type CliIO, type Colors, colorsFor, type GlobalOptions } from "./io.js";
 import { createEventRenderer, type EventRenderer } from "./render/events.js";
@@ -15,12 +15,15 @@ export interface CliContext {
   print(result: unknown, human: () => string): void;
   /** Region/profile/endpoint from flags, then config, then the environment. */
   aws(): { region?: string; profile?: string; endpoint?: string };
+  /** The values of the flags `plugin` declares for the running command, by option name. */
+  targetFlags(plugin: TargetPlugin): Record<string, unknown>;
 }
 
 export function createContext(
   io: CliIO,
   opts: GlobalOptions,
   signal: AbortSignal,
+  targetFlags: CliContext["targetFlags"] = () => ({}),
 ): CliContext & { close(): void } {
   const colors = colorsFor(io, opts);
   const config = loadConfig(io.cwd, opts.config);
@@ -45,6 +48,7 @@ export function createContext(
         endpoint: opts.endpointUrl ?? c.endpointUrl ?? io.env.AWS_ENDPOINT_URL,
       };
     },
+    targetFlags,
     close: () => renderer.close(),
   };
 }

@@ -4,7 +4,8 @@ import { CommanderError } from "commander";
 import type { CliContext } from "./context.js";
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exitCodeFor } from "./exit-codes.js";
 import { type CliIO, colorsFor, type GlobalOptions, processIO } from "./io.js";
-import { buildProgram } from "./program.js";
+import { buildProgram, TARGET_COMMANDS } from "./program.js";
+import { checkChosenTarget, targetFlagSource } from "./target-source.js";
 
 const version = (
   JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
@@ -26,21 +27,30 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
 
   let ctx: (CliContext & { close(): void }) | undefined;
   let opts: GlobalOptions = {};
-  const program = buildProgram(
-    version,
-    async (command, load, args) => {
-      opts = command.optsWithGlobals<GlobalOptions>();
-      // The AWS SDK warns on every run that it will drop Node 20 in 2027; say it once in --verbose, not always.
-      if (!opts.verbose) io.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-      // Loaded here, not at start-up: config validation (zod) and progress bars cost ~100 ms to import.
-      const { createContext } = await import("./context.js");
-      ctx = createContext(io, opts, controller.signal);
-      const { run } = await load();
-      await run(ctx, args, command.opts());
-    },
-    io,
-  );
   try {
+    const targets = await targetFlagSource(argv, io);
+    const program = buildProgram(
+      version,
+      async (command, load, args) => {
+        opts = command.optsWithGlobals<GlobalOptions>();
+        // The AWS SDK warns on every run that it will drop Node 20 in 2027; say it once in --verbose, not always.
+        if (!opts.verbose) io.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+        // Loaded here, not at start-up: config validation (zod) and progress bars cost ~100 ms to import.
+        const [{ createContext }, { targetFlagValues }] = await Promise.all([
+          import("./context.js"),
+          import("./target-values.js"),
+        ]);
+        const group = command.parent?.parent ? command.parent.name() : command.name();
+        ctx = createContext(io, opts, controller.signal, (plugin) =>
+          targetFlagValues(plugin, group, command.optsWithGlobals(), io.cwd),
+        );
+        if (TARGET_COMMANDS.has(group)) await checkChosenTarget(ctx, command, group, targets);
+        const { run } = await load();
+        await run(ctx, args, command.opts());
+      },
+      io,
+      targets,
+    );
     await program.parseAsync(argv, { from: "user" });
     return EXIT_OK;
   } catch (error) {

@@ -1,6 +1,8 @@
+import type { CommandName } from "@mlship/core";
 import { Command, InvalidArgumentError, Option } from "commander";
 import type { CliContext } from "./context.js";
 import type { CliIO } from "./io.js";
+import { addTargetFlags, type DiscoveredPlugin } from "./target-flags.js";
 
 /** A command's implementation, loaded only when that command runs (keeps `mlship --help` free of cloud SDKs). */
 export type CommandRun = (ctx: CliContext, args: string[], options: Record<string, unknown>) => Promise<void>;
@@ -17,8 +19,35 @@ const int = (name: string) => (value: string) => {
 
 const example = (lines: string) => `\nExamples:\n${lines}\n`;
 
-/** Every command and flag; actions import their module lazily through `dispatch`. */
-export function buildProgram(version: string, dispatch: Dispatch, io: CliIO): Command {
+/** The commands that take `--target` (and the target plugins' flags); subcommands count as their group. */
+export const TARGET_COMMANDS: ReadonlySet<CommandName> = new Set([
+  "train",
+  "deploy",
+  "invoke",
+  "score",
+  "deployments",
+  "jobs",
+  "transforms",
+  "rime",
+]);
+
+/** What the target plugins add to the commands: found before parsing, for the command being run only. */
+export interface TargetFlagSource {
+  plugins: readonly DiscoveredPlugin[];
+  /** The target named on the command line: only its flags are listed in the help. */
+  shown?: string;
+}
+
+/**
+ * Every command and flag; actions import their module lazily through `dispatch`. Target flags come from
+ * the plugins in `targets`; no target's flag is written here.
+ */
+export function buildProgram(
+  version: string,
+  dispatch: Dispatch,
+  io: CliIO,
+  targets: TargetFlagSource = { plugins: [] },
+): Command {
   // exitOverride and output before any subcommand is added, so every subcommand inherits them.
   const program = new Command("mlship")
     .exitOverride()
@@ -47,17 +76,15 @@ export function buildProgram(version: string, dispatch: Dispatch, io: CliIO): Co
       const self = a[a.length - 1] as Command;
       await dispatch(self, load, self.args);
     });
-  const target = (cmd: Command) =>
-    cmd.option("-t, --target <name>", "target plugin (sagemaker, kyma, local, or a package)");
-  // Where a Kyma deployment lives: every command that reaches deployments takes the same three flags.
-  const cluster = (cmd: Command) =>
-    cmd
-      .option("--namespace <ns>", "kyma: namespace")
-      .option("--kubeconfig <file>", "kyma: kubeconfig path")
-      .option("--context <name>", "kyma: kubeconfig context");
+  // Target flags are added once every command has its own (a clash keeps the command's meaning).
+  const targeted: Array<[Command, CommandName]> = [];
+  const target = (cmd: Command, command: CommandName) => {
+    targeted.push([cmd, command]);
+    return cmd.option("-t, --target <name>", "target plugin (sagemaker, kyma, local, or a package)");
+  };
 
   on(
-    target(program.command("train"))
+    target(program.command("train"), "train")
       .description("run a training job (stages local data first)")
       .requiredOption("--entry-point <file>", "training script, relative to --source-dir")
       .option(
@@ -82,12 +109,6 @@ export function buildProgram(version: string, dispatch: Dispatch, io: CliIO): Co
       .option("--instance-type <type>", "instance type", "ml.m5.large")
       .option("--instance-count <n>", "instances", int("--instance-count"))
       .option("--base-job-name <name>", "job name prefix")
-      .option("--role <arn>", "SageMaker execution role (or MLSHIP_SAGEMAKER_ROLE)")
-      .option(
-        "--bucket <name>",
-        "S3 bucket for data, code and artifacts (default sagemaker-<region>-<account>)",
-      )
-      .option("--prefix <prefix>", "S3 key prefix")
       .option("--max-runtime <seconds>", "stop the job after this long", int("--max-runtime"))
       .option("--no-wait", "return once the job is created")
       .addOption(
@@ -104,7 +125,7 @@ export function buildProgram(version: string, dispatch: Dispatch, io: CliIO): Co
   );
 
   on(
-    cluster(target(program.command("deploy")))
+    target(program.command("deploy"), "deploy")
       .description("deploy a trained model (creates, or updates in place)")
       .requiredOption("--model <job|s3-uri>", "training job name or model.tar.gz S3 URI")
       .requiredOption("--name <name>", "deployment (endpoint) name")
@@ -118,30 +139,20 @@ export function buildProgram(version: string, dispatch: Dispatch, io: CliIO): Co
         "instances / replicas (the seed's initial_instance_count)",
         int("--instance-count"),
       )
-      .option(
-        "--serverless-memory <mb>",
-        "serverless endpoint memory (MB) instead of instances",
-        int("--serverless-memory"),
-      )
       .option("--env <key=value>", "environment variable for the model; repeatable", collect)
-      .option("--profile-name <profile>", "kyma: AWS profile used for ECR pull access")
-      .addOption(new Option("--auth <mode>", "kyma: API authentication").choices(["jwt", "none"]))
-      .option("--jwt-issuer <url>", "kyma: JWT issuer")
-      .option("--jwks-uri <url>", "kyma: JWKS URI")
-      .option("--domain <domain>", "kyma: cluster domain (default from the kyma-gateway)")
       .option("--no-wait", "return once the deployment is requested")
       .option("--dry-run", "print what the deploy would create, update and delete, and change nothing")
       .addHelpText(
         "after",
         example(
-          "  $ mlship deploy --model train-2026-11-23-13-00-00-000 --name breast-cancer --dry-run\n  $ mlship deploy --model train-2026-11-23-13-00-00-000 --name breast-cancer\n  $ mlship deploy -t kyma --model s3://bucket/job/output/model.tar.gz --name bc --namespace ml --jwt-issuer https://issuer --jwks-uri https://issuer/jwks",
+          "  $ mlship deploy --model train-2026-11-23-13-00-00-000 --name breast-cancer --dry-run\n  $ mlship deploy --model train-2026-11-23-13-00-00-000 --name breast-cancer\n  $ mlship deploy -t kyma --help    # the flags a target adds (here Kyma's)",
         ),
       ),
     () => import("./commands/deploy.js"),
   );
 
   on(
-    cluster(target(program.command("invoke <name>")))
+    target(program.command("invoke <name>"), "invoke")
       .description("send one request to a deployment and print the answer")
       .option("--body <text>", "request body (the seed's payload)")
       .option("--file <path>", "request body from a file (the seed's payload_path)")
@@ -150,7 +161,6 @@ export function buildProgram(version: string, dispatch: Dispatch, io: CliIO): Co
         "request content type (default from --file's extension, else text/csv)",
       )
       .option("--accept <type>", "response content type wanted", "application/json")
-      .option("--token <token>", "kyma: bearer token (or MLSHIP_KYMA_TOKEN)")
       .addHelpText(
         "after",
         example(
@@ -161,7 +171,7 @@ export function buildProgram(version: string, dispatch: Dispatch, io: CliIO): Co
   );
 
   on(
-    cluster(target(program.command("score <name>")))
+    target(program.command("score <name>"), "score")
       .description("score a dataset against a deployment: one probability per row")
       .requiredOption(
         "--data <file>",
@@ -202,7 +212,6 @@ export function buildProgram(version: string, dispatch: Dispatch, io: CliIO): Co
           .choices(["client", "transform"])
           .default("client"),
       )
-      .option("--token <token>", "kyma: bearer token (or MLSHIP_KYMA_TOKEN)")
       .addHelpText(
         "after",
         example(
@@ -216,20 +225,20 @@ export function buildProgram(version: string, dispatch: Dispatch, io: CliIO): Co
   );
 
   const deployments = program.command("deployments").description("list, show and delete deployments");
-  on(cluster(target(deployments.command("list"))).description("list deployments"), () =>
+  on(target(deployments.command("list"), "deployments").description("list deployments"), () =>
     import("./commands/deployments.js").then((m) => ({ run: m.list })),
   );
-  on(cluster(target(deployments.command("get <name>"))).description("show one deployment"), () =>
+  on(target(deployments.command("get <name>"), "deployments").description("show one deployment"), () =>
     import("./commands/deployments.js").then((m) => ({ run: m.get })),
   );
   on(
-    cluster(target(deployments.command("delete <name>")))
+    target(deployments.command("delete <name>"), "deployments")
       .description("delete a deployment and what it created")
       .option("--ignore-not-found", "succeed when the deployment does not exist (as kubectl does)"),
     () => import("./commands/deployments.js").then((m) => ({ run: m.delete_ })),
   );
   on(
-    cluster(target(deployments.command("refresh-credentials <name>")))
+    target(deployments.command("refresh-credentials <name>"), "deployments")
       .description(
         "renew the short-lived credentials a deployment runs on (kyma: ECR pull secret, presigned model URLs)",
       )
@@ -245,19 +254,19 @@ export function buildProgram(version: string, dispatch: Dispatch, io: CliIO): Co
   );
 
   const jobs = program.command("jobs").description("list, describe, follow and stop training jobs");
-  on(target(jobs.command("list")).description("list training jobs"), () =>
+  on(target(jobs.command("list"), "jobs").description("list training jobs"), () =>
     import("./commands/jobs.js").then((m) => ({ run: m.list })),
   );
-  on(target(jobs.command("describe <job>")).description("show one training job"), () =>
+  on(target(jobs.command("describe <job>"), "jobs").description("show one training job"), () =>
     import("./commands/jobs.js").then((m) => ({ run: m.describe })),
   );
   on(
-    target(jobs.command("logs <job>"))
+    target(jobs.command("logs <job>"), "jobs")
       .description("print a job's logs")
       .option("-f, --follow", "keep following until the job ends"),
     () => import("./commands/jobs.js").then((m) => ({ run: m.logs })),
   );
-  on(target(jobs.command("stop <job>")).description("stop a training job"), () =>
+  on(target(jobs.command("stop <job>"), "jobs").description("stop a training job"), () =>
     import("./commands/jobs.js").then((m) => ({ run: m.stop })),
   );
 
@@ -265,25 +274,25 @@ export function buildProgram(version: string, dispatch: Dispatch, io: CliIO): Co
   const transforms = program
     .command("transforms")
     .description("list, describe, follow and stop batch-transform jobs (score --engine transform)");
-  on(target(transforms.command("list")).description("list transform jobs"), () =>
+  on(target(transforms.command("list"), "transforms").description("list transform jobs"), () =>
     import("./commands/transforms.js").then((m) => ({ run: m.list })),
   );
-  on(target(transforms.command("describe <job>")).description("show one transform job"), () =>
+  on(target(transforms.command("describe <job>"), "transforms").description("show one transform job"), () =>
     import("./commands/transforms.js").then((m) => ({ run: m.describe })),
   );
   on(
-    target(transforms.command("logs <job>"))
+    target(transforms.command("logs <job>"), "transforms")
       .description("print a transform job's logs (every instance)")
       .option("-f, --follow", "keep following until the job ends"),
     () => import("./commands/transforms.js").then((m) => ({ run: m.logs })),
   );
-  on(target(transforms.command("stop <job>")).description("stop a transform job"), () =>
+  on(target(transforms.command("stop <job>"), "transforms").description("stop a transform job"), () =>
     import("./commands/transforms.js").then((m) => ({ run: m.stop })),
   );
 
   const rime = program.command("rime").description("RIME integration");
   on(
-    cluster(target(rime.command("export <name>")))
+    target(rime.command("export <name>"), "rime")
       .description("write a RIME model file (predict_dict / predict_df) that calls the deployment")
       .requiredOption("--features <a,b,c>", "feature columns in model order")
       .option("--out <file>", "output file", "model.py")
@@ -326,5 +335,6 @@ export function buildProgram(version: string, dispatch: Dispatch, io: CliIO): Co
     () => import("./commands/targets.js"),
   );
 
+  for (const [cmd, command] of targeted) addTargetFlags(cmd, command, targets.plugins, targets.shown);
   return program;
 }

@@ -1,5 +1,7 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
+import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,11 +10,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./test/run-cli.js";
 
 const pluginDir = fileURLToPath(new URL("../../../examples/target-plugin", import.meta.url));
+const examples = fileURLToPath(new URL("../../../examples/", import.meta.url));
 const project = mkdtempSync(join(tmpdir(), "mlship-cli-plugin-"));
 let server: Server;
 let url: string;
 
 beforeAll(async () => {
+  // The example is TypeScript: build it as its `prepack` script would before publishing.
+  const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+  execFileSync(process.execPath, [tsc, "-p", join(pluginDir, "tsconfig.json")], { stdio: "inherit" });
   // The user's project: the example installed from its folder (npm links a folder dependency the same way).
   mkdirSync(join(project, "node_modules"), { recursive: true });
   symlinkSync(pluginDir, join(project, "node_modules", "mlship-target-http"), "dir");
@@ -52,9 +58,73 @@ describe("a third-party target installed in the project", () => {
     expect(http?.resolved).toContain("target-plugin");
   });
 
+  it("trains a Node script through the CLI and keeps its logs", async () => {
+    const train = await runCli(
+      [
+        "train",
+        "--target",
+        "http",
+        "--entry-point",
+        "train.mjs",
+        "--source-dir",
+        join(examples, "node-breast-cancer"),
+        "--data",
+        `train=${join(examples, "sklearn-breast-cancer", "data", "train.csv")}`,
+        "--hp",
+        "epochs=50",
+        "--json",
+      ],
+      { cwd: project },
+    );
+    expect(train.code, train.stderr).toBe(0);
+    const run = JSON.parse(train.stdout) as { jobName: string; status: string; modelArtifact: string };
+    expect(run).toMatchObject({ status: "Completed", modelArtifact: expect.stringMatching(/^file:\/\//) });
+    expect(existsSync(join(fileURLToPath(run.modelArtifact), "model.json"))).toBe(true);
+    const described = await runCli(["jobs", "describe", run.jobName, "--target", "http", "--json"], {
+      cwd: project,
+    });
+    expect(JSON.parse(described.stdout)).toMatchObject({ jobName: run.jobName, status: "Completed" });
+    const logs = await runCli(["jobs", "logs", run.jobName, "--target", "http"], { cwd: project });
+    expect(logs.code, logs.stderr).toBe(0);
+    expect(logs.stdout).toMatch(/train_accuracy=\d/);
+  });
+
+  it("takes its own flag, validated by its schema; another target's flag is a usage error", async () => {
+    const help = await runCli(["deploy", "--target", "http", "--help"], { cwd: project });
+    expect(help.stdout).toMatch(/http target options:\s+--probe-timeout <ms>/);
+    const bad = await runCli(
+      ["deploy", "--target", "http", "--model", url, "--name", "x", "--probe-timeout", "0"],
+      {
+        cwd: project,
+      },
+    );
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('Target plugin "http": option "probeTimeoutMs"');
+    expect(bad.stderr).toContain("where: --probe-timeout");
+    const foreign = await runCli(
+      ["deploy", "--target", "http", "--model", url, "--name", "x", "--role", "r"],
+      {
+        cwd: project,
+      },
+    );
+    expect(foreign.code).toBe(2);
+    expect(foreign.stderr).toContain('--role is not a flag of the "http" target');
+  });
+
   it("deploys, lists, invokes and deletes through the CLI", async () => {
     const deploy = await runCli(
-      ["deploy", "--target", "http", "--model", url, "--name", "doubler", "--json"],
+      [
+        "deploy",
+        "--target",
+        "http",
+        "--model",
+        url,
+        "--name",
+        "doubler",
+        "--probe-timeout",
+        "2000",
+        "--json",
+      ],
       { cwd: project },
     );
     expect(deploy.code, deploy.stderr).toBe(0);

@@ -2,52 +2,96 @@ import { fileURLToPath } from "node:url";
 import {
   type BatchTransformer,
   createContainer,
+  createTargetPlugin,
   type DeployTarget,
+  EventSinkToken,
+  type FoundPlugin,
+  findTargetPlugin,
   isMlshipError,
   type LoadedPlugin,
-  loadTargetPlugins,
+  ModelResolverToken,
+  type OptionLayers,
   resolveBatchTransformer,
   resolveDeployTarget,
   resolveTrainTarget,
+  type TargetPlugin,
   type TrainTarget,
 } from "@mlship/core";
+import type { MlshipConfig } from "./config.js";
 import type { CliContext } from "./context.js";
-import { inputFile } from "./files.js";
+import type { DiscoveredPlugin } from "./target-flags.js";
+
+/** The first-party targets: offered when installed, without being configured. */
+export const FIRST_PARTY = ["sagemaker", "kyma", "local"];
+
+/** This package's folder: first-party targets installed next to a global CLI resolve from here. */
+const cliDir = fileURLToPath(new URL("..", import.meta.url));
+
+const isFirstParty = (name: string) => !name.startsWith(".") && !name.includes("/");
+
+/** Finds a plugin from the project directory, then, for first-party names, from the CLI's own install. */
+export async function findPlugin(name: string, projectDir: string): Promise<FoundPlugin> {
+  try {
+    return await findTargetPlugin(name, { cwd: projectDir });
+  } catch (error) {
+    if (!isFirstParty(name) || !isMlshipError(error) || error.code !== "E_PLUGIN_NOT_FOUND") throw error;
+    return await findTargetPlugin(name, { cwd: cliDir }).catch(() => {
+      throw error; // the project-relative error carries the right install hint
+    });
+  }
+}
 
 /** `--target`, else the config's `defaultTarget`, else `MLSHIP_TARGET`, else sagemaker (what the seed targets). */
 export function targetName(ctx: CliContext, flag: string | undefined): string {
   return flag ?? ctx.config.config.defaultTarget ?? ctx.io.env.MLSHIP_TARGET ?? "sagemaker";
 }
 
+/** The names a target command may reach: the asked-for one, the configured ones, the first-party ones. */
+export function candidateNames(config: MlshipConfig, target?: string): string[] {
+  const configured = config.targets.map((t) => (typeof t === "string" ? t : t[0]));
+  const named = [target, config.defaultTarget].filter((n): n is string => n !== undefined);
+  return [...new Set([...named, ...configured, ...FIRST_PARTY])];
+}
+
 /**
- * The deploy target `--target` names (or the default), told where Kyma deployments live; `extra` adds
- * command-specific target options.
+ * The plugins whose flags a command offers. Missing and broken plugins are skipped: building the help
+ * must not fail on them, and running a command that needs one reports the problem in full.
  */
-export async function deployTargetFor(
-  ctx: CliContext,
-  flags: Record<string, unknown>,
-  extra: Record<string, unknown> = {},
-): Promise<{ name: string; target: DeployTarget }> {
-  const name = targetName(ctx, flags.target as string | undefined);
-  const targets = await loadTargets(ctx, [name], { ...clusterOptions(ctx, flags), ...extra });
-  return { name, target: targets.deploy(name) };
+export async function discoverPlugins(names: string[], projectDir: string): Promise<DiscoveredPlugin[]> {
+  const found = await Promise.all(
+    names.map((requested) =>
+      findPlugin(requested, projectDir).then(
+        (f) => ({ requested, plugin: f.plugin }),
+        () => undefined,
+      ),
+    ),
+  );
+  return found.filter((d): d is DiscoveredPlugin => d !== undefined);
 }
 
-/** `--namespace`, `--kubeconfig` (checked to exist) and `--context`, as target options. */
-function clusterOptions(ctx: CliContext, flags: Record<string, unknown>): Record<string, unknown> {
-  const kubeconfig = flags.kubeconfig as string | undefined;
-  return {
-    namespace: flags.namespace,
-    kubeconfig: kubeconfig === undefined ? undefined : inputFile(ctx.io.cwd, kubeconfig, "--kubeconfig"),
-    context: flags.context,
+/** The config file's `region`, `profile` and `endpointUrl`, for the options a plugin binds to the generic flags. */
+function genericConfig(plugin: TargetPlugin, config: MlshipConfig): Record<string, unknown> {
+  const byFlag: Record<string, unknown> = {
+    "--region": config.region,
+    "--profile": config.profile,
+    "--endpoint-url": config.endpointUrl,
   };
+  const values: Record<string, unknown> = {};
+  for (const flag of plugin.flags ?? []) {
+    const value = byFlag[flag.name.split(" ")[0] as string];
+    if (value !== undefined) values[flag.option] = value;
+  }
+  return values;
 }
 
-const defined = (o: Record<string, unknown>) =>
-  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
-
-/** This package's folder: first-party targets installed next to a global CLI resolve from here. */
-const cliDir = fileURLToPath(new URL("..", import.meta.url));
+export interface LoadTargetsOptions {
+  /** Options set by the command itself (the demo's emulator): above everything else. */
+  overrides?: Record<string, unknown>;
+  /** Ignore the user's config file and environment (the demo never touches the user's AWS account). */
+  isolated?: boolean;
+  /** Also load the other configured and first-party plugins when these provide no model resolver. */
+  modelResolvers?: boolean;
+}
 
 export interface LoadedTargets {
   plugins: LoadedPlugin[];
@@ -58,54 +102,72 @@ export interface LoadedTargets {
 }
 
 /**
- * Loads the named targets through core's plugin loader, from the user's project first, then from the CLI's
- * own install. Options: config entry, then AWS settings, then the command's flags (later wins).
+ * Loads the named targets through core: options from the config entry (and the config's generic AWS
+ * settings), then the environment (each plugin's `env`), then the command's flags; later wins.
  */
 export async function loadTargets(
   ctx: CliContext,
   names: string[],
-  flagOptions: Record<string, unknown> = {},
-  { awsSettings = true }: { awsSettings?: boolean } = {},
+  options: LoadTargetsOptions = {},
 ): Promise<LoadedTargets> {
   const container = createContainer();
-  const fromConfig = new Map(
-    ctx.config.config.targets.map(
-      (t) => (typeof t === "string" ? [t, {}] : [t[0], t[1]]) as [string, Record<string, unknown>],
+  container.register(EventSinkToken, { useValue: ctx.events });
+  const entries = new Map(
+    ctx.config.config.targets.map((t): [string, Record<string, unknown>] =>
+      typeof t === "string" ? [t, {}] : t,
     ),
   );
+  const load = async (name: string) => {
+    const found = await findPlugin(name, ctx.config.dir);
+    const layers: OptionLayers = options.isolated
+      ? { flags: options.overrides ?? {} }
+      : {
+          config: { ...genericConfig(found.plugin, ctx.config.config), ...entries.get(name) },
+          env: ctx.io.env,
+          flags: { ...ctx.targetFlags(found.plugin), ...options.overrides },
+          ...(ctx.config.file ? { configFile: ctx.config.file } : {}),
+        };
+    return createTargetPlugin(found, layers, container);
+  };
   const plugins: LoadedPlugin[] = [];
-  for (const name of names) {
-    const aws = awsSettings ? defined(ctx.aws()) : {};
-    const options = { ...aws, ...(fromConfig.get(name) ?? {}), ...defined(flagOptions) };
-    plugins.push(...(await loadOne(name, options, ctx.config.dir, container)));
+  for (const name of names) plugins.push(await load(name));
+  if (options.modelResolvers && !container.isRegistered(ModelResolverToken, true)) {
+    plugins.push(...(await loadResolvers(ctx, names, load)));
   }
+  const pluginName = (requested: string) => plugins.find((p) => p.specifier === requested)?.name ?? requested;
   return {
     plugins,
-    train: (name) => resolveTrainTarget(container, pluginTargetName(plugins, name)),
-    deploy: (name) => resolveDeployTarget(container, pluginTargetName(plugins, name)),
-    transform: (name) => resolveBatchTransformer(container, pluginTargetName(plugins, name)),
+    train: (name) => resolveTrainTarget(container, pluginName(name)),
+    deploy: (name) => resolveDeployTarget(container, pluginName(name)),
+    transform: (name) => resolveBatchTransformer(container, pluginName(name)),
   };
 }
 
-async function loadOne(
-  name: string,
-  options: Record<string, unknown>,
-  cwd: string,
-  container: ReturnType<typeof createContainer>,
-) {
-  const config = { targets: [[name, options]] as Array<[string, Record<string, unknown>]> };
-  try {
-    return await loadTargetPlugins(config, { cwd, container });
-  } catch (error) {
-    const firstParty = !name.startsWith(".") && !name.includes("/");
-    if (!firstParty || !isMlshipError(error) || error.code !== "E_PLUGIN_NOT_FOUND") throw error;
-    return await loadTargetPlugins(config, { cwd: cliDir, container }).catch(() => {
-      throw error; // the project-relative error carries the right install hint
-    });
+/** The other configured and installed first-party plugins (a training job's target resolves its models). */
+async function loadResolvers(
+  ctx: CliContext,
+  loaded: string[],
+  load: (name: string) => Promise<LoadedPlugin>,
+): Promise<LoadedPlugin[]> {
+  const out: LoadedPlugin[] = [];
+  for (const name of candidateNames(ctx.config.config).filter((n) => !loaded.includes(n))) {
+    try {
+      out.push(await load(name));
+    } catch (error) {
+      if (!isMlshipError(error) || error.code !== "E_PLUGIN_NOT_FOUND" || !FIRST_PARTY.includes(name))
+        throw error;
+    }
   }
+  return out;
 }
 
-/** `--target @corp/mlship-target-x` registers a target named by the plugin, e.g. "x". */
-function pluginTargetName(plugins: LoadedPlugin[], requested: string): string {
-  return plugins.find((p) => p.specifier === requested)?.name ?? requested;
+/** The deploy target `--target` names (or the default). */
+export async function deployTargetFor(
+  ctx: CliContext,
+  flags: Record<string, unknown>,
+  options: LoadTargetsOptions = {},
+): Promise<{ name: string; target: DeployTarget }> {
+  const name = targetName(ctx, flags.target as string | undefined);
+  const targets = await loadTargets(ctx, [name], options);
+  return { name, target: targets.deploy(name) };
 }

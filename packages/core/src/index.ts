@@ -34,10 +34,15 @@ export {
   toFinalMetrics,
 } from "./metrics.js";
 export type { DeployPlan, PlannedAction, PlannedChange } from "./plan.js";
-export type { PluginOptionDescription, TargetPlugin } from "./plugin.js";
+export type { CommandName, Provided, TargetFlag, TargetPlugin } from "./plugin.js";
 export { defineTargetPlugin, TARGET_PLUGIN_API_VERSION } from "./plugin.js";
+export type { FindTargetPluginOptions, FoundPlugin } from "./plugins/find-target-plugin.js";
+export { findTargetPlugin, PLUGIN_CONDITION } from "./plugins/find-target-plugin.js";
 export type { LoadedPlugin, LoadTargetPluginsOptions, PluginConfig } from "./plugins/load-target-plugins.js";
-export { loadTargetPlugins } from "./plugins/load-target-plugins.js";
+export { createTargetPlugin, loadTargetPlugins } from "./plugins/load-target-plugins.js";
+export type { OptionLayers } from "./plugins/plugin-options.js";
+export type { ModelResolver, TargetServices, TrainedModel } from "./services.js";
+export { createTargetServices } from "./services.js";
 export type {
   CredentialsRefresh,
   Deployment,
@@ -61,11 +66,12 @@ export type {
 export {
   BatchTransformerToken,
   createToken,
-  DataStagerToken,
   DeployTargetToken,
   EventSinkToken,
+  ModelResolverToken,
   ObjectStoreToken,
   TrainTargetToken,
+  TuneTargetToken,
 } from "./tokens.js";
 export type {
   BatchTransformer,

@@ -8,6 +8,9 @@ export {
   presignGetUrl,
   uploadSourceDir,
 } from "./artifacts.js";
+export type { AwsConnectionOptions } from "./aws-config.js";
+export { awsClientConfig } from "./aws-config.js";
+export { aws, isNotFound, wrapAwsError } from "./aws-errors.js";
 export { bucketExists, callerAccountId, defaultBucketName, ensureBucket } from "./bucket.js";
 export { DELETE_BATCH, deleteObjects } from "./cleanup.js";
 export type { AwsClientOptions } from "./client.js";
@@ -16,6 +19,17 @@ export type { DataFile, FileKind } from "./data-files.js";
 export { FILE_CONTENT, SUPPORTED_EXTENSIONS } from "./data-files.js";
 export type { S3Location } from "./s3-uri.js";
 export { formatS3Uri, parseS3Uri } from "./s3-uri.js";
+export type { SklearnImageOptions, SklearnImageScope } from "./sklearn-images.js";
+export {
+  DEFAULT_SKLEARN_VERSION,
+  resolveSklearnVersion,
+  SKLEARN_REGISTRIES,
+  SKLEARN_SCOPE_VERSIONS,
+  SKLEARN_VERSION_ALIASES,
+  SKLEARN_VERSIONS,
+  sklearnImageUri,
+  sklearnVersionFromImage,
+} from "./sklearn-images.js";
 export type { PackedBundle } from "./source-bundle.js";
 export { BUNDLE_MTIME, EXCLUDED_DIRS, packSourceDir } from "./source-bundle.js";
 export type { S3DataStagerOptions, S3StageOptions } from "./stager.js";

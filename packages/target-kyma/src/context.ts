@@ -1,6 +1,7 @@
 import { ECRClient } from "@aws-sdk/client-ecr";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { type AwsClients, createAwsClients, type SageMakerApi, sageMakerApi } from "@mlship/target-sagemaker";
+import { MlshipError, type ModelResolver } from "@mlship/core";
+import { awsClientConfig, createS3Client } from "@mlship/data-s3";
 import { type KubeApi, kubeApi, loadKubeConfig } from "./kube.js";
 import { DEFAULT_GATEWAY } from "./manifests.js";
 import type { KymaExposureOptions, KymaTargetOptions } from "./options.js";
@@ -13,7 +14,8 @@ export interface KymaContext {
   now(): Date;
   kube(): KubeApi;
   s3(): S3Client;
-  sagemaker(): SageMakerApi;
+  /** Training job -> model, code and image: the `models` option (core's model resolver service). */
+  models: ModelResolver;
   /** An ECR client in the image registry's region. */
   ecrFor(image: string): EcrApi;
   /** The spec's namespace, else the target's, else the kubeconfig context's. */
@@ -21,19 +23,22 @@ export interface KymaContext {
   gatewayOf(spec?: KymaExposureOptions): string;
 }
 
+/** Without a resolver only model URIs deploy: a training job is refused before anything is written. */
+const noModelResolver: ModelResolver = {
+  name: "none",
+  async resolve(job) {
+    throw new MlshipError("E_CONFIG", `Training job ${job} cannot be resolved: no model resolver was given`, {
+      where: "model.trainingJob",
+      hint: "Pass `models` (e.g. createSageMakerTarget(...).models), or deploy an s3:// model.tar.gz with sourceDir and entryPoint.",
+    });
+  },
+};
+
 export function createKymaContext(options: KymaTargetOptions): KymaContext {
   const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
   const profile = options.profileName ?? options.profile;
   let kube: KubeApi | undefined;
-  let aws: AwsClients | undefined;
-  const awsClients = (): AwsClients => {
-    aws ??= createAwsClients({
-      ...(region ? { region } : {}),
-      ...(profile ? { profile } : {}),
-      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-    });
-    return aws;
-  };
+  let s3: S3Client | undefined;
   // ECR tokens are regional: ask the registry's own region for one.
   const ecrClients = new Map<string, EcrApi>();
   const ecrFor = (image: string): EcrApi => {
@@ -43,11 +48,7 @@ export function createKymaContext(options: KymaTargetOptions): KymaContext {
     let api = ecrClients.get(key);
     if (!api) {
       api = ecrApi(
-        new ECRClient({
-          ...(registryRegion ? { region: registryRegion } : {}),
-          ...(profile ? { profile } : {}),
-          ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-        }),
+        new ECRClient(awsClientConfig({ region: registryRegion, profile, endpoint: options.endpoint })),
       );
       ecrClients.set(key, api);
     }
@@ -61,8 +62,11 @@ export function createKymaContext(options: KymaTargetOptions): KymaContext {
       kube ??= options.kube ?? kubeApi(loadKubeConfig(options));
       return kube;
     },
-    s3: () => options.s3 ?? awsClients().s3,
-    sagemaker: () => options.sagemaker ?? sageMakerApi(awsClients().sagemaker),
+    s3: () => {
+      s3 ??= options.s3 ?? createS3Client({ region, profile, endpoint: options.endpoint });
+      return s3;
+    },
+    models: options.models ?? noModelResolver,
     ecrFor,
     namespaceOf: (spec) => spec?.namespace ?? options.namespace ?? context.kube().defaultNamespace,
     gatewayOf: (spec) => spec?.gateway ?? options.gateway ?? DEFAULT_GATEWAY,

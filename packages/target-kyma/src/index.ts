@@ -1,8 +1,4 @@
-import { defineTargetPlugin } from "@mlship/core";
-import type { KymaTargetOptions } from "./options.js";
-import { describeKymaOptions, registerKymaTarget } from "./register.js";
-
-// The public surface: the target (createKymaTarget, the plugin), its invoker and the seed's invoke helper,
+// The public surface: the target (createKymaTarget, the plugin and its options schema), its invoker and the seed's invoke helper,
 // the ports it can be given (KubeApi, EcrApi) with their adapters, and its option and spec types. Manifests,
 // labels and the plan's internals are not API: they change with what the target writes.
 export type { KymaAutoscaling } from "./autoscaler.js";
@@ -13,17 +9,8 @@ export { kubeApi, loadKubeConfig } from "./kube.js";
 export type { ResourceList, Resources } from "./manifests.js";
 export { DEFAULT_GATEWAY, DEFAULT_RESOURCES } from "./manifests.js";
 export type { KymaAuth, KymaDeploySpec, KymaExposureOptions, KymaTargetOptions } from "./options.js";
+export { default, kymaPluginOptions } from "./plugin.js";
 export type { EcrApi, PullSecretInfo } from "./pull-secret.js";
 export { ecrApi } from "./pull-secret.js";
-export { describeKymaOptions, registerKymaTarget } from "./register.js";
 export type { KymaTarget } from "./target.js";
 export { createKymaTarget } from "./target.js";
-
-export default defineTargetPlugin<KymaTargetOptions>({
-  name: "kyma",
-  apiVersion: 1,
-  register: (container, options) => {
-    registerKymaTarget(container, options ?? {});
-  },
-  describeOptions: describeKymaOptions,
-});

@@ -1,12 +1,12 @@
 import { stat } from "node:fs/promises";
-import { emit, isNodeRuntimeImage, MlshipError, type OperationContext } from "@mlship/core";
-import { formatS3Uri, parseS3Uri } from "@mlship/data-s3";
 import {
-  lookupTrainingJob,
-  type SageMakerApi,
-  sklearnImageUri,
-  sklearnVersionFromImage,
-} from "@mlship/target-sagemaker";
+  emit,
+  isNodeRuntimeImage,
+  MlshipError,
+  type ModelResolver,
+  type OperationContext,
+} from "@mlship/core";
+import { formatS3Uri, parseS3Uri, sklearnImageUri, sklearnVersionFromImage } from "@mlship/data-s3";
 import type { KymaDeploySpec } from "./options.js";
 
 /** Everything the workload needs to know about the model. */
@@ -24,7 +24,8 @@ export interface ResolvedModel {
 }
 
 export interface ModelSourceDeps {
-  sagemaker(): SageMakerApi;
+  /** Training job -> model, code and image (core's port; the sagemaker plugin provides it). */
+  models: ModelResolver;
   region?: string;
   namespace: string;
 }
@@ -109,7 +110,7 @@ export async function resolveModel(
       status: "Creating",
       message: `Looking up training job ${model.trainingJob}`,
     });
-    const job = await lookupTrainingJob(deps.sagemaker(), model.trainingJob);
+    const job = await deps.models.resolve(model.trainingJob, ctx);
     const region = job.region || deps.region;
     const modelData = model.modelData ?? job.modelData;
     requireS3Uri(modelData, "model.modelData");

@@ -1,7 +1,6 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { KubeConfig } from "@kubernetes/client-node";
-import type { DeploySpec } from "@mlship/core";
-import type { SageMakerApi } from "@mlship/target-sagemaker";
+import type { DeploySpec, ModelResolver } from "@mlship/core";
 import type { KymaAutoscaling } from "./autoscaler.js";
 import type { KubeApi } from "./kube.js";
 import type { Resources } from "./manifests.js";
@@ -39,7 +38,7 @@ export interface KymaTargetOptions extends KymaExposureOptions {
   context?: string;
   /** AWS region for the image, ECR and S3 (default: the SDK chain / the training job's region). */
   region?: string;
-  /** AWS named profile for ECR, S3 and SageMaker (the seed's `profile_name`). */
+  /** AWS named profile for ECR and S3 (the seed's `profile_name`). */
   profileName?: string;
   /** Alias of profileName. */
   profile?: string;
@@ -58,9 +57,13 @@ export interface KymaTargetOptions extends KymaExposureOptions {
   /** Per-request timeout and retries of the invoker (defaults 60 s / 3). */
   invokeTimeoutMs?: number;
   invokeRetries?: number;
+  /**
+   * Resolves `model.trainingJob` to its artifact, code and image: e.g. `createSageMakerTarget(...).models`.
+   * The plugin passes core's model resolver service (every loaded plugin's resolver).
+   */
+  models?: ModelResolver;
   /** Injected ports (tests, custom clients). */
   kube?: KubeApi;
-  sagemaker?: SageMakerApi;
   s3?: S3Client;
   ecr?: EcrApi;
   /** Clock (tests). */

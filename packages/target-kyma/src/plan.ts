@@ -221,7 +221,7 @@ export async function planDeploy(
   const region = kyma.region;
   const model = await resolveModel(
     spec,
-    { sagemaker: kyma.sagemaker, namespace, ...(region ? { region } : {}) },
+    { models: kyma.models, namespace, ...(region ? { region } : {}) },
     ctx,
   );
   const domain = spec.domain ?? kyma.options.domain ?? (await discoverDomain(kube, checked.gateway));

@@ -5,7 +5,7 @@ import {
   type GetAuthorizationTokenCommandOutput,
 } from "@aws-sdk/client-ecr";
 import { MlshipError } from "@mlship/core";
-import { wrapAwsError } from "@mlship/target-sagemaker";
+import { wrapAwsError } from "@mlship/data-s3";
 import type { KubeObject } from "./kube.js";
 import { ANNOTATIONS, pullSecretManifest, pullSecretName } from "./manifests.js";
 

@@ -9,12 +9,11 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ECRClient } from "@aws-sdk/client-ecr";
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { AutoscalingV2Api, KubeConfig } from "@kubernetes/client-node";
-import { collectingSink, createContainer, resolveDeployTarget } from "@mlship/core";
+import { collectingSink, createContainer, createTargetPlugin, resolveDeployTarget } from "@mlship/core";
 import { createS3Client, packSourceDir } from "@mlship/data-s3";
 import { type Emulator, emulatorClientConfig, startEmulator } from "@mlship/emulator";
-import { createSageMakerTarget, sageMakerApi } from "@mlship/target-sagemaker";
+import { createSageMakerTarget } from "@mlship/target-sagemaker";
 import {
   type KubeApiServer,
   type KubeObject,
@@ -1056,24 +1055,22 @@ describe("kubeconfig and plugin", () => {
     expect(String((err.cause as Error | undefined)?.message)).not.toContain("sa-token-7f3c9a1e");
   });
 
-  it("registers as the kyma deploy target", async () => {
-    expect(plugin.name).toBe("kyma");
-    expect(plugin.describeOptions?.().map((o) => o.name)).toEqual(
-      expect.arrayContaining([
-        "kubeconfig",
-        "context",
-        "namespace",
-        "auth",
-        "jwtIssuer",
-        "jwksUri",
-        "domain",
-        "token",
-        "profileName",
-      ]),
-    );
-    const container = createContainer().createChildContainer();
-    await plugin.register(container, { kubeconfig: "/nonexistent", region: "us-east-1" });
+  it("the plugin creates the kyma deploy target from validated options", async () => {
+    const container = createContainer();
+    const found = { name: plugin.name, specifier: "@mlship/target-kyma", resolved: "", plugin };
+    const config = { kubeconfig: "/nonexistent", region: "us-east-1", waitTimeoutMs: "1000" };
+    const loaded = await createTargetPlugin(found, { config, flags: { labelNamespace: true } }, container);
+    expect(loaded.options).toMatchObject({ waitTimeoutMs: 1000, labelNamespace: true });
     expect(resolveDeployTarget(container, "kyma").name).toBe("kyma");
+    const bad = createTargetPlugin(
+      found,
+      { config: { auth: "open" }, configFile: "mlship.config.json" },
+      container,
+    );
+    await expect(bad).rejects.toMatchObject({
+      code: "E_CONFIG",
+      where: "mlship.config.json#targets.kyma.auth",
+    });
   });
 });
 
@@ -1087,7 +1084,6 @@ describe("from a SageMaker training job", () => {
       role: "arn:aws:iam::000000000000:role/SageMakerRole",
       poll: { intervalMs: 100, maxIntervalMs: 500 },
     });
-    const sm = new SageMakerClient(config);
     try {
       const data = join(EXAMPLES, "sklearn-breast-cancer", "data");
       const run = await sagemaker.train({
@@ -1099,7 +1095,7 @@ describe("from a SageMaker training job", () => {
         baseJobName: "kyma-bc",
       });
       expect(run.status).toBe("Completed");
-      const target = makeTarget({ sagemaker: sageMakerApi(sm) });
+      const target = makeTarget({ models: sagemaker.models });
       const d = await target.deploy({ name: "from-job", model: { trainingJob: run.jobName } });
       expect(d.model).toBe(`training-job/${run.jobName}`);
       expect(d.details).toMatchObject({
@@ -1131,7 +1127,6 @@ describe("from a SageMaker training job", () => {
       );
       expect(missing.code).toBe("E_NOT_FOUND");
     } finally {
-      sm.destroy();
       await sagemaker.close();
     }
   }, 120_000);

@@ -1,7 +1,5 @@
-import { localTargetPlugin } from "./register.js";
-
+export { default, localPluginOptions } from "./plugin.js";
 export { findPython } from "./python.js";
-export { registerLocalTarget } from "./register.js";
 export type { ModelServer, ModelServerOptions } from "./serving/model-server.js";
 export { startModelServer } from "./serving/model-server.js";
 export type { CrashInfo } from "./serving/server-process.js";
@@ -14,5 +12,3 @@ export type {
   SecondaryStatus,
 } from "./training/run-training-job.js";
 export { runTrainingJob } from "./training/run-training-job.js";
-
-export default localTargetPlugin;

@@ -3,8 +3,7 @@ import { basename } from "node:path";
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { AsyncInferenceConfig } from "@aws-sdk/client-sagemaker";
 import { emit, MlshipError, type OperationContext } from "@mlship/core";
-import { parseS3Uri, uploadFile } from "@mlship/data-s3";
-import { isNotFound, wrapAwsError } from "./errors.js";
+import { isNotFound, parseS3Uri, uploadFile, wrapAwsError } from "@mlship/data-s3";
 import type { Session } from "./session.js";
 import { sleep } from "./wait.js";
 

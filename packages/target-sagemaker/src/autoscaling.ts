@@ -1,7 +1,7 @@
 import type { ScalableDimension, ServiceNamespace } from "@aws-sdk/client-application-auto-scaling";
 import { type JsonValue, MlshipError } from "@mlship/core";
+import { wrapAwsError } from "@mlship/data-s3";
 import type { AutoScalingApi } from "./autoscaling-api.js";
-import { wrapAwsError } from "./errors.js";
 import { DEFAULT_VARIANT_NAME } from "./hosting-requests.js";
 
 /** Target tracking on invocations per instance per minute, as the SageMaker docs recommend. */

@@ -1,6 +1,6 @@
 import type { DescribeEndpointCommandOutput } from "@aws-sdk/client-sagemaker";
 import { type Deployment, type DeployPlan, emit, MlshipError, type OperationContext } from "@mlship/core";
-import { uploadSourceDir } from "@mlship/data-s3";
+import { aws, uploadSourceDir } from "@mlship/data-s3";
 import { applyAutoscaling, removeAutoscaling, scalingInput } from "./autoscaling.js";
 import { endpointConfigRequest, type SageMakerPlanInputs } from "./deploy-plan.js";
 import { getDeployment } from "./deployment-view.js";
@@ -14,7 +14,6 @@ import {
   SETTLED,
   watchEndpoint,
 } from "./endpoints.js";
-import { aws } from "./errors.js";
 import { buildCreateEndpointRequest, buildCreateModelRequest } from "./hosting-requests.js";
 import type { Session } from "./session.js";
 import { TARGET_NAME } from "./training-job.js";

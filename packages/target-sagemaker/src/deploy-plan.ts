@@ -10,7 +10,7 @@ import {
   type OperationContext,
   type PlannedChange,
 } from "@mlship/core";
-import { parseS3Uri } from "@mlship/data-s3";
+import { parseS3Uri, sklearnImageUri } from "@mlship/data-s3";
 import { type AsyncInferenceInput, buildAsyncInferenceConfig } from "./async-inference.js";
 import {
   type AutoscalingInput,
@@ -23,7 +23,6 @@ import {
 } from "./autoscaling.js";
 import { DEPLOY_TIMEOUT_MS, describeEndpoint, modelsOfConfig, SETTLED, watchEndpoint } from "./endpoints.js";
 import { buildCreateEndpointConfigRequest, type DataCaptureInput } from "./hosting-requests.js";
-import { sklearnImageUri } from "./images.js";
 import { nameFromBase } from "./naming.js";
 import type { Session } from "./session.js";
 import { lookupTrainingJob, TARGET_NAME } from "./training-job.js";

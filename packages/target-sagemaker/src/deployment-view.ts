@@ -1,8 +1,8 @@
 import type { Deployment, DeploymentStatus, ListOptions, OperationContext } from "@mlship/core";
 import { MlshipError } from "@mlship/core";
+import { aws, isNotFound, wrapAwsError } from "@mlship/data-s3";
 import { autoscalingDetails, describeAutoscaling } from "./autoscaling.js";
 import { describeEndpoint } from "./endpoints.js";
-import { aws, isNotFound, wrapAwsError } from "./errors.js";
 import { DEFAULT_VARIANT_NAME } from "./hosting-requests.js";
 import type { Session } from "./session.js";
 import { TARGET_NAME } from "./training-job.js";

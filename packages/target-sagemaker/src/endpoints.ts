@@ -1,7 +1,7 @@
 import type { DescribeEndpointCommandOutput } from "@aws-sdk/client-sagemaker";
 import { type DeploymentStatus, emit, MlshipError, type OperationContext } from "@mlship/core";
+import { isNotFound, wrapAwsError } from "@mlship/data-s3";
 import { removeAutoscaling } from "./autoscaling.js";
-import { isNotFound, wrapAwsError } from "./errors.js";
 import { ENDPOINT_LOG_GROUP_PREFIX, LogTail } from "./logs.js";
 import type { Session } from "./session.js";
 import { backoff, sleep } from "./wait.js";

@@ -10,8 +10,8 @@ import {
   serialize,
   type Values,
 } from "@mlship/core";
+import { wrapAwsError } from "@mlship/data-s3";
 import type { RuntimeApi } from "./api.js";
-import { wrapAwsError } from "./errors.js";
 
 /** InvokeEndpoint's payload limit. */
 export const MAX_INVOKE_BYTES = 6 * 1024 * 1024;

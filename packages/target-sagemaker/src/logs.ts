@@ -1,7 +1,7 @@
 import type { OutputLogEvent } from "@aws-sdk/client-cloudwatch-logs";
 import type { LogEvent } from "@mlship/core";
+import { isNotFound, wrapAwsError } from "@mlship/data-s3";
 import type { LogsApi } from "./api.js";
-import { isNotFound, wrapAwsError } from "./errors.js";
 
 export const TRAINING_LOG_GROUP = "/aws/sagemaker/TrainingJobs";
 export const ENDPOINT_LOG_GROUP_PREFIX = "/aws/sagemaker/Endpoints";

@@ -17,7 +17,9 @@ import {
 import {
   collectingSink,
   createContainer,
+  createTargetPlugin,
   encodeNpy,
+  ModelResolverToken,
   resolveDeployTarget,
   resolveTrainTarget,
   type Values,
@@ -27,7 +29,7 @@ import { type Emulator, emulatorClientConfig, startEmulator } from "@mlship/emul
 import { mlshipRejection, tempDir } from "@mlship/testing";
 import { create as createTar } from "tar";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import plugin, { createSageMakerTarget, registerSageMakerTarget, type SageMakerTarget } from "./index.js";
+import plugin, { createSageMakerTarget, type SageMakerTarget } from "./index.js";
 
 const ROLE = "arn:aws:iam::000000000000:role/SageMakerRole";
 const EXAMPLES = resolve(fileURLToPath(new URL("../../../examples", import.meta.url)));
@@ -261,20 +263,28 @@ describe("training", () => {
     expect((await target.describe(run.jobName)).status).toBe("Completed");
   }, 60_000);
 
-  it("registers the training and deployment views in a container", async () => {
+  it("the plugin provides the training and deployment views and the model resolver", async () => {
     const container = createContainer();
-    const config = emulatorClientConfig(emulator);
-    const registered = registerSageMakerTarget(container, { ...config, role: ROLE });
-    try {
-      const training = resolveTrainTarget(container, "sagemaker");
-      const deployment = resolveDeployTarget(container, "sagemaker");
-      expect((await training.list({ nameContains: nodeJob })).map((r) => r.jobName)).toEqual([nodeJob]);
-      expect(await deployment.list({ nameContains: "no-such-endpoint" })).toEqual([]);
-      expect(plugin.name).toBe("sagemaker");
-      expect(plugin.apiVersion).toBe(1);
-    } finally {
-      await registered.close();
-    }
+    const { endpoint, region, credentials } = emulatorClientConfig(emulator);
+    const found = { name: plugin.name, specifier: "@mlship/target-sagemaker", resolved: "", plugin };
+    const config = { endpoint, region, credentials, role: ROLE, maxAttempts: "2" };
+    const loaded = await createTargetPlugin(found, { config }, container);
+    expect(loaded.options).toMatchObject({ role: ROLE, maxAttempts: 2 });
+    const training = resolveTrainTarget(container, "sagemaker");
+    const deployment = resolveDeployTarget(container, "sagemaker");
+    expect((await training.list({ nameContains: nodeJob })).map((r) => r.jobName)).toEqual([nodeJob]);
+    expect(await deployment.list({ nameContains: "no-such-endpoint" })).toEqual([]);
+    const [models] = container.resolveAll(ModelResolverToken);
+    expect(await models?.resolve(nodeJob)).toMatchObject({ jobName: nodeJob, entryPoint: "train.mjs" });
+    const typo = createTargetPlugin(
+      found,
+      { config: { ...config, regoin: "x" }, configFile: "mlship.config.json" },
+      container,
+    );
+    await expect(typo).rejects.toMatchObject({
+      code: "E_CONFIG",
+      where: "mlship.config.json#targets.sagemaker.regoin",
+    });
   });
 
   it("checks limits, channels and hyperparameters before uploading code or staging data", async () => {

@@ -1,9 +1,8 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import { type DataStager, MlshipError, untilAborted } from "@mlship/core";
-import { bucketExists, defaultBucketName, ensureBucket, S3DataStager } from "@mlship/data-s3";
+import { bucketExists, defaultBucketName, ensureBucket, S3DataStager, wrapAwsError } from "@mlship/data-s3";
 import type { LogsApi, RuntimeApi, SageMakerApi, StsApi } from "./api.js";
 import type { AsyncRuntimeApi, AutoScalingApi } from "./autoscaling-api.js";
-import { wrapAwsError } from "./errors.js";
 import { resolveRole } from "./training-request.js";
 import type { TuningApi } from "./tuning-api.js";
 import { DEFAULT_POLL, type PollOptions } from "./wait.js";

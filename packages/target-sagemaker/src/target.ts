@@ -10,6 +10,7 @@ import type {
   ListOptions,
   LogEvent,
   LogOptions,
+  ModelResolver,
   OperationContext,
   TrainingRun,
   TrainSpec,
@@ -17,6 +18,7 @@ import type {
   TuneTarget,
 } from "@mlship/core";
 import { MlshipError } from "@mlship/core";
+import type { AwsConnectionOptions } from "@mlship/data-s3";
 import {
   type LogsApi,
   logsApi,
@@ -34,7 +36,7 @@ import {
   asyncRuntimeApi,
   autoScalingApi,
 } from "./autoscaling-api.js";
-import { type AwsConnectionOptions, createAwsClients } from "./clients.js";
+import { createAwsClients } from "./clients.js";
 import { deploy, type SageMakerDeploySpec, updateDeployment } from "./deploy.js";
 import { applyPlan } from "./deploy-apply.js";
 import { planDeploy } from "./deploy-plan.js";
@@ -53,7 +55,7 @@ import {
   train,
   trainingLogs,
 } from "./training.js";
-import { TARGET_NAME } from "./training-job.js";
+import { lookupTrainingJob, TARGET_NAME } from "./training-job.js";
 import { runBatchTransform } from "./transform.js";
 import { describeTransform, listTransforms, stopTransform, transformLogs } from "./transform-jobs.js";
 import { describeTuning, listTuning, stopTuning, tune } from "./tuning.js";
@@ -71,6 +73,8 @@ export interface SageMakerTargetOptions extends AwsConnectionOptions {
   transformInstanceCount?: number;
   /** Batch transform instance type when a request names none (default ml.m5.large). */
   transformInstanceType?: string;
+  /** Deploys that give no `serverless` settings of their own become serverless endpoints with this memory (MB). */
+  serverlessMemoryMb?: number;
   /** Status polling backoff (ms). */
   poll?: Partial<PollOptions>;
   /** Injected ports (tests, custom transports); built from the connection options otherwise. */
@@ -88,8 +92,8 @@ export interface SageMakerTargetOptions extends AwsConnectionOptions {
 
 /**
  * The SageMaker target. TrainTarget and DeployTarget both declare `list` with different results, so one object
- * cannot be both: `training` and `deployment` are the two contract views (what `registerSageMakerTarget`
- * registers); the combined object offers everything else plus `listTrainingJobs` / `listDeployments`.
+ * cannot be both: `training` and `deployment` are the two contract views (what the plugin
+ * provides); the combined object offers everything else plus `listTrainingJobs` / `listDeployments`.
  */
 export interface SageMakerTarget extends Omit<TrainTarget, "list">, Omit<DeployTarget, "list"> {
   readonly training: TrainTarget;
@@ -113,6 +117,8 @@ export interface SageMakerTarget extends Omit<TrainTarget, "list">, Omit<DeployT
   invokeAsync(name: string, options: AsyncInvokeOptions, ctx?: OperationContext): Promise<AsyncInvokeResult>;
   /** Removes staged training data (the DataRefs in `run.details.staged`); never called implicitly. */
   cleanupStagedData(refs: readonly DataRef[], ctx?: OperationContext): Promise<void>;
+  /** Training job name -> model artifact, code and image: what other targets (Kyma) deploy. */
+  readonly models: ModelResolver;
   /** The region in use (resolved from the SDK chain when not given). */
   region(): Promise<string>;
   /** Releases the SDK clients this target created. */
@@ -152,6 +158,9 @@ export function createSageMakerTarget(options: SageMakerTargetOptions = {}): Sag
     poll: options.poll,
     runtimeUrl: options.endpoint,
   });
+  const memorySizeMb = options.serverlessMemoryMb;
+  const withDefaults = <S extends Pick<DeploySpec, "serverless">>(spec: S): S =>
+    spec.serverless || memorySizeMb === undefined ? spec : { ...spec, serverless: { memorySizeMb } };
 
   const target: Omit<SageMakerTarget, "training" | "deployment" | "transformer" | "tuning"> = {
     name: TARGET_NAME,
@@ -165,12 +174,12 @@ export function createSageMakerTarget(options: SageMakerTargetOptions = {}): Sag
     downloadArtifacts: (jobName, dir, ctx) => downloadArtifacts(session, jobName, dir, ctx),
     downloadModel: (jobName, dir, ctx) => downloadModel(session, jobName, dir, ctx),
     downloadOutput: (jobName, dir, ctx) => downloadOutput(session, jobName, dir, ctx),
-    deploy: (spec, ctx) => deploy(session, spec, ctx),
-    plan: (spec, ctx) => planDeploy(session, spec, ctx),
+    deploy: (spec, ctx) => deploy(session, withDefaults(spec), ctx),
+    plan: (spec, ctx) => planDeploy(session, withDefaults(spec), ctx),
     apply: (plan, ctx) => applyPlan(session, plan, ctx),
     get: (name, ctx) => getDeployment(session, name, ctx),
     listDeployments: (listOptions) => listDeployments(session, listOptions),
-    update: (name, spec, ctx) => updateDeployment(session, name, spec, ctx),
+    update: (name, spec, ctx) => updateDeployment(session, name, withDefaults(spec), ctx),
     delete: (name, ctx) => deleteDeployment(session, name, ctx),
     async invoker(name, ctx) {
       await getDeployment(session, name, ctx);
@@ -184,6 +193,7 @@ export function createSageMakerTarget(options: SageMakerTargetOptions = {}): Sag
     async close() {
       clients?.destroy();
     },
+    models: { name: TARGET_NAME, resolve: (jobName) => lookupTrainingJob(session.deps.api, jobName) },
   };
   const training: TrainTarget = {
     name: TARGET_NAME,

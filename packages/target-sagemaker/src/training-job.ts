@@ -6,10 +6,9 @@ import {
   type TrainingRun,
   type TrainingStatus,
 } from "@mlship/core";
+import { aws, sklearnVersionFromImage } from "@mlship/data-s3";
 import type { SageMakerApi } from "./api.js";
-import { aws } from "./errors.js";
 import { userHyperparameters } from "./hyperparameters.js";
-import { sklearnVersionFromImage } from "./images.js";
 
 export const TARGET_NAME = "sagemaker";
 

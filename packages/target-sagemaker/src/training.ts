@@ -18,10 +18,16 @@ import {
   type TrainingStatus,
   type TrainSpec,
 } from "@mlship/core";
-import { deleteObjects, downloadAndExtract, parseS3Uri, uploadSourceDir } from "@mlship/data-s3";
-import { aws, wrapAwsError } from "./errors.js";
+import {
+  aws,
+  deleteObjects,
+  downloadAndExtract,
+  parseS3Uri,
+  sklearnImageUri,
+  uploadSourceDir,
+  wrapAwsError,
+} from "@mlship/data-s3";
 import { encodeHyperparameters } from "./hyperparameters.js";
-import { sklearnImageUri } from "./images.js";
 import { LogTail } from "./logs.js";
 import { baseNameFromEntryPoint, isValidName, nameFromBase } from "./naming.js";
 import type { Session } from "./session.js";

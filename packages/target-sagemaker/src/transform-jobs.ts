@@ -7,7 +7,7 @@ import {
   type OperationContext,
   type TransformJob,
 } from "@mlship/core";
-import { isNotFound, wrapAwsError } from "./errors.js";
+import { isNotFound, wrapAwsError } from "@mlship/data-s3";
 import { LogTail } from "./logs.js";
 import type { Session } from "./session.js";
 import { TRANSFORM_LOG_GROUP } from "./transform.js";

@@ -12,9 +12,8 @@ import {
   MlshipError,
   type OperationContext,
 } from "@mlship/core";
-import { downloadUri, uploadFile } from "@mlship/data-s3";
+import { downloadUri, isNotFound, uploadFile, wrapAwsError } from "@mlship/data-s3";
 import { planModel } from "./deploy-plan.js";
-import { isNotFound, wrapAwsError } from "./errors.js";
 import { buildCreateModelRequest } from "./hosting-requests.js";
 import { LogTail } from "./logs.js";
 import { nameFromBase } from "./naming.js";

@@ -14,7 +14,7 @@ import {
   type TuningStatus,
   type TuningTrial,
 } from "@mlship/core";
-import { aws } from "./errors.js";
+import { aws } from "@mlship/data-s3";
 import { sanitizeName } from "./naming.js";
 import type { Session } from "./session.js";
 import { prepareTrainingJob } from "./training.js";

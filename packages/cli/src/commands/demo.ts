@@ -69,17 +69,15 @@ export const run: CommandRun = async (ctx, _args, options) => {
   const name = `mlship-demo-${Date.now().toString(36)}`;
   let deployment: import("@mlship/core").DeployTarget | undefined;
   try {
-    const targets = await loadTargets(
-      ctx,
-      ["sagemaker"],
-      {
+    const targets = await loadTargets(ctx, ["sagemaker"], {
+      overrides: {
         endpoint: emulator.endpoint,
         region: emulator.region,
         credentials: { accessKeyId: "mlship-demo", secretAccessKey: "mlship-demo" },
         role: `arn:aws:iam::${emulator.accountId}:role/mlship-demo`,
       },
-      { awsSettings: false }, // the demo never touches the user's AWS account or profile
-    );
+      isolated: true, // the demo never touches the user's AWS account, profile or config
+    });
     const run = await targets.train("sagemaker").train(
       {
         entryPoint: example.train,

@@ -16,13 +16,7 @@ interface DeployFlags {
   image?: string;
   instanceType?: string;
   instanceCount?: number;
-  serverlessMemory?: number;
   env?: string[];
-  profileName?: string;
-  auth?: "jwt" | "none";
-  jwtIssuer?: string;
-  jwksUri?: string;
-  domain?: string;
   wait: boolean;
   dryRun?: boolean;
 }
@@ -51,17 +45,11 @@ export const run: CommandRun = async (ctx, _args, options) => {
     image: o.image,
     instanceType: o.instanceType,
     instanceCount: o.instanceCount,
-    serverless: o.serverlessMemory ? { memorySizeMb: o.serverlessMemory } : undefined,
     environment: parsePairs("--env", o.env),
     wait: o.wait,
   };
-  const { target } = await deployTargetFor(ctx, options, {
-    profileName: o.profileName,
-    auth: o.auth,
-    jwtIssuer: o.jwtIssuer,
-    jwksUri: o.jwksUri,
-    domain: o.domain,
-  });
+  // A training job is resolved by the plugin that trained it (core's model resolver service).
+  const { target } = await deployTargetFor(ctx, options, { modelResolvers: Boolean(spec.model.trainingJob) });
   if (o.dryRun) {
     if (!target.plan) {
       throw new MlshipError(

@@ -13,7 +13,6 @@ interface InvokeFlags {
   file?: string;
   contentType?: string;
   accept: string;
-  token?: string;
 }
 
 const BY_EXTENSION: Record<string, string> = {
@@ -34,7 +33,7 @@ export const run: CommandRun = async (ctx, [name = ""], options) => {
   const contentType =
     o.contentType ?? (o.file ? BY_EXTENSION[extname(o.file).toLowerCase()] : undefined) ?? CONTENT_TYPES.csv;
 
-  const { target } = await deployTargetFor(ctx, options, { token: o.token });
+  const { target } = await deployTargetFor(ctx, options);
   const op = { signal: ctx.signal, events: ctx.events };
   const response = await withDidYouMean(
     name,

@@ -32,7 +32,6 @@ interface ScoreFlags {
   encoding?: string;
   lenientQuotes?: boolean;
   report?: string;
-  token?: string;
   engine?: "client" | "transform";
   capture?: boolean;
 }
@@ -112,7 +111,7 @@ async function clientSide(
   options: Record<string, unknown>,
   columns: Columns,
 ): Promise<{ target: string; summary: ScoreSummary }> {
-  const { name: target, target: deploy } = await deployTargetFor(ctx, options, { token: o.token });
+  const { name: target, target: deploy } = await deployTargetFor(ctx, options);
   const op = { signal: ctx.signal, events: ctx.events };
   const invoker = await withDidYouMean(
     name,

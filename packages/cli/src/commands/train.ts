@@ -25,9 +25,6 @@ interface TrainFlags {
   instanceType?: string;
   instanceCount?: number;
   baseJobName?: string;
-  role?: string;
-  bucket?: string;
-  prefix?: string;
   maxRuntime?: number;
   wait: boolean;
   logs: "all" | "none";
@@ -54,7 +51,7 @@ export const run: CommandRun = async (ctx, _args, options) => {
   checkMetricDefinitions(metricDefinitions, "--metric");
 
   const name = targetName(ctx, o.target);
-  const targets = await loadTargets(ctx, [name], { role: o.role, bucket: o.bucket, prefix: o.prefix });
+  const targets = await loadTargets(ctx, [name]);
   const target = targets.train(name);
   if (o.downloadOutput && !target.downloadArtifacts) {
     throw new MlshipError("E_USAGE", `The ${name} target cannot download artifacts`, {

@@ -18,5 +18,4 @@ export interface LocalTargetOptions {
 export interface LocalTargetContext {
   options: LocalTargetOptions;
   state: StateStore;
-  objectStore(): ObjectStore | undefined;
 }

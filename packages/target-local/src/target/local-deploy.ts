@@ -152,7 +152,7 @@ export function createLocalDeploy(c: LocalTargetContext): Omit<DeployTarget, "na
       workers: c.options.workers,
       host: c.options.host,
       env: spec.environment,
-      objectStore: c.objectStore(),
+      objectStore: c.options.objectStore,
       name,
     };
   }

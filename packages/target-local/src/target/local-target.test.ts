@@ -4,6 +4,7 @@ import { join } from "node:path";
 import {
   collectingSink,
   createContainer,
+  createTargetPlugin,
   isMlshipError,
   type MlshipEvent,
   resolveDeployTarget,
@@ -42,13 +43,26 @@ const pidOf = (d: { details?: Record<string, unknown> }) => d.details?.pid as nu
 const codeOf = (e: unknown) => (isMlshipError(e) ? e.code : String(e));
 
 describe("the local target plugin", () => {
-  it("registers a training and a deployment target named local", () => {
+  it("creates a training and a deployment target named local from validated options", async () => {
     const container = createContainer();
-    plugin.register(container, { stateDir: join(tmp.dir, "plugin-state") });
-    expect(plugin.name).toBe("local");
+    const found = { name: plugin.name, specifier: "@mlship/target-local", resolved: "", plugin };
+    const loaded = await createTargetPlugin(
+      found,
+      { config: { stateDir: join(tmp.dir, "plugin-state"), workers: "2" } },
+      container,
+    );
+    expect(loaded.options).toEqual({ stateDir: join(tmp.dir, "plugin-state"), workers: 2 });
     expect(resolveTrainTarget(container, "local").name).toBe("local");
     expect(resolveDeployTarget(container, "local").name).toBe("local");
-    expect(plugin.describeOptions?.().map((o) => o.name)).toContain("stateDir");
+    const typo = createTargetPlugin(
+      found,
+      { config: { stateDri: "x" }, configFile: "mlship.config.json" },
+      container,
+    );
+    await expect(typo).rejects.toMatchObject({
+      code: "E_CONFIG",
+      where: "mlship.config.json#targets.local.stateDri",
+    });
   });
 
   it("names jobs like the SageMaker SDK, within 63 characters", () => {

@@ -1,13 +1,11 @@
-import {
-  type Deployment,
-  type DeployTarget,
-  type ListOptions,
-  ObjectStoreToken,
-  type OperationContext,
-  type TrainingRun,
-  type TrainTarget,
+import type {
+  Deployment,
+  DeployTarget,
+  ListOptions,
+  OperationContext,
+  TrainingRun,
+  TrainTarget,
 } from "@mlship/core";
-import type { DependencyContainer } from "tsyringe";
 import type { LocalTargetOptions } from "./context.js";
 import { createLocalDeploy } from "./local-deploy.js";
 import { createLocalTraining } from "./local-training.js";
@@ -30,17 +28,11 @@ export interface LocalTarget extends Omit<TrainTarget, "list">, Omit<DeployTarge
 
 /**
  * The `local` target: training jobs and deployments on this machine, kept under a state dir so a
- * later process (another CLI call) finds them. `container` supplies an ObjectStore when the options do not.
+ * later process (another CLI call) finds them.
  */
-export function createLocalTarget(
-  options: LocalTargetOptions = {},
-  container?: DependencyContainer,
-): LocalTarget {
+export function createLocalTarget(options: LocalTargetOptions = {}): LocalTarget {
   const state = new StateStore(options.stateDir ?? defaultStateDir());
-  const objectStore = () =>
-    options.objectStore ??
-    (container?.isRegistered(ObjectStoreToken, true) ? container.resolve(ObjectStoreToken) : undefined);
-  const context = { options, state, objectStore };
+  const context = { options, state };
   const { list: listTrainingJobs, ...train } = createLocalTraining(context);
   const { list: listDeployments, ...deploy } = createLocalDeploy(context);
   const training: TrainTarget = { name: "local", list: listTrainingJobs, ...train };

@@ -121,7 +121,7 @@ export function createLocalTraining(c: LocalTargetContext): Required<Omit<TrainT
         maxRuntimeSeconds: spec.maxRuntimeSeconds,
         instanceType: spec.instanceType,
         instanceCount: spec.instanceCount,
-        objectStore: c.objectStore(),
+        objectStore: c.options.objectStore,
         metricDefinitions: spec.metricDefinitions,
         onStart: ({ pid }) => {
           record.pid = pid;

@@ -1,6 +1,6 @@
 import { isMlshipError } from "@mlship/core";
 import { describe, expect, it } from "vitest";
-import { SKLEARN_VERSIONS, sklearnImageUri, sklearnVersionFromImage } from "./images.js";
+import { SKLEARN_VERSIONS, sklearnImageUri, sklearnVersionFromImage } from "./sklearn-images.js";
 
 describe("sklearnImageUri", () => {
   it("formats the SDK's URI for a region and version", () => {

@@ -1,6 +1,6 @@
 import { MlshipError } from "@mlship/core";
 import { describe, expect, it } from "vitest";
-import { isNotFound, wrapAwsError } from "./errors.js";
+import { isNotFound, wrapAwsError } from "./aws-errors.js";
 
 const awsError = (name: string, message: string, status?: number) =>
   Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status, requestId: "req-1" } });

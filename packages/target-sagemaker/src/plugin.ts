@@ -1,0 +1,90 @@
+import { defineTargetPlugin } from "@mlship/core";
+import { z } from "zod";
+
+const count = z.coerce.number().int().positive();
+
+/** What `mlship.config.json`, the environment and flags may set (programmatic users pass SageMakerTargetOptions). */
+export const sageMakerPluginOptions = z
+  .object({
+    region: z.string().min(1).optional().describe("AWS region (default: the SDK chain)"),
+    profile: z.string().min(1).optional().describe("Named AWS profile (~/.aws/config)"),
+    endpoint: z
+      .url()
+      .optional()
+      .describe("One endpoint URL for every AWS service (emulator, compatible API)"),
+    credentials: z
+      .object({ accessKeyId: z.string(), secretAccessKey: z.string(), sessionToken: z.string().optional() })
+      .strict()
+      .optional()
+      .describe("Fixed credentials (default: the SDK chain)"),
+    role: z.string().min(1).optional().describe("SageMaker execution role ARN"),
+    bucket: z
+      .string()
+      .min(3)
+      .optional()
+      .describe("S3 bucket for code, artifacts and data (default sagemaker-<region>-<account>)"),
+    prefix: z.string().optional().describe("Key prefix for staged training data (default mlship-data)"),
+    serverlessMemoryMb: count.optional().describe("Deploy serverless endpoints with this memory (MB)"),
+    maxAttempts: count.optional().describe("SDK retry attempts per call, first included (default 3)"),
+    retryMode: z.enum(["standard", "adaptive"]).optional().describe("SDK retry mode (default standard)"),
+    connections: count.optional().describe("Keep-alive sockets per host (default 50)"),
+  })
+  .strict();
+
+const EVERYWHERE = ["train", "deploy", "invoke", "score", "deployments", "jobs", "transforms", "rime"];
+
+/**
+ * The `sagemaker` target as a plugin: training, deployment and the model resolver Kyma deploys with.
+ * The SDK-backed implementation is imported by `create`, so reading the flags stays cheap.
+ */
+export default defineTargetPlugin({
+  name: "sagemaker",
+  apiVersion: 2,
+  options: sageMakerPluginOptions,
+  env: {
+    region: "AWS_REGION",
+    profile: "AWS_PROFILE",
+    endpoint: "AWS_ENDPOINT_URL",
+    role: "MLSHIP_SAGEMAKER_ROLE",
+  },
+  flags: [
+    { name: "--region <region>", option: "region", description: "AWS region", commands: EVERYWHERE },
+    { name: "--profile <profile>", option: "profile", description: "AWS profile", commands: EVERYWHERE },
+    { name: "--endpoint-url <url>", option: "endpoint", description: "AWS endpoint", commands: EVERYWHERE },
+    {
+      name: "--role <arn>",
+      option: "role",
+      description: "SageMaker execution role (or MLSHIP_SAGEMAKER_ROLE)",
+      commands: ["train", "deploy"],
+    },
+    {
+      name: "--bucket <name>",
+      option: "bucket",
+      description: "S3 bucket for data, code and artifacts (default sagemaker-<region>-<account>)",
+      commands: ["train", "deploy"],
+    },
+    {
+      name: "--prefix <prefix>",
+      option: "prefix",
+      description: "S3 key prefix for staged data",
+      commands: ["train"],
+    },
+    {
+      name: "--serverless-memory <mb>",
+      option: "serverlessMemoryMb",
+      description: "serverless endpoint memory (MB) instead of instances",
+      commands: ["deploy"],
+    },
+  ],
+  async create(options) {
+    const { createSageMakerTarget } = await import("./target.js");
+    const target = createSageMakerTarget(options);
+    return {
+      train: target.training,
+      deploy: target.deployment,
+      modelResolver: target.models,
+      transform: target.transformer,
+      tune: target.tuning,
+    };
+  },
+});
