@@ -111,7 +111,15 @@ export async function applyPlan(
     ? await writePullSecret(kyma, inputs, ctx)
     : undefined;
   stopIfAborted();
-  const urlsExpireAt = await applyModelUrls(kyma, name, namespace, workload.modelData, workload.sourceBundle);
+  const urlsExpireAt = await applyModelUrls(
+    kyma,
+    name,
+    namespace,
+    workload.modelData,
+    workload.sourceBundle,
+    ctx,
+    plan.operation === "update" ? "Updating" : "Creating",
+  );
   stopIfAborted();
   if (inputs.objects.deployment !== "unchanged") await kube.apply(deploymentManifest(workload));
   if (inputs.objects.service !== "unchanged") await kube.apply(serviceManifest(workload));

@@ -1,4 +1,10 @@
-import { type CredentialsRefresh, emit, MlshipError, type OperationContext } from "@mlship/core";
+import {
+  type CredentialsRefresh,
+  type DeploymentStatus,
+  emit,
+  MlshipError,
+  type OperationContext,
+} from "@mlship/core";
 import { presignGetUrl } from "@mlship/data-s3";
 import type { KymaContext } from "./context.js";
 import { modelImage } from "./deployment-view.js";
@@ -23,15 +29,62 @@ export function urlExpirySeconds(kyma: KymaContext): number {
   return expiry;
 }
 
-/** (Re)writes the Secret with presigned URLs the init container downloads the model and code from. */
+/** What signs the model URLs: temporary credentials put their session token into every presigned URL. */
+interface Signer {
+  temporary: boolean;
+  /** When the credentials stop working, if they say (SSO, an assumed role, `aws sts get-session-token`). */
+  expiresAt: Date | undefined;
+}
+
+async function signer(kyma: KymaContext): Promise<Signer> {
+  let identity: { sessionToken?: string; expiration?: Date };
+  try {
+    identity = await kyma.s3().config.credentials();
+  } catch (cause) {
+    throw new MlshipError("E_CREDENTIALS", "No AWS credentials to sign the model URLs with", {
+      cause,
+      hint: "Set AWS credentials (a profile, environment variables, SSO) with read access to the model's bucket.",
+    });
+  }
+  return { temporary: Boolean(identity.sessionToken), expiresAt: identity.expiration };
+}
+
+/** The URLs' lifetime: `urlExpirySeconds`, capped at the signing credentials' own expiry. */
+function lifetime(kyma: KymaContext, credentials: Signer): number {
+  const expiry = urlExpirySeconds(kyma);
+  if (!credentials.expiresAt) return expiry;
+  const left = Math.floor((credentials.expiresAt.getTime() - kyma.now().getTime()) / 1000);
+  if (left < 1) {
+    throw new MlshipError(
+      "E_CREDENTIALS",
+      `The AWS credentials that would sign the model URLs expired at ${credentials.expiresAt.toISOString()}`,
+      { hint: "Renew them (aws sso login, a fresh role session), then deploy or refresh-credentials again." },
+    );
+  }
+  return Math.min(expiry, left);
+}
+
+/** How long model URLs signed now would live: E_CREDENTIALS if the signing credentials have expired. */
+export async function modelUrlLifetime(kyma: KymaContext): Promise<number> {
+  return lifetime(kyma, await signer(kyma));
+}
+
+/**
+ * (Re)writes the Secret with presigned URLs the init container downloads the model and code from. The URLs
+ * live `urlExpirySeconds`, but never longer than the credentials that signed them; with temporary credentials
+ * each URL carries their session token, and the deploy says so in its events.
+ */
 export async function applyModelUrls(
   kyma: KymaContext,
   name: string,
   namespace: string,
   modelData: string,
   sourceBundle: string,
+  ctx?: OperationContext,
+  status: DeploymentStatus = "InService",
 ): Promise<string> {
-  const expiry = urlExpirySeconds(kyma);
+  const credentials = await signer(kyma);
+  const expiry = lifetime(kyma, credentials);
   const expiresAt = new Date(kyma.now().getTime() + expiry * 1000).toISOString();
   const [modelUrl, sourceUrl] = await Promise.all([
     presignGetUrl(kyma.s3(), modelData, expiry),
@@ -45,8 +98,20 @@ export async function applyModelUrls(
       modelUrl,
       sourceUrl,
       expiresAt,
+      temporaryCredentials: credentials.temporary,
     }),
   );
+  if (credentials.temporary) {
+    emit(ctx, {
+      type: "deploy.status",
+      name,
+      status,
+      message:
+        `Temporary AWS credentials signed the model URLs: Secret ${urlsSecretName(name)} in the cluster holds ` +
+        `URLs carrying their session token (read access to those two objects only, as the URL grants), ` +
+        `valid until ${expiresAt}. Renew with: mlship deployments refresh-credentials ${name} --target kyma`,
+    });
+  }
   return expiresAt;
 }
 
@@ -111,7 +176,7 @@ export async function refreshCredentials(
   const renewed: CredentialsRefresh["renewed"] = [];
   const pull = await renewPullSecret(kyma, name, namespace, deployment);
   if (pull) renewed.push({ credential: `ECR pull secret ${pull.name}`, expiresAt: pull.expiresAt });
-  const urlsExpireAt = await applyModelUrls(kyma, name, namespace, modelData, sourceBundle);
+  const urlsExpireAt = await applyModelUrls(kyma, name, namespace, modelData, sourceBundle, ctx);
   renewed.push({ credential: `model URLs (secret ${urlsSecretName(name)})`, expiresAt: urlsExpireAt });
   for (const r of renewed) {
     emit(ctx, {

@@ -13,6 +13,7 @@ export const TARGET_NAME = "kyma";
 export interface SecretsState {
   pull?: PullSecretInfo | undefined;
   urlsExpireAt?: string | undefined;
+  urlsTemporaryCredentials?: boolean | undefined;
 }
 
 export function compact<T extends Record<string, unknown>>(o: T): T {
@@ -49,6 +50,7 @@ export async function secretsOf(kyma: KymaContext, namespace: string, name: stri
   return {
     pull: pullSecretInfo(pull),
     urlsExpireAt: urls?.metadata.annotations?.[ANNOTATIONS.urlsExpireAt],
+    urlsTemporaryCredentials: urls?.metadata.annotations?.[ANNOTATIONS.urlsTemporaryCredentials] === "true",
   };
 }
 
@@ -80,6 +82,7 @@ export function toDeployment(
     pullSecretExpired: secrets.pull ? Date.parse(secrets.pull.expiresAt) <= at : undefined,
     modelUrlsExpireAt: secrets.urlsExpireAt,
     modelUrlsExpired: secrets.urlsExpireAt ? Date.parse(secrets.urlsExpireAt) <= at : undefined,
+    modelUrlsTemporaryCredentials: secrets.urlsTemporaryCredentials || undefined,
   });
   return compact({
     target: TARGET_NAME,

@@ -38,6 +38,8 @@ export const ANNOTATIONS = {
   pullSecretRegistry: "mlship.io/pull-secret-registry",
   /** When the presigned model/code URLs stop working (ISO 8601). */
   urlsExpireAt: "mlship.io/model-urls-expire-at",
+  /** "true" when temporary AWS credentials signed the URLs (each carries their session token). */
+  urlsTemporaryCredentials: "mlship.io/model-urls-temporary-credentials",
 } as const;
 
 export const SERVING_PORT = 8080;
@@ -161,6 +163,8 @@ export function urlsSecretManifest(input: {
   modelUrl: string;
   sourceUrl: string;
   expiresAt: string;
+  /** Signed with temporary credentials: each URL carries their session token. */
+  temporaryCredentials?: boolean;
 }): KubeObject {
   return {
     apiVersion: "v1",
@@ -169,7 +173,10 @@ export function urlsSecretManifest(input: {
       name: input.name,
       namespace: input.namespace,
       labels: managedLabels(input.owner),
-      annotations: { [ANNOTATIONS.urlsExpireAt]: input.expiresAt },
+      annotations: {
+        [ANNOTATIONS.urlsExpireAt]: input.expiresAt,
+        ...(input.temporaryCredentials ? { [ANNOTATIONS.urlsTemporaryCredentials]: "true" } : {}),
+      },
     },
     type: "Opaque",
     data: {

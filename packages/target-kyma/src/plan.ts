@@ -1,7 +1,7 @@
 import type { DeployPlan, JsonObject, OperationContext, PlannedChange } from "@mlship/core";
 import { checkAutoscaling, HPA_TYPE, hpaManifest, type KymaAutoscaling } from "./autoscaler.js";
 import type { KymaContext } from "./context.js";
-import { urlExpirySeconds } from "./credentials.js";
+import { modelUrlLifetime, urlExpirySeconds } from "./credentials.js";
 import { TARGET_NAME } from "./deployment-view.js";
 import { discoverDomain } from "./domain.js";
 import type { KubeApi, KubeObject } from "./kube.js";
@@ -212,6 +212,8 @@ export async function planDeploy(
   ctx?: OperationContext,
 ): Promise<DeployPlan> {
   const checked = checkSpec(kyma, spec);
+  // Credentials that cannot sign model URLs (expired) fail the plan, before anything is written.
+  await modelUrlLifetime(kyma);
   const { name, namespace } = checked;
   const kube = kyma.kube();
   const existing = await readManaged(kube, TYPES.deployment, namespace, name);
