@@ -1,5 +1,7 @@
 export type { CheckpointState, Reason } from "./checkpoint.js";
 export { checkpointPaths } from "./checkpoint.js";
+export type { BodyRows } from "./fast-path/body-rows.js";
+export type { PlainAnswer } from "./fast-path/plain-answer.js";
 export type { CaptureDataset } from "./input/capture.js";
 export { CAPTURE_COLUMNS, captureToDataset } from "./input/capture.js";
 export type {
