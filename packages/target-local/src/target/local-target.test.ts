@@ -365,7 +365,7 @@ describe("training with the local target", () => {
         .catch((e: unknown) => e);
       expect(codeOf(error)).toBe("E_ABORTED");
       await expect(target.get("called-off")).rejects.toMatchObject({ code: "E_NOT_FOUND" });
-      expect(await processesMatching(join("deployments", "called-off", ""))).toEqual([]);
+      expect(await processesMatching(join(tmp.dir, "state", "deployments", "called-off", ""))).toEqual([]);
     });
 
     it("delete() stops a server still loading its model, e.g. when its deployer was killed", async () => {
@@ -377,7 +377,7 @@ describe("training with the local target", () => {
       const deploying = target
         .deploy({ name: "loading", model: { trainingJob: run.jobName } })
         .catch((e: unknown) => e);
-      const running = async () => processesMatching(join("deployments", "loading", ""));
+      const running = async () => processesMatching(join(tmp.dir, "state", "deployments", "loading", ""));
       const file = join(tmp.dir, "state", "deployments", "loading", "deployment.json");
       // Once the server listens, the record names it (without that, only the dying deployer knew its pid).
       let pid: number | undefined;
@@ -414,7 +414,7 @@ describe("training with the local target", () => {
       const seen = await target.get("broken");
       expect(seen.status).toBe("Failed");
       expect(seen.failureReason).toContain("weights are corrupt");
-      expect(await processesMatching(join("deployments", "broken"))).toEqual([]);
+      expect(await processesMatching(join(tmp.dir, "state", "deployments", "broken"))).toEqual([]);
       await target.delete("broken");
     });
   });
