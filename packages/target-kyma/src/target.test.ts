@@ -1,7 +1,7 @@
 // The Kyma target end to end over real wires: @kubernetes/client-node against the Kubernetes API test
 // server, ECR GetAuthorizationToken and S3 presigning against the emulator with the real AWS SDK.
 
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -18,6 +18,7 @@ import {
   type KubeApiServer,
   type KubeObject,
   mlshipRejection,
+  runReadmeExample,
   type SimulatedRollout,
   simulateControllers,
   startKubeApiServer,
@@ -855,14 +856,6 @@ describe("autoscaling (HorizontalPodAutoscaler)", () => {
   });
 
   it("runs the README's autoscaling example as written", async () => {
-    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
-    const code = /<!-- example: autoscaling[^>]*-->\n```js\n([\s\S]*?)```/.exec(readme)?.[1];
-    expect(code).toBeDefined();
-    const printed: unknown[][] = [];
-    const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (
-      ...args: string[]
-    ) => (...values: unknown[]) => Promise<void>;
-    const run = new AsyncFunction("kyma", "model", "console", code as string);
     // Plays the HPA controller: as soon as the HPA exists, it writes a status.
     const stop = kube.onWrite((event) => {
       if (event.object.kind === "HorizontalPodAutoscaler" && event.type === "ADDED") {
@@ -880,8 +873,12 @@ describe("autoscaling (HorizontalPodAutoscaler)", () => {
         );
       }
     });
+    let printed: unknown[][];
     try {
-      await run(makeTarget(), spec().model, { log: (...args: unknown[]) => printed.push(args) });
+      printed = await runReadmeExample(new URL("../README.md", import.meta.url), "autoscaling", {
+        kyma: makeTarget(),
+        model: spec().model,
+      });
     } finally {
       stop();
     }

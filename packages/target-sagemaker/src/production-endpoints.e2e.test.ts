@@ -1,6 +1,6 @@
 // Autoscaling, asynchronous inference and data capture through the SageMaker target's production code
 // path (real SDK clients over HTTP) against the emulator, whose scaling clock is shortened.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   ApplicationAutoScalingClient,
@@ -12,7 +12,7 @@ import { ListEndpointConfigsCommand, ListModelsCommand, SageMakerClient } from "
 import { collectingSink, NODE_RUNTIME_IMAGE } from "@mlship/core";
 import { createS3Client } from "@mlship/data-s3";
 import { type Emulator, emulatorClientConfig, startEmulator } from "@mlship/emulator";
-import { mlshipRejection, tempDir } from "@mlship/testing";
+import { mlshipRejection, runReadmeExample, tempDir } from "@mlship/testing";
 import { create as createTar } from "tar";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSageMakerTarget, type SageMakerDeploySpec, type SageMakerTarget } from "./index.js";
@@ -275,20 +275,17 @@ describe("data capture", () => {
 
 describe("README", () => {
   it("runs the production endpoints example as written", async () => {
-    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
-    const code = /<!-- example: production-endpoints[^>]*-->\n```js\n([\s\S]*?)```/.exec(readme)?.[1];
-    expect(code).toBeDefined();
     const dir = tempDir();
     writeFileSync(join(dir, "big.csv"), "1,2\n3,4\n");
-    const printed: unknown[][] = [];
-    const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (
-      ...args: string[]
-    ) => (...values: unknown[]) => Promise<void>;
-    const run = new AsyncFunction("sagemaker", "model", "bucket", "console", code as string);
     const cwd = process.cwd();
     process.chdir(dir); // the example's big.csv is a relative path
+    let printed: unknown[][];
     try {
-      await run(target, model.model, bucket, { log: (...args: unknown[]) => printed.push(args) });
+      printed = await runReadmeExample(new URL("../README.md", import.meta.url), "production-endpoints", {
+        sagemaker: target,
+        model: model.model,
+        bucket,
+      });
     } finally {
       process.chdir(cwd);
     }

@@ -37,5 +37,6 @@ export {
   startKubeApiServer,
   validateApiRuleV2,
 } from "./kube-api-server.js";
+export { runReadmeExample } from "./readme-example.js";
 export { mlshipRejection } from "./rejection.js";
 export { tempDir } from "./temp.js";
