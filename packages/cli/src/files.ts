@@ -86,11 +86,8 @@ function checkWritable(dir: string, flag: string, path: string): void {
   }
 }
 
-/** A file to write: not a folder, in an existing folder that accepts new files. */
-export function outputFile(base: string, path: string, flag: string): string {
-  nonEmpty(path, flag);
-  const full = resolve(base, path);
-  if (statOf(full, flag, path)?.isDirectory()) throw problem(flag, path, "is a folder, not a file");
+/** A new entry can be made at `full`: its folder exists, is a folder, and accepts new files. */
+function creatable(full: string, flag: string, path: string): string {
   const parent = statOf(dirname(full), flag, path);
   if (!parent) throw problem(flag, path, `is in a folder that does not exist (${dirname(full)})`);
   if (!parent.isDirectory())
@@ -99,20 +96,21 @@ export function outputFile(base: string, path: string, flag: string): string {
   return full;
 }
 
+/** A file to write: not a folder, in an existing folder that accepts new files. */
+export function outputFile(base: string, path: string, flag: string): string {
+  nonEmpty(path, flag);
+  const full = resolve(base, path);
+  if (statOf(full, flag, path)?.isDirectory()) throw problem(flag, path, "is a folder, not a file");
+  return creatable(full, flag, path);
+}
+
 /** A folder to write into: an existing, writable folder, or a new one in an existing, writable folder. */
 export function outputDir(base: string, path: string, flag: string): string {
   nonEmpty(path, flag);
   const full = resolve(base, path);
   const self = statOf(full, flag, path);
-  if (self && !self.isDirectory()) throw problem(flag, path, "is a file, not a folder");
-  if (self) {
-    checkWritable(full, flag, path);
-    return full;
-  }
-  const parent = statOf(dirname(full), flag, path);
-  if (!parent) throw problem(flag, path, `is in a folder that does not exist (${dirname(full)})`);
-  if (!parent.isDirectory())
-    throw problem(flag, path, `is under ${dirname(full)}, which is a file, not a folder`);
-  checkWritable(dirname(full), flag, path);
+  if (!self) return creatable(full, flag, path);
+  if (!self.isDirectory()) throw problem(flag, path, "is a file, not a folder");
+  checkWritable(full, flag, path);
   return full;
 }
