@@ -1,4 +1,5 @@
-const CHUNK = 1 << 18;
+// Room for a flush (at 256 KB) plus a batch, so chunks are reused rather than outgrown.
+const CHUNK = 1 << 20;
 
 /**
  * Output bytes on their way to the file, in reused buffers: text and copied bytes are appended to the
@@ -34,8 +35,11 @@ export class OutputBytes {
 
   text(s: string): void {
     if (s === "") return;
-    // Up to 3 UTF-8 bytes per UTF-16 unit.
-    this.#len += this.reserve(s.length * 3).write(s, this.#len);
+    // Up to 3 UTF-8 bytes per UTF-16 unit; counted exactly only when that bound would not fit (a large
+    // batch of general-path text), so the buffer is not outgrown (and then not reused) for nothing.
+    const room = this.#buf.length - this.#len;
+    const need = s.length * 3 <= room ? s.length * 3 : Buffer.byteLength(s);
+    this.#len += this.reserve(need).write(s, this.#len);
   }
 
   /** The bytes so far, as one chunk to write; later appends go to another buffer. */
