@@ -1,0 +1,160 @@
+import { spawn } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Emulator, startEmulator } from "@mlship/emulator";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DocBlock, readBlocks, TESTED_LANGS } from "../test/doc-blocks.js";
+import { locate, runSnippet, type Snippet, typecheck, writeSnippets } from "../test/doc-snippets.js";
+
+// Every README's shell blocks run in order as one bash session, as a user would type them, against an
+// emulator; blocks marked `<!-- doc-test: ... -->` are checked to be marked, not run (see the root README).
+const ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
+const READMES = [
+  "README.md",
+  ...["packages", "examples"].flatMap((dir) =>
+    readdirSync(join(ROOT, dir))
+      .map((name) => `${dir}/${name}/README.md`)
+      .filter((file) => existsSync(join(ROOT, file))),
+  ),
+];
+/** What the READMEs tell a user to export after `mlship emulator`; the harness's emulator listens elsewhere. */
+const DOCUMENTED_ENDPOINT = "http://127.0.0.1:4566";
+
+let emulator: Emulator;
+let work: string;
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  // A checkout as the root README's user has it: the examples, and the installed node_modules.
+  work = mkdtempSync(join(tmpdir(), "mlship-readme-"));
+  cpSync(join(ROOT, "examples"), join(work, "examples"), { recursive: true });
+  symlinkSync(join(ROOT, "node_modules"), join(work, "node_modules"));
+});
+afterAll(async () => {
+  await emulator?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+const blocks = READMES.flatMap((file) => readBlocks(ROOT, file)).filter((b) => TESTED_LANGS.has(b.lang));
+const at = (b: DocBlock) => `${b.file}:${b.line}`;
+
+describe("README code blocks", () => {
+  it.each(blocks.filter((b) => b.kind === "example"))(
+    "$file:$line is run by the test its marker names",
+    (b) => {
+      const candidates = [resolve(ROOT, dirname(b.file), b.runBy ?? ""), resolve(ROOT, b.runBy ?? "")];
+      const test = candidates.find((p) => existsSync(p));
+      expect(test, `${at(b)}: no test file ${b.runBy}`).toBeDefined();
+      expect(readFileSync(test as string, "utf8"), `${at(b)}: ${b.runBy} does not read it`).toContain(
+        `example: ${b.exampleName}`,
+      );
+    },
+  );
+});
+
+describe("README TypeScript snippets", () => {
+  const runnable = blocks.filter((b) => b.lang === "ts" && b.kind === "run");
+  let snippets: Snippet[] = [];
+  let dir = "";
+
+  beforeAll(() => {
+    // Inside the repository, so `@mlship/*` and their dependencies resolve as in a user's project.
+    dir = mkdtempSync(join(ROOT, ".doc-test-"));
+    snippets = writeSnippets(ROOT, dir, runnable);
+  });
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("typecheck (tsc --noEmit)", async () => {
+    const result = await typecheck(dir);
+    expect(result.code, locate(result.output, snippets)).toBe(0);
+  }, 300_000);
+
+  it.each(runnable)(
+    "$file:$line runs against the emulator",
+    async (block) => {
+      const snippet = snippets.find((s) => s.block === block) as Snippet;
+      const result = await runSnippet(snippet, work, { ...userEnv(true), ...emulatorEnv() });
+      expect(result.code, `${at(block)} failed:\n${result.output.slice(-4000)}`).toBe(0);
+    },
+    180_000,
+  );
+
+  it("no js block runs unmarked", () => {
+    expect(blocks.filter((b) => b.lang === "js" && b.kind === "run").map(at)).toEqual([]);
+  });
+});
+
+describe.each(READMES.filter((f) => readBlocks(ROOT, f).some((b) => isRunnableShell(b))))("%s", (file) => {
+  it("runs its shell blocks in order against the emulator", async () => {
+    const session = readBlocks(ROOT, file).filter(isRunnableShell);
+    const result = await runSession(session, file === "README.md");
+    const failed = session.find((b) => b.line === result.block);
+    expect(result.code, `${failed ? at(failed) : file} failed:\n${result.output.slice(-4000)}`).toBe(0);
+  }, 300_000);
+});
+
+function isRunnableShell(b: DocBlock): boolean {
+  return (b.lang === "sh" || b.lang === "bash") && b.kind === "run";
+}
+
+interface SessionResult {
+  code: number | null;
+  /** Line of the block that was running when the session ended. */
+  block: number;
+  output: string;
+}
+
+/** One bash session; before each block it records the block's line, so a failure names it. */
+function runSession(session: DocBlock[], ownPath: boolean): Promise<SessionResult> {
+  const script = [
+    "set -euo pipefail",
+    ...session.flatMap((b) => [
+      `echo ${b.line} > "$DOC_TEST_BLOCK"`,
+      b.code.replaceAll(DOCUMENTED_ENDPOINT, emulator.endpoint),
+    ]),
+  ].join("\n");
+  const state = join(work, `.block-${process.pid}`);
+  const env: NodeJS.ProcessEnv = { ...userEnv(!ownPath), DOC_TEST_BLOCK: state };
+  return new Promise((done, fail) => {
+    const child = spawn("bash", ["-c", script], { cwd: work, env, detached: true, stdio: "pipe" });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d));
+    child.stderr.on("data", (d: Buffer) => (output += d));
+    child.on("error", fail);
+    child.on("close", (code) => {
+      // Whatever a block left running in the background (e.g. `mlship emulator &`) goes with the session.
+      try {
+        process.kill(-(child.pid as number), "SIGTERM");
+      } catch {}
+      const block = existsSync(state) ? Number(readFileSync(state, "utf8")) : 0;
+      done({ code, block, output });
+    });
+  });
+}
+
+/** The environment a user's shell has: no AWS or mlship settings, no node_modules/.bin (npx adds it). */
+function userEnv(installed: boolean): NodeJS.ProcessEnv {
+  const path = (process.env.PATH ?? "").split(":").filter((p) => !p.includes("node_modules"));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    // The root README puts the checkout's mlship on PATH itself; elsewhere it is installed.
+    PATH: [...(installed ? [join(ROOT, "node_modules", ".bin")] : []), ...path].join(":"),
+    NO_COLOR: "1",
+  };
+  for (const k of Object.keys(env)) if (/^(AWS|MLSHIP)_/.test(k)) delete env[k];
+  env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
+  return env;
+}
+
+/** What the READMEs tell a user to export once `mlship emulator` runs. */
+const emulatorEnv = (): NodeJS.ProcessEnv => ({
+  AWS_ENDPOINT_URL: emulator.endpoint,
+  AWS_REGION: emulator.region,
+  AWS_ACCESS_KEY_ID: "test",
+  AWS_SECRET_ACCESS_KEY: "test",
+  MLSHIP_SAGEMAKER_ROLE: `arn:aws:iam::${emulator.accountId}:role/mlship`,
+});
