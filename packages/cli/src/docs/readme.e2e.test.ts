@@ -54,26 +54,42 @@ describe("README code blocks", () => {
   );
 });
 
-describe("README TypeScript snippets", () => {
-  const runnable = blocks.filter((b) => b.lang === "ts" && b.kind === "run");
-  let snippets: Snippet[] = [];
-  let dir = "";
+const runnableTs = blocks.filter((b) => b.lang === "ts" && b.kind === "run");
+const shellReadmes = READMES.filter((f) => readBlocks(ROOT, f).some(isRunnableShell));
+let snippets: Snippet[] = [];
+let snippetDir = "";
 
-  beforeAll(() => {
-    // Inside the repository, so `@mlship/*` and their dependencies resolve as in a user's project.
-    dir = mkdtempSync(join(ROOT, ".doc-test-"));
-    snippets = writeSnippets(ROOT, dir, runnable);
-  });
-  afterAll(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+beforeAll(() => {
+  // Inside the repository, so `@mlship/*` and their dependencies resolve as in a user's project.
+  snippetDir = mkdtempSync(join(ROOT, ".doc-test-"));
+  snippets = writeSnippets(ROOT, snippetDir, runnableTs);
+});
+afterAll(() => {
+  if (snippetDir) rmSync(snippetDir, { recursive: true, force: true });
+});
 
-  it("typecheck (tsc --noEmit)", async () => {
-    const result = await typecheck(dir);
+// The typecheck (CPU) and the shell sessions (mostly waiting on jobs) overlap; the snippets then run one by
+// one, since some share fixed paths (/tmp/job) and deployment names with the sessions.
+describe("README shell sessions and the snippets' typecheck", () => {
+  it.concurrent("TypeScript snippets typecheck (tsc --noEmit)", async ({ expect }) => {
+    const result = await typecheck(snippetDir);
     expect(result.code, locate(result.output, snippets)).toBe(0);
   }, 300_000);
 
-  it.each(runnable)(
+  it.concurrent.for(shellReadmes)(
+    "%s: shell blocks run in order against the emulator",
+    { timeout: 300_000 },
+    async (file, { expect }) => {
+      const session = readBlocks(ROOT, file).filter(isRunnableShell);
+      const result = await runSession(session, file === "README.md");
+      const failed = session.find((b) => b.line === result.block);
+      expect(result.code, `${failed ? at(failed) : file} failed:\n${result.output.slice(-4000)}`).toBe(0);
+    },
+  );
+});
+
+describe("README TypeScript snippets", () => {
+  it.each(runnableTs)(
     "$file:$line runs against the emulator",
     async (block) => {
       const snippet = snippets.find((s) => s.block === block) as Snippet;
@@ -86,15 +102,6 @@ describe("README TypeScript snippets", () => {
   it("no js block runs unmarked", () => {
     expect(blocks.filter((b) => b.lang === "js" && b.kind === "run").map(at)).toEqual([]);
   });
-});
-
-describe.each(READMES.filter((f) => readBlocks(ROOT, f).some((b) => isRunnableShell(b))))("%s", (file) => {
-  it("runs its shell blocks in order against the emulator", async () => {
-    const session = readBlocks(ROOT, file).filter(isRunnableShell);
-    const result = await runSession(session, file === "README.md");
-    const failed = session.find((b) => b.line === result.block);
-    expect(result.code, `${failed ? at(failed) : file} failed:\n${result.output.slice(-4000)}`).toBe(0);
-  }, 300_000);
 });
 
 function isRunnableShell(b: DocBlock): boolean {
