@@ -86,6 +86,7 @@ async function modelSource(session: Session, spec: SageMakerDeploySpec) {
       program: source.entryPoint ?? job.entryPoint,
       submitDirectory: job.sourceBundle as string | undefined,
       trainedImage: job.image as string | undefined,
+      trainedRole: job.role,
       description: resolved.tuningJob
         ? `training job ${job.jobName} (best of tuning job ${resolved.tuningJob})`
         : `training job ${job.jobName}`,
@@ -106,7 +107,12 @@ async function modelSource(session: Session, spec: SageMakerDeploySpec) {
     );
   }
   parseS3Uri(source.modelData);
-  return { modelDataUrl: source.modelData, program: source.entryPoint, description: source.modelData };
+  return {
+    modelDataUrl: source.modelData,
+    program: source.entryPoint,
+    description: source.modelData,
+    trainedRole: undefined,
+  };
 }
 
 /** The image, model data and code a deploy serves; a local source dir becomes an upload for apply to make. */
@@ -115,9 +121,10 @@ export async function planModel(
   spec: SageMakerDeploySpec,
   resourceName: string,
   ctx?: OperationContext,
-): Promise<{ model: ModelPlan; upload?: SageMakerPlanInputs["upload"] }> {
+): Promise<{ model: ModelPlan; upload?: SageMakerPlanInputs["upload"]; trainedRole?: string }> {
   const region = await session.region();
   const found = await modelSource(session, spec);
+  const { trainedRole } = found;
   const { program } = found;
   let image = spec.image;
   if (!image) {
@@ -131,13 +138,13 @@ export async function planModel(
   if (program) model.program = program;
   if (found.submitDirectory) model.submitDirectory = found.submitDirectory;
   const sourceDir = spec.model?.sourceDir;
-  if (!sourceDir) return { model };
+  if (!sourceDir) return { model, trainedRole };
   if (!program) {
     throw new MlshipError("E_INVALID_INPUT", "model.entryPoint is required with model.sourceDir", {
       where: "model.entryPoint",
     });
   }
-  if (sourceDir.startsWith("s3://")) return { model: { ...model, submitDirectory: sourceDir } };
+  if (sourceDir.startsWith("s3://")) return { model: { ...model, submitDirectory: sourceDir }, trainedRole };
   if (!(await isFile(join(sourceDir, program)))) {
     throw new MlshipError("E_INVALID_INPUT", `Entry point ${program} not found in ${resolve(sourceDir)}`, {
       where: "model.entryPoint",
@@ -146,7 +153,7 @@ export async function planModel(
   }
   const uri = `s3://${await session.bucketName(ctx?.signal)}/${resourceName}/sourcedir.tar.gz`;
   const upload = { sourceDir, uri, createBucket: await session.bucketMissing(ctx?.signal) };
-  return { model: { ...model, submitDirectory: uri }, upload };
+  return { model: { ...model, submitDirectory: uri }, upload, trainedRole };
 }
 
 export function checkEndpointName(name: string): void {
@@ -274,10 +281,10 @@ export async function planDeploy(
 ): Promise<DeployPlan> {
   checkEndpointName(spec.name);
   const region = await session.region();
-  const role = session.role(spec.role);
   const resourceName = nameFromBase(spec.name);
   endpointConfigRequest(spec, resourceName);
-  const { model, upload } = await planModel(session, spec, resourceName, ctx);
+  const { model, upload, trainedRole } = await planModel(session, spec, resourceName, ctx);
+  const role = session.role(spec.role, trainedRole);
   const found = await currentEndpoint(session, spec.name, settle, ctx);
   const configName = found?.EndpointConfigName;
   const existing = found

@@ -9,6 +9,7 @@ import {
   PutObjectCommand,
 } from "@aws-sdk/client-s3";
 import {
+  DescribeEndpointCommand,
   DescribeEndpointConfigCommand,
   DescribeModelCommand,
   DescribeTrainingJobCommand,
@@ -432,6 +433,32 @@ describe("training", () => {
 
 describe("hosting", () => {
   const name = "e2e-node";
+
+  it("reuses the training job's role when none is configured, as estimator.deploy() does", async () => {
+    const config = emulatorClientConfig(emulator);
+    const noRole = createSageMakerTarget({ ...config, poll: { intervalMs: 100, maxIntervalMs: 500 } });
+    const saved = process.env.MLSHIP_SAGEMAKER_ROLE;
+    delete process.env.MLSHIP_SAGEMAKER_ROLE;
+    try {
+      const dep = await noRole.deploy({
+        name: "e2e-role",
+        model: { trainingJob: nodeJob, entryPoint: "inference.mjs" },
+        instanceType: "ml.m5.large",
+      });
+      const endpoint = await sm.send(new DescribeEndpointCommand({ EndpointName: dep.name }));
+      const endpointConfig = await sm.send(
+        new DescribeEndpointConfigCommand({ EndpointConfigName: endpoint.EndpointConfigName }),
+      );
+      const model = await sm.send(
+        new DescribeModelCommand({ ModelName: endpointConfig.ProductionVariants?.[0]?.ModelName }),
+      );
+      expect(model.ExecutionRoleArn).toBe(ROLE);
+      await noRole.delete(dep.name);
+    } finally {
+      if (saved !== undefined) process.env.MLSHIP_SAGEMAKER_ROLE = saved;
+      await noRole.close();
+    }
+  });
 
   it("deploys the Node model from its training job and invokes it with csv, json and npy", async () => {
     const events = collectingSink();

@@ -65,9 +65,13 @@ export class Session {
     return this.#region;
   }
 
-  /** The execution role: a per-call override, else the target's, else MLSHIP_SAGEMAKER_ROLE; validated. */
-  role(override?: string): string {
-    return resolveRole(override ?? this.deps.role, this.deps.env ?? process.env);
+  /**
+   * The execution role: a per-call override, else the target's, else MLSHIP_SAGEMAKER_ROLE, else `fallback`
+   * (a deploy's training job role); validated.
+   */
+  role(override?: string, fallback?: string): string {
+    const env = this.deps.env ?? process.env;
+    return resolveRole(override ?? this.deps.role ?? env.MLSHIP_SAGEMAKER_ROLE ?? fallback, env);
   }
 
   /** The bucket's name without creating it: the configured one, else `sagemaker-<region>-<account>`. */

@@ -25,6 +25,8 @@ export interface TrainingJobModel {
   image: string;
   region: string;
   frameworkVersion?: string;
+  /** The job's execution role: a deploy reuses it, as the SageMaker SDK's `estimator.deploy()` does. */
+  role?: string;
 }
 
 /** A hyperparameter value as the wire carries it (JSON-encoded string), decoded when it is a JSON string. */
@@ -170,5 +172,6 @@ export async function lookupTrainingJob(api: SageMakerApi, jobName: string): Pro
     image: run.image,
     region,
     ...(run.frameworkVersion ? { frameworkVersion: run.frameworkVersion } : {}),
+    ...(d.RoleArn ? { role: d.RoleArn } : {}),
   };
 }

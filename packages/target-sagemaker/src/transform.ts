@@ -142,7 +142,7 @@ async function transformModel(
     if (!model) throw new MlshipError("E_NOT_FOUND", `Deployment ${name} has no model`, { where: name });
     return model;
   }
-  const { model: plan } = await planModel(
+  const { model: plan, trainedRole } = await planModel(
     session,
     { name: job, model: { trainingJob: req.model.trainingJob, entryPoint: req.model.entryPoint } },
     job,
@@ -153,7 +153,7 @@ async function transformModel(
       buildCreateModelRequest({
         modelName: job,
         image: plan.image,
-        role: session.role(),
+        role: session.role(undefined, trainedRole),
         region: await session.region(),
         modelDataUrl: plan.modelDataUrl,
         program: plan.program,
