@@ -59,12 +59,13 @@ export async function packWorkspaces(dir: string): Promise<Map<string, string>> 
 /**
  * A new project in `dir` depending on `wanted` (tarballs), with every other @mlship package it may need
  * resolved to its tarball too (npm overrides apply to packages the tree pulls in; they add none), installed
- * from npm's cache.
+ * from npm's cache; `registry` adds third-party packages (name -> range), also from the cache.
  */
 export async function installProject(
   dir: string,
   wanted: readonly string[],
   tarballs: ReadonlyMap<string, string>,
+  registry: Readonly<Record<string, string>> = {},
 ): Promise<Result> {
   mkdirSync(dir, { recursive: true });
   const spec = (name: string) => {
@@ -78,7 +79,7 @@ export async function installProject(
     name: "packed-install-check",
     private: true,
     type: "module",
-    dependencies: Object.fromEntries(wanted.map((name) => [name, spec(name)])),
+    dependencies: { ...registry, ...Object.fromEntries(wanted.map((name) => [name, spec(name)])) },
     overrides,
   };
   writeFileSync(join(dir, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);

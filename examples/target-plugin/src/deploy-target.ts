@@ -1,9 +1,12 @@
 import {
+  abortError,
   createHttpInvoker,
   type Deployment,
   type DeploySpec,
   type DeployTarget,
+  emit,
   MlshipError,
+  type OperationContext,
 } from "@mlship/core";
 import type { JsonState } from "./state.js";
 
@@ -18,7 +21,15 @@ export interface HttpDeployOptions {
  * at an http(s) URL, e.g. one started by `@mlship/target-local`: it checks the server answers and records it.
  */
 export function createHttpDeployTarget({ deployments, probeTimeoutMs }: HttpDeployOptions): DeployTarget {
-  const deploy = async (spec: DeploySpec): Promise<Deployment> => {
+  const deploy = async (spec: DeploySpec, ctx?: OperationContext): Promise<Deployment> => {
+    // Checked before anything is recorded: the conformance kit (@mlship/testing/conformance) asks for both.
+    if (ctx?.signal?.aborted) throw abortError(ctx.signal, `Deploying ${spec.name}`);
+    if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/i.test(spec.name ?? "")) {
+      throw new MlshipError("E_INVALID_INPUT", `Invalid deployment name "${spec.name}"`, {
+        where: "--name",
+        hint: "Use 1-63 letters, digits and '-'.",
+      });
+    }
     const url = spec.model.modelData;
     if (!url || !/^https?:\/\//.test(url)) {
       throw new MlshipError(
@@ -43,6 +54,7 @@ export function createHttpDeployTarget({ deployments, probeTimeoutMs }: HttpDepl
       ...(healthy ? {} : { failureReason: `GET ${url}/ping did not answer 200 within ${probeTimeoutMs} ms` }),
     };
     deployments.put(spec.name, deployment);
+    emit(ctx, { type: "deploy.status", name: spec.name, status: deployment.status, message: `${url}/ping` });
     if (!healthy) {
       throw new MlshipError("E_DEPLOY_FAILED", deployment.failureReason as string, {
         hint: "Start the model server first, or give it longer with --probe-timeout.",
@@ -55,9 +67,9 @@ export function createHttpDeployTarget({ deployments, probeTimeoutMs }: HttpDepl
     deploy,
     get: async (name) => deployments.get(name, "deployment"),
     list: async () => Object.values(deployments.all()),
-    async update(name, spec) {
+    async update(name, spec, ctx) {
       deployments.get(name, "deployment");
-      return deploy({ ...spec, name });
+      return deploy({ ...spec, name }, ctx);
     },
     async delete(name) {
       deployments.put(name, undefined);
