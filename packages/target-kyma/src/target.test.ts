@@ -855,6 +855,7 @@ describe("autoscaling (HorizontalPodAutoscaler)", () => {
     expect(kube.get(T.deployment, "ml", "breast-cancer")).toBeUndefined();
   });
 
+  // The README's `example: autoscaling` block, run as written.
   it("runs the README's autoscaling example as written", async () => {
     // Plays the HPA controller: as soon as the HPA exists, it writes a status.
     const stop = kube.onWrite((event) => {

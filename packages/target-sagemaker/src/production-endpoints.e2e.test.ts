@@ -274,6 +274,7 @@ describe("data capture", () => {
 });
 
 describe("README", () => {
+  // The README's `example: production-endpoints` block, run as written.
   it("runs the production endpoints example as written", async () => {
     const dir = tempDir();
     writeFileSync(join(dir, "big.csv"), "1,2\n3,4\n");
