@@ -41,7 +41,7 @@ describe("score: fault injection", () => {
     const rng = lcg(1414);
     const dir = tempDir("mlship-fault-");
     const script = await bundleScoreProcess(dir);
-    const d = dataset(BINARY, 4000, 71);
+    const d = dataset(BINARY, 2500, 71);
     const data = join(dir, "data.csv");
     await writeCsv(data, d);
     const server = await startTestServer(BINARY);
@@ -62,11 +62,11 @@ describe("score: fault injection", () => {
     let mode = "restart";
     let tamper = "none";
     const seen = { truncate: 0, extend: 0, delete: 0, done: 0 };
-    for (let round = 0; round < 30 && kills < 12; round++) {
+    for (let round = 0; round < 30 && kills < 10; round++) {
       const done = await readFile(checkpointPaths(out).json, "utf8")
         .then((t) => JSON.parse(t).rows as number)
         .catch(() => 0);
-      const killAt = done + 100 + Math.floor(rng() * 1500);
+      const killAt = done + 100 + Math.floor(rng() * 900);
       const outcome = await runChild(script, [server.url, data, out, mode], killAt);
       if (tamper === "truncate" || tamper === "delete") {
         // Less than the checkpoint covers, or nothing: a resume must refuse, never append.
@@ -110,7 +110,7 @@ describe("score: fault injection", () => {
     expect(seen.extend).toBeGreaterThan(0);
     server.faults.delayMs = 0;
     const final = await score({ ...opts, out, resume: mode === "resume", restart: mode === "restart" });
-    expect(final.rows).toBe(4000);
+    expect(final.rows).toBe(2500);
     expect((await readFile(out)).equals(expected)).toBe(true);
     await expect(stat(spool)).rejects.toMatchObject({ code: "ENOENT" });
   }, 120_000);
