@@ -84,7 +84,6 @@ describe("mlship score --engine transform", () => {
     expect(scored.code, scored.stderr).toBe(0);
     expect(scored.stderr).toMatch(/breast-cancer-transform-\S+ Completed/);
     expect(readFileSync(join(work, "scores.csv"), "utf8").split("\n")[0]).toBe("score,error");
-    expect(readFileSync(join(work, "report.html"), "utf8")).toContain("(batch transform)");
     const listed = await cli(listArgs);
     expect(listed.stdout).toMatch(/breast-cancer-transform-\S+ +Completed/);
   }, 240_000);
@@ -104,8 +103,13 @@ describe("mlship score --engine transform", () => {
     ];
     const client = json<Summary>(await cli([...common, "--out", join(work, "client.csv"), "--json"]));
     const transform = json<Summary>(
-      await cli([...common, "--engine", "transform", "--out", join(work, "transform.csv"), "--json"]),
+      await cli([
+        ...common,
+        ...["--engine", "transform", "--instance-count", "2", "--instance-type", "ml.c5.xlarge"],
+        ...["--out", join(work, "transform.csv"), "--report", join(work, "report.html"), "--json"],
+      ]),
     );
+    expect(readFileSync(join(work, "report.html"), "utf8")).toContain("(batch transform)");
     const a = columns(join(work, "client.csv"));
     const b = columns(join(work, "transform.csv"));
     expect(b[0]).toEqual(["id", "score", "error"]);
@@ -124,12 +128,13 @@ describe("mlship score --engine transform", () => {
 
     const jobs = json<Array<{ job: string; status: string }>>(await cli(["transforms", "list", "--json"]));
     expect(jobs[0]).toMatchObject({ job: transform.job, status: "Completed" });
-    const described = json<{ instanceType: string }>(
+    const described = json<{ instanceType: string; instanceCount: number }>(
       await cli(["transforms", "describe", transform.job as string, "--json"]),
     );
-    expect(described.instanceType).toBe("ml.m5.large");
+    expect(described).toMatchObject({ instanceType: "ml.c5.xlarge", instanceCount: 2 });
     const logs = await cli(["transforms", "logs", transform.job as string]);
-    expect(logs.stdout).toContain(`Transformed part-00000.csv: ${ROWS.length} records`);
+    expect(logs.stdout).toContain(`Transformed part-00000.csv: ${ROWS.length / 2} records`);
+    expect(logs.stdout).toContain(`Transformed part-00001.csv: ${ROWS.length / 2} records`);
     const stop = await cli(["transforms", "stop", transform.job as string]);
     expect(stop.stdout).toContain("has already finished (Completed)");
   }, 240_000);

@@ -28,6 +28,14 @@ export const sageMakerPluginOptions = z
     maxAttempts: count.optional().describe("SDK retry attempts per call, first included (default 3)"),
     retryMode: z.enum(["standard", "adaptive"]).optional().describe("SDK retry mode (default standard)"),
     connections: count.optional().describe("Keep-alive sockets per host (default 50)"),
+    transformInstanceCount: count
+      .optional()
+      .describe("Batch transform instances for `score --engine transform` (default 1)"),
+    transformInstanceType: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Batch transform instance type for `score --engine transform` (default ml.m5.large)"),
   })
   .strict();
 
@@ -74,6 +82,18 @@ export default defineTargetPlugin({
       option: "serverlessMemoryMb",
       description: "serverless endpoint memory (MB) instead of instances",
       commands: ["deploy"],
+    },
+    {
+      name: "--instance-count <n>",
+      option: "transformInstanceCount",
+      description: "score --engine transform: batch transform instances (default 1)",
+      commands: ["score"],
+    },
+    {
+      name: "--instance-type <type>",
+      option: "transformInstanceType",
+      description: "score --engine transform: batch transform instance type (default ml.m5.large)",
+      commands: ["score"],
     },
   ],
   async create(options) {
