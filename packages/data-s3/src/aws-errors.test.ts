@@ -1,3 +1,4 @@
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { MlshipError } from "@mlship/core";
 import { describe, expect, it } from "vitest";
 import { isNotFound, wrapAwsError } from "./aws-errors.js";
@@ -27,6 +28,30 @@ describe("wrapAwsError", () => {
     expect(
       wrapAwsError(awsError("InternalFailure", "boom", 500), "x", { code: "E_DEPLOY_FAILED" }).code,
     ).toBe("E_DEPLOY_FAILED");
+  });
+
+  it("a missing region is E_CONFIG naming the flag, the option and the environment variables", async () => {
+    const saved = { AWS_REGION: process.env.AWS_REGION, AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION };
+    delete process.env.AWS_REGION;
+    delete process.env.AWS_DEFAULT_REGION;
+    // A real client with no region anywhere (the profile is one that does not exist): the SDK's own error.
+    const sts = new STSClient({
+      profile: "mlship-test-no-such-profile",
+      credentials: { accessKeyId: "a", secretAccessKey: "b" },
+    });
+    try {
+      const raw = await sts.send(new GetCallerIdentityCommand({})).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      const err = wrapAwsError(raw, "Looking up the account");
+      expect(err.code).toBe("E_CONFIG");
+      expect(err.where).toBe("region");
+      for (const word of ["--region", "AWS_REGION", "`region`"]) expect(err.hint).toContain(word);
+    } finally {
+      sts.destroy();
+      for (const [k, v] of Object.entries(saved)) if (v !== undefined) process.env[k] = v;
+    }
   });
 
   it("passes MlshipErrors through", () => {

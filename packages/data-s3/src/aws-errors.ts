@@ -20,8 +20,12 @@ export function isNotFound(e: unknown): boolean {
   );
 }
 
+/** The SDK's words when no region came from options, environment or profile (it raises a plain Error). */
+const isRegionMissing = (e: AwsLikeError) => e.message === "Region is missing";
+
 function codeFor(e: AwsLikeError): MlshipErrorCode {
   const name = e.name ?? "";
+  if (isRegionMissing(e)) return "E_CONFIG";
   const status = e.$metadata?.httpStatusCode;
   if (isNotFound(e)) return "E_NOT_FOUND";
   if (
@@ -62,6 +66,13 @@ export function wrapAwsError(
   const mapped = codeFor(aws);
   const code = mapped === "E_INTERNAL" && options.code ? options.code : mapped;
   const message = `${what}: ${aws.name && aws.name !== "Error" ? `${aws.name}: ` : ""}${aws.message ?? String(e)}`;
+  if (isRegionMissing(aws)) {
+    return new MlshipError(code, `${what}: no AWS region is configured`, {
+      cause: e,
+      where: "region",
+      hint: "Set one: --region in the CLI, the `region` option or config key, AWS_REGION (or AWS_DEFAULT_REGION), or `region` in your ~/.aws/config profile.",
+    });
+  }
   return new MlshipError(code, message, {
     cause: e,
     hint: HINTS[code],
