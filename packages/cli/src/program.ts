@@ -19,6 +19,27 @@ const int = (name: string) => (value: string) => {
 
 const example = (lines: string) => `\nExamples:\n${lines}\n`;
 
+/**
+ * Options a command cannot run without. Not commander's requiredOption: commander checks those before unknown
+ * flags, so a typo (`--entrypoint`) was reported as a missing `--entry-point`. These are checked in the action,
+ * after commander has refused unknown flags with its "Did you mean" suggestion.
+ */
+const requiredOptions = new WeakSet<Option>();
+const required = (flags: string, description: string) => {
+  const option = new Option(flags, description);
+  requiredOptions.add(option);
+  return option;
+};
+
+function checkRequired(cmd: Command): void {
+  for (const option of cmd.options) {
+    if (requiredOptions.has(option) && cmd.getOptionValue(option.attributeName()) === undefined)
+      cmd.error(`error: required option '${option.flags}' not specified`, {
+        code: "commander.missingMandatoryOptionValue",
+      });
+  }
+}
+
 /** The commands that take `--target` (and the target plugins' flags); subcommands count as their group. */
 export const TARGET_COMMANDS: ReadonlySet<CommandName> = new Set([
   "train",
@@ -74,6 +95,7 @@ export function buildProgram(
   const on = (cmd: Command, load: Lazy) =>
     cmd.action(async (...a: unknown[]) => {
       const self = a[a.length - 1] as Command;
+      checkRequired(self);
       await dispatch(self, load, self.args);
     });
   // Target flags are added once every command has its own (a clash keeps the command's meaning).
@@ -86,7 +108,7 @@ export function buildProgram(
   on(
     target(program.command("train"), "train")
       .description("run a training job (stages local data first)")
-      .requiredOption("--entry-point <file>", "training script, relative to --source-dir")
+      .addOption(required("--entry-point <file>", "training script, relative to --source-dir"))
       .option(
         "--source-dir <dir>",
         "code directory shipped to the job (default: the entry point script alone)",
@@ -127,8 +149,8 @@ export function buildProgram(
   on(
     target(program.command("deploy"), "deploy")
       .description("deploy a trained model (creates, or updates in place)")
-      .requiredOption("--model <job|s3-uri>", "training job name or model.tar.gz S3 URI")
-      .requiredOption("--name <name>", "deployment (endpoint) name")
+      .addOption(required("--model <job|s3-uri>", "training job name or model.tar.gz S3 URI"))
+      .addOption(required("--name <name>", "deployment (endpoint) name"))
       .option("--entry-point <file>", "inference script (default: the training job's)")
       .option("--source-dir <dir>", "inference code directory")
       .option("--framework-version <version>", "scikit-learn container version")
@@ -173,9 +195,11 @@ export function buildProgram(
   on(
     target(program.command("score <name>"), "score")
       .description("score a dataset against a deployment: one probability per row")
-      .requiredOption(
-        "--data <file>",
-        "input: CSV with a header, JSON Lines or Parquet; with --capture, a folder of SageMaker data capture",
+      .addOption(
+        required(
+          "--data <file>",
+          "input: CSV with a header, JSON Lines or Parquet; with --capture, a folder of SageMaker data capture",
+        ),
       )
       .option(
         "--capture",
@@ -294,7 +318,7 @@ export function buildProgram(
   on(
     target(rime.command("export <name>"), "rime")
       .description("write a RIME model file (predict_dict / predict_df) that calls the deployment")
-      .requiredOption("--features <a,b,c>", "feature columns in model order")
+      .addOption(required("--features <a,b,c>", "feature columns in model order"))
       .option("--out <file>", "output file", "model.py")
       .addHelpText(
         "after",

@@ -77,6 +77,17 @@ describe("mlship usage", () => {
     expect(r.stderr).toContain("hint:");
   });
 
+  it("reports a mistyped flag as unknown, with a suggestion, before any missing required flag", async () => {
+    const r = await runCli(["train", "--target", "local", "--entrypoint", "train.py"], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown option '--entrypoint'");
+    expect(r.stderr).toContain("Did you mean --entry-point?");
+    expect(r.stderr).not.toContain("required option");
+    const missing = await runCli(["train", "--target", "local"], { cwd: dir });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("required option '--entry-point <file>' not specified");
+  });
+
   it("names the path where it was given, and where a relative entry point is looked up", async () => {
     const project = mkdtempSync(join(dir, "where-"));
     writeFileSync(join(project, "train.py"), "print('hi')\n");
