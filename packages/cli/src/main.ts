@@ -4,7 +4,8 @@ import { CommanderError } from "commander";
 import type { CliContext } from "./context.js";
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exitCodeFor } from "./exit-codes.js";
 import { type CliIO, colorsFor, type GlobalOptions, processIO } from "./io.js";
-import { buildProgram, TARGET_COMMANDS } from "./program.js";
+import { buildProgram, TARGET_COMMANDS, type TargetFlagSource } from "./program.js";
+import { flagsByOption, inCliTerms } from "./render/cli-terms.js";
 import { checkChosenTarget, targetFlagSource } from "./target-source.js";
 
 const version = (
@@ -27,8 +28,9 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
 
   let ctx: (CliContext & { close(): void }) | undefined;
   let opts: GlobalOptions = {};
+  let targets: TargetFlagSource = { plugins: [] };
   try {
-    const targets = await targetFlagSource(argv, io);
+    targets = await targetFlagSource(argv, io);
     const program = buildProgram(
       version,
       async (command, load, args) => {
@@ -57,7 +59,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     // commander has already printed usage errors, --help and --version.
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     ctx?.close();
-    reportError(io, opts, error);
+    reportError(io, opts, error, flagsByOption(targets.plugins));
     return interrupted ? EXIT_INTERRUPTED : exitCodeFor(error);
   } finally {
     process.off("SIGINT", onSigint);
@@ -66,14 +68,19 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   }
 }
 
-function reportError(io: CliIO, opts: GlobalOptions, error: unknown): void {
+function reportError(
+  io: CliIO,
+  opts: GlobalOptions,
+  error: unknown,
+  flags: ReadonlyMap<string, string>,
+): void {
   const colors = colorsFor(io, opts);
   const code = isMlshipError(error) ? error.code : "E_INTERNAL";
   const message = error instanceof Error ? error.message : String(error);
   io.stderr.write(`${colors.red(`error [${code}]`)}: ${message}\n`);
   if (isMlshipError(error)) {
-    if (error.where) io.stderr.write(`  where: ${error.where}\n`);
-    if (error.hint) io.stderr.write(`  hint: ${error.hint}\n`);
+    if (error.where) io.stderr.write(`  where: ${inCliTerms(error.where, flags, { whole: true })}\n`);
+    if (error.hint) io.stderr.write(`  hint: ${inCliTerms(error.hint, flags)}\n`);
   } else if (!opts.verbose) {
     io.stderr.write("  hint: this looks like a bug in mlship; rerun with --verbose and report it.\n");
   }

@@ -88,6 +88,35 @@ describe("mlship usage", () => {
     expect(missing.stderr).toContain("required option '--entry-point <file>' not specified");
   });
 
+  it("renders a target's hint with the CLI's flag names, not the library's option names", async () => {
+    const project = mkdtempSync(join(dir, "role-"));
+    writeFileSync(join(project, "train.mjs"), "console.log('hi')\n");
+    const r = await runCli(
+      [
+        "train",
+        "--target",
+        "sagemaker",
+        "--entry-point",
+        "train.mjs",
+        "--endpoint-url",
+        "http://127.0.0.1:9",
+      ],
+      {
+        cwd: project,
+        env: {
+          AWS_REGION: "us-east-1",
+          AWS_ACCESS_KEY_ID: "a",
+          AWS_SECRET_ACCESS_KEY: "b",
+          MLSHIP_SAGEMAKER_ROLE: undefined,
+        },
+      },
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("where: --role\n");
+    expect(r.stderr).toContain("hint: Pass --role (");
+    expect(r.stderr).not.toContain("`role`");
+  });
+
   it("names the path where it was given, and where a relative entry point is looked up", async () => {
     const project = mkdtempSync(join(dir, "where-"));
     writeFileSync(join(project, "train.py"), "print('hi')\n");
