@@ -49,6 +49,7 @@ export const TARGET_COMMANDS: ReadonlySet<CommandName> = new Set([
   "deployments",
   "jobs",
   "transforms",
+  "tune",
   "rime",
 ]);
 
@@ -105,9 +106,9 @@ export function buildProgram(
     return cmd.option("-t, --target <name>", "target plugin (sagemaker, kyma, local, or a package)");
   };
 
-  on(
-    target(program.command("train"), "train")
-      .description("run a training job (stages local data first)")
+  /** The training job's flags, shared by train and tune (a tuning job's trials run that job). */
+  const trainingFlags = (cmd: Command) =>
+    cmd
       .addOption(required("--entry-point <file>", "training script, relative to --source-dir"))
       .option(
         "--source-dir <dir>",
@@ -131,7 +132,12 @@ export function buildProgram(
       .option("--instance-type <type>", "instance type", "ml.m5.large")
       .option("--instance-count <n>", "instances", int("--instance-count"))
       .option("--base-job-name <name>", "job name prefix")
-      .option("--max-runtime <seconds>", "stop the job after this long", int("--max-runtime"))
+      .option("--max-runtime <seconds>", "stop the job after this long", int("--max-runtime"));
+
+  on(
+    trainingFlags(
+      target(program.command("train"), "train").description("run a training job (stages local data first)"),
+    )
       .option("--no-wait", "return once the job is created")
       .addOption(
         new Option("--logs <which>", "stream the job's logs").choices(["all", "none"]).default("all"),
@@ -295,6 +301,77 @@ export function buildProgram(
   );
 
   // Transform jobs are their own resource (model, instances, S3 input/output), as in SageMaker's API.
+  const tune = program
+    .command("tune")
+    .description("hyperparameter tuning jobs: run one (default), describe, list, stop");
+  on(
+    trainingFlags(target(tune.command("run", { isDefault: true }), "tune"))
+      .description("run a tuning job: the training job's flags, plus ranges, objective and limits")
+      .option("--name <name>", "tuning job name (at most 32 characters; default <base>-<timestamp>)")
+      .option(
+        "--range <name=type:...>",
+        "continuous:MIN:MAX[:log|linear|reverse-log|auto], integer:MIN:MAX[:scaling] or categorical:A,B; repeatable",
+        collect,
+      )
+      .addOption(required("--objective <metric>", "the --metric to optimise"))
+      .addOption(
+        new Option("--objective-type <type>", "direction")
+          .choices(["Maximize", "Minimize"])
+          .default("Maximize"),
+      )
+      .addOption(
+        new Option("--strategy <name>", "search strategy")
+          .choices(["Bayesian", "Random", "Grid", "Hyperband"])
+          .default("Bayesian"),
+      )
+      .option("--max-jobs <n>", "training jobs in all (not with Grid)", int("--max-jobs"))
+      .option("--max-parallel <n>", "training jobs at once (default 1)", int("--max-parallel"))
+      .addOption(
+        new Option("--early-stopping <type>", "stop poor trials early")
+          .choices(["Off", "Auto"])
+          .default("Off"),
+      )
+      .option(
+        "--hyperband-min-resource <n>",
+        "Hyperband: fewest epochs before a trial is judged",
+        int("--hyperband-min-resource"),
+      )
+      .option(
+        "--hyperband-max-resource <n>",
+        "Hyperband: most epochs a trial gets",
+        int("--hyperband-max-resource"),
+      )
+      .option("--warm-start <tuning-job>", "start from a finished tuning job's results; repeatable", collect)
+      .addOption(
+        new Option("--warm-start-type <type>", "warm start type").choices([
+          "IdenticalDataAndAlgorithm",
+          "TransferLearning",
+        ]),
+      )
+      .option("--random-seed <n>", "repeatable proposals", int("--random-seed"))
+      .option("--no-wait", "return once the tuning job is created")
+      .addHelpText(
+        "after",
+        example(
+          "  $ mlship tune --entry-point train.py --source-dir examples/sklearn-breast-cancer \\\n      --data train=examples/sklearn-breast-cancer/data/train.csv --data test=examples/sklearn-breast-cancer/data/test.csv \\\n      --metric 'test_auc=test_auc=([0-9.]+);' --objective test_auc \\\n      --range C=continuous:0.001:100:log --range max_iter=integer:20:1000 --max-jobs 8 --max-parallel 2",
+        ),
+      ),
+    () => import("./commands/tune.js"),
+  );
+  on(
+    target(tune.command("describe <name>"), "tune").description("show a tuning job and its training jobs"),
+    () => import("./commands/tune.js").then((m) => ({ run: m.describe })),
+  );
+  on(target(tune.command("list"), "tune").description("list tuning jobs"), () =>
+    import("./commands/tune.js").then((m) => ({ run: m.list })),
+  );
+  on(
+    target(tune.command("stop <name>"), "tune").description(
+      "stop a tuning job and its running training jobs",
+    ),
+    () => import("./commands/tune.js").then((m) => ({ run: m.stop })),
+  );
+
   const transforms = program
     .command("transforms")
     .description("list, describe, follow and stop batch-transform jobs (score --engine transform)");

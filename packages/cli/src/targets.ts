@@ -14,8 +14,10 @@ import {
   resolveBatchTransformer,
   resolveDeployTarget,
   resolveTrainTarget,
+  resolveTuneTarget,
   type TargetPlugin,
   type TrainTarget,
+  type TuneTarget,
 } from "@mlship/core";
 import type { MlshipConfig } from "./config.js";
 import type { CliContext } from "./context.js";
@@ -99,6 +101,8 @@ export interface LoadedTargets {
   deploy(name: string): DeployTarget;
   /** The target's batch-transform engine (`score --engine transform`, `transforms`). */
   transform(name: string): BatchTransformer;
+  /** The target's hyperparameter tuning (`tune`). */
+  tune(name: string): TuneTarget;
 }
 
 /**
@@ -140,6 +144,7 @@ export async function loadTargets(
     train: (name) => resolveTrainTarget(container, pluginName(name)),
     deploy: (name) => resolveDeployTarget(container, pluginName(name)),
     transform: (name) => resolveBatchTransformer(container, pluginName(name)),
+    tune: (name) => resolveTuneTarget(container, pluginName(name)),
   };
 }
 

@@ -3,8 +3,9 @@ import "reflect-metadata";
 import { type DependencyContainer, container as rootContainer } from "tsyringe";
 import { MlshipError } from "./errors.js";
 import type { DeployTarget, TrainTarget } from "./targets.js";
-import { BatchTransformerToken, DeployTargetToken, TrainTargetToken } from "./tokens.js";
+import { BatchTransformerToken, DeployTargetToken, TrainTargetToken, TuneTargetToken } from "./tokens.js";
 import type { BatchTransformer } from "./transform.js";
+import type { TuneTarget } from "./tuning.js";
 
 /** A fresh child container: never register on the global one. */
 export function createContainer(parent?: DependencyContainer): DependencyContainer {
@@ -33,6 +34,10 @@ export const resolveTrainTarget = (c: DependencyContainer, name: string): TrainT
 /** The deployment target registered under `name`, else E_TARGET_NOT_FOUND listing what is registered. */
 export const resolveDeployTarget = (c: DependencyContainer, name: string): DeployTarget =>
   pick(all<DeployTarget>(c, DeployTargetToken as symbol), name, "deployment");
+
+/** The tuning target registered under `name`, else E_TARGET_NOT_FOUND listing what is registered. */
+export const resolveTuneTarget = (c: DependencyContainer, name: string): TuneTarget =>
+  pick(all<TuneTarget>(c, TuneTargetToken as symbol), name, "tuning");
 
 /** The batch-transform engine registered under `name`, else E_TARGET_NOT_FOUND listing what is registered. */
 export const resolveBatchTransformer = (c: DependencyContainer, name: string): BatchTransformer =>

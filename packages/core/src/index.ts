@@ -12,6 +12,7 @@ export {
   resolveBatchTransformer,
   resolveDeployTarget,
   resolveTrainTarget,
+  resolveTuneTarget,
 } from "./container.js";
 export type { DataRef, DataSource, DataStager, ObjectStore, Row, StageFormat, StageOptions } from "./data.js";
 export type { KnownErrorCode, MlshipErrorCode, MlshipErrorOptions } from "./errors.js";

@@ -39,7 +39,17 @@ export const sageMakerPluginOptions = z
   })
   .strict();
 
-const EVERYWHERE = ["train", "deploy", "invoke", "score", "deployments", "jobs", "transforms", "rime"];
+const EVERYWHERE = [
+  "train",
+  "deploy",
+  "invoke",
+  "score",
+  "deployments",
+  "jobs",
+  "transforms",
+  "tune",
+  "rime",
+];
 
 /**
  * The `sagemaker` target as a plugin: training, deployment and the model resolver Kyma deploys with.
@@ -63,19 +73,19 @@ export default defineTargetPlugin({
       name: "--role <arn>",
       option: "role",
       description: "SageMaker execution role (or MLSHIP_SAGEMAKER_ROLE)",
-      commands: ["train", "deploy"],
+      commands: ["train", "deploy", "tune"],
     },
     {
       name: "--bucket <name>",
       option: "bucket",
       description: "S3 bucket for data, code and artifacts (default sagemaker-<region>-<account>)",
-      commands: ["train", "deploy"],
+      commands: ["train", "deploy", "tune"],
     },
     {
       name: "--prefix <prefix>",
       option: "prefix",
       description: "S3 key prefix for staged data",
-      commands: ["train"],
+      commands: ["train", "tune"],
     },
     {
       name: "--serverless-memory <mb>",

@@ -58,7 +58,7 @@ import {
 import { lookupTrainingJob, TARGET_NAME } from "./training-job.js";
 import { runBatchTransform } from "./transform.js";
 import { describeTransform, listTransforms, stopTransform, transformLogs } from "./transform-jobs.js";
-import { describeTuning, listTuning, stopTuning, tune } from "./tuning.js";
+import { describeTuning, listTuning, resolveTrainingJobName, stopTuning, tune } from "./tuning.js";
 import { type TuningApi, tuningApi } from "./tuning-api.js";
 import type { PollOptions } from "./wait.js";
 
@@ -193,7 +193,12 @@ export function createSageMakerTarget(options: SageMakerTargetOptions = {}): Sag
     async close() {
       clients?.destroy();
     },
-    models: { name: TARGET_NAME, resolve: (jobName) => lookupTrainingJob(session.deps.api, jobName) },
+    // A tuning job's name stands for its best training job (Kyma deploys a tuned model this way too).
+    models: {
+      name: TARGET_NAME,
+      resolve: async (jobName) =>
+        lookupTrainingJob(session.deps.api, (await resolveTrainingJobName(session, jobName)).jobName),
+    },
   };
   const training: TrainTarget = {
     name: TARGET_NAME,

@@ -5,13 +5,14 @@ import {
   parseMetricDefinition,
   type TrainSpec,
 } from "@mlship/core";
+import type { CliContext } from "../context.js";
 import { existingPath, inputDir, inputFile, outputDir } from "../files.js";
 import { parseHyperparameters, parsePairs } from "../parse.js";
 import type { CommandRun } from "../program.js";
 import { loadTargets, targetName } from "../targets.js";
 import { renderRun } from "./jobs.js";
 
-interface TrainFlags {
+export interface TrainFlags {
   target?: string;
   entryPoint: string;
   sourceDir?: string;
@@ -31,15 +32,14 @@ interface TrainFlags {
   downloadOutput?: string;
 }
 
-export const run: CommandRun = async (ctx, _args, options) => {
-  const o = options as unknown as TrainFlags;
+/** The training job the flags describe (train, and each trial of tune); paths are checked here, before anything starts. */
+export function trainSpecFromFlags(ctx: CliContext, o: TrainFlags): TrainSpec {
   const cwd = ctx.io.cwd;
   // Everything the user named must exist before anything is uploaded or started.
   // Without --source-dir the script alone is the code (as the SageMaker SDK does), never its whole folder.
   const sourceDir = o.sourceDir ? inputDir(cwd, o.sourceDir, "--source-dir") : undefined;
   const entryPoint = sourceDir ? o.entryPoint : inputFile(cwd, o.entryPoint, "--entry-point");
   if (sourceDir) inputFile(sourceDir, entryPoint, "--entry-point", `--source-dir (${o.sourceDir})`);
-  const downloadOutput = o.downloadOutput ? outputDir(cwd, o.downloadOutput, "--download-output") : undefined;
   const channels = Object.fromEntries(
     Object.entries(parsePairs("--data", o.data)).map(([channel, source]) => [
       channel,
@@ -50,16 +50,7 @@ export const run: CommandRun = async (ctx, _args, options) => {
   const metricDefinitions = (o.metric ?? []).map((m) => parseMetricDefinition(m));
   checkMetricDefinitions(metricDefinitions, "--metric");
 
-  const name = targetName(ctx, o.target);
-  const targets = await loadTargets(ctx, [name]);
-  const target = targets.train(name);
-  if (o.downloadOutput && !target.downloadArtifacts) {
-    throw new MlshipError("E_USAGE", `The ${name} target cannot download artifacts`, {
-      where: "--download-output",
-      hint: "Drop --download-output for this target.",
-    });
-  }
-  const spec: TrainSpec = {
+  return {
     entryPoint,
     sourceDir,
     channels,
@@ -75,6 +66,23 @@ export const run: CommandRun = async (ctx, _args, options) => {
     contentType: o.contentType,
     ...(metricDefinitions.length ? { metricDefinitions } : {}),
   };
+}
+
+export const run: CommandRun = async (ctx, _args, options) => {
+  const o = options as unknown as TrainFlags;
+  const spec = trainSpecFromFlags(ctx, o);
+  const downloadOutput = o.downloadOutput
+    ? outputDir(ctx.io.cwd, o.downloadOutput, "--download-output")
+    : undefined;
+  const name = targetName(ctx, o.target);
+  const targets = await loadTargets(ctx, [name]);
+  const target = targets.train(name);
+  if (o.downloadOutput && !target.downloadArtifacts) {
+    throw new MlshipError("E_USAGE", `The ${name} target cannot download artifacts`, {
+      where: "--download-output",
+      hint: "Drop --download-output for this target.",
+    });
+  }
   const events =
     o.logs === "none"
       ? (e: Parameters<typeof ctx.events>[0]) => e.type !== "training.log" && ctx.events(e)
