@@ -36,7 +36,7 @@ describe("extractBlocks", () => {
     ]);
   });
 
-  it("runs a block whose marker is misspelled or not directly above it", () => {
+  it("takes a marker across blank lines, but not a misspelled one or one above other text", () => {
     const md = [
       "<!-- doc-test: clod -->",
       "```sh",
@@ -47,7 +47,12 @@ describe("extractBlocks", () => {
       "```sh",
       "b",
       "```",
+      "<!-- doc-test: cloud -->",
+      "some prose",
+      "```sh",
+      "c",
+      "```",
     ];
-    expect(extractBlocks(md.join("\n"), "R.md").map((b) => b.kind)).toEqual(["run", "run"]);
+    expect(extractBlocks(md.join("\n"), "R.md").map((b) => b.kind)).toEqual(["run", "cloud", "run"]);
   });
 });

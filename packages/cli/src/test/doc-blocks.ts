@@ -4,7 +4,8 @@ import { readFileSync } from "node:fs";
  * How a README code block is tested. A block carries a marker on the line before its fence:
  * `<!-- doc-test: cloud -->` needs a real AWS account or Kyma cluster; `<!-- doc-test: install -->` is a
  * package-manager install; `<!-- doc-test: excerpt -->` is a type or interface excerpt, not a program;
- * `<!-- example: NAME (run by PATH) -->` is run by that test file. Unmarked sh/bash and ts blocks run.
+ * `<!-- example: NAME (run by PATH) -->` is run by that test file. Blank lines may separate a marker from its
+ * fence. Unmarked sh/bash and ts blocks run.
  */
 export type BlockKind = "run" | "cloud" | "install" | "excerpt" | "fragment" | "example";
 
@@ -36,7 +37,10 @@ export function extractBlocks(markdown: string, file: string): DocBlock[] {
     const start = i;
     const body: string[] = [];
     for (i++; i < lines.length && !/^```\s*$/.test(lines[i] ?? ""); i++) body.push(lines[i] ?? "");
-    const before = lines[start - 1] ?? "";
+    // The marker is the nearest non-blank line above the fence (formatters put a blank line after a comment).
+    let above = start - 1;
+    while (above >= 0 && (lines[above] ?? "").trim() === "") above--;
+    const before = lines[above] ?? "";
     const marker = MARKER.exec(before);
     const example = EXAMPLE.exec(before);
     blocks.push({
