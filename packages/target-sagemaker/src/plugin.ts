@@ -1,7 +1,8 @@
-import { defineTargetPlugin } from "@mlship/core";
+import { defineTargetPlugin, type TargetFlag } from "@mlship/core";
 import { z } from "zod";
 
 const count = z.coerce.number().int().positive();
+const seconds = z.coerce.number().int().min(0);
 
 /** What `mlship.config.json`, the environment and flags may set (programmatic users pass SageMakerTargetOptions). */
 export const sageMakerPluginOptions = z
@@ -36,8 +37,41 @@ export const sageMakerPluginOptions = z
       .min(1)
       .optional()
       .describe("Batch transform instance type for `score --engine transform` (default ml.m5.large)"),
+    minInstances: count.optional().describe("Deploy with autoscaling: fewest instances"),
+    maxInstances: count.optional().describe("Deploy with autoscaling: most instances"),
+    targetInvocations: z.coerce
+      .number()
+      .positive()
+      .optional()
+      .describe("Deploy with autoscaling: invocations per instance per minute to hold"),
+    scaleInCooldown: seconds.optional().describe("Autoscaling: seconds after a scale-in (default 300)"),
+    scaleOutCooldown: seconds.optional().describe("Autoscaling: seconds after a scale-out (default 300)"),
+    asyncOutput: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Deploy an asynchronous endpoint writing to this s3:// URI"),
+    asyncSuccessTopic: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Asynchronous endpoint: SNS topic ARN on success"),
+    asyncErrorTopic: z.string().min(1).optional().describe("Asynchronous endpoint: SNS topic ARN on error"),
+    capturePercentage: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(100)
+      .optional()
+      .describe("Data capture: percent of requests recorded (0-100)"),
+    captureDestination: z.string().min(1).optional().describe("Data capture: s3:// URI of the records"),
   })
   .strict();
+
+/** A `deploy` flag (one entry, spread into `flags`). */
+const deployFlag = (name: TargetFlag["name"], option: string, description: string): TargetFlag[] => [
+  { name, option, description, commands: ["deploy"] },
+];
 
 const EVERYWHERE = [
   "train",
@@ -105,10 +139,82 @@ export default defineTargetPlugin({
       description: "score --engine transform: batch transform instance type (default ml.m5.large)",
       commands: ["score"],
     },
+    ...deployFlag(
+      "--min-instances <n>",
+      "minInstances",
+      "autoscaling: fewest instances (with --max-instances, --target-invocations)",
+    ),
+    ...deployFlag("--max-instances <n>", "maxInstances", "autoscaling: most instances"),
+    ...deployFlag(
+      "--target-invocations <n>",
+      "targetInvocations",
+      "autoscaling: invocations per instance per minute to hold",
+    ),
+    ...deployFlag(
+      "--scale-in-cooldown <s>",
+      "scaleInCooldown",
+      "autoscaling: seconds after a scale-in (default 300)",
+    ),
+    ...deployFlag(
+      "--scale-out-cooldown <s>",
+      "scaleOutCooldown",
+      "autoscaling: seconds after a scale-out (default 300)",
+    ),
+    ...deployFlag(
+      "--async-output <s3-uri>",
+      "asyncOutput",
+      "asynchronous endpoint: where outputs are written",
+    ),
+    ...deployFlag(
+      "--async-success-topic <arn>",
+      "asyncSuccessTopic",
+      "asynchronous endpoint: SNS topic on success",
+    ),
+    ...deployFlag(
+      "--async-error-topic <arn>",
+      "asyncErrorTopic",
+      "asynchronous endpoint: SNS topic on error",
+    ),
+    ...deployFlag(
+      "--capture <percent>",
+      "capturePercentage",
+      "data capture: percent of requests recorded (with --capture-destination)",
+    ),
+    ...deployFlag(
+      "--capture-destination <s3-uri>",
+      "captureDestination",
+      "data capture: where records are written",
+    ),
   ],
   async create(options) {
     const { createSageMakerTarget } = await import("./target.js");
-    const target = createSageMakerTarget(options);
+    const { deployDefaultsFromFlags } = await import("./deploy-flags.js");
+    const {
+      minInstances,
+      maxInstances,
+      targetInvocations,
+      scaleInCooldown,
+      scaleOutCooldown,
+      asyncOutput,
+      asyncSuccessTopic,
+      asyncErrorTopic,
+      capturePercentage,
+      captureDestination,
+      ...targetOptions
+    } = options;
+    const deployDefaults = deployDefaultsFromFlags({
+      minInstances,
+      maxInstances,
+      targetInvocations,
+      scaleInCooldown,
+      scaleOutCooldown,
+      asyncOutput,
+      asyncSuccessTopic,
+      asyncErrorTopic,
+      capturePercentage,
+      captureDestination,
+    });
+    const target = createSageMakerTarget({ ...targetOptions, deployDefaults });
     return {
       train: target.training,
       deploy: target.deployment,

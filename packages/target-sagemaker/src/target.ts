@@ -39,6 +39,7 @@ import {
 import { createAwsClients } from "./clients.js";
 import { deploy, type SageMakerDeploySpec, updateDeployment } from "./deploy.js";
 import { applyPlan } from "./deploy-apply.js";
+import { type DeployDefaults, withDeployDefaults } from "./deploy-flags.js";
 import { planDeploy } from "./deploy-plan.js";
 import { getDeployment, listDeployments } from "./deployment-view.js";
 import { deleteDeployment } from "./endpoints.js";
@@ -75,6 +76,8 @@ export interface SageMakerTargetOptions extends AwsConnectionOptions {
   transformInstanceType?: string;
   /** Deploys that give no `serverless` settings of their own become serverless endpoints with this memory (MB). */
   serverlessMemoryMb?: number;
+  /** Autoscaling, async inference and data capture for deploys whose spec sets none (the plugin's deploy flags). */
+  deployDefaults?: DeployDefaults;
   /** Status polling backoff (ms). */
   poll?: Partial<PollOptions>;
   /** Injected ports (tests, custom transports); built from the connection options otherwise. */
@@ -159,8 +162,14 @@ export function createSageMakerTarget(options: SageMakerTargetOptions = {}): Sag
     runtimeUrl: options.endpoint,
   });
   const memorySizeMb = options.serverlessMemoryMb;
-  const withDefaults = <S extends Pick<DeploySpec, "serverless">>(spec: S): S =>
-    spec.serverless || memorySizeMb === undefined ? spec : { ...spec, serverless: { memorySizeMb } };
+  const withDefaults = <S extends Pick<SageMakerDeploySpec, "serverless" | keyof DeployDefaults>>(
+    spec: S,
+  ): S => {
+    const flagged = withDeployDefaults(spec, options.deployDefaults ?? {});
+    return flagged.serverless || memorySizeMb === undefined
+      ? flagged
+      : { ...flagged, serverless: { memorySizeMb } };
+  };
 
   const target: Omit<SageMakerTarget, "training" | "deployment" | "transformer" | "tuning"> = {
     name: TARGET_NAME,

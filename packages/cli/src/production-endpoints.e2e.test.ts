@@ -1,0 +1,132 @@
+// The sagemaker plugin's production-endpoint deploy flags (autoscaling, data capture), the built CLI spawned
+// as a user would, against the emulator. One quick Node training job serves every deploy here.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Emulator, emulatorClientConfig, startEmulator } from "@mlship/emulator";
+import { createSageMakerTarget } from "@mlship/target-sagemaker";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "./test/run-cli.js";
+
+const examples = fileURLToPath(new URL("../../../examples/", import.meta.url));
+const data = join(examples, "sklearn-breast-cancer", "data");
+const work = mkdtempSync(join(tmpdir(), "mlship-cli-production-"));
+let emulator: Emulator;
+let env: Record<string, string | undefined>;
+let job = "";
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  const role = `arn:aws:iam::${emulator.accountId}:role/cli-e2e`;
+  env = {
+    AWS_ENDPOINT_URL: emulator.endpoint,
+    AWS_REGION: emulator.region,
+    AWS_ACCESS_KEY_ID: "test",
+    AWS_SECRET_ACCESS_KEY: "test",
+    MLSHIP_SAGEMAKER_ROLE: role,
+  };
+  const target = createSageMakerTarget({ ...emulatorClientConfig(emulator), role });
+  const run = await target.train({
+    entryPoint: "train.mjs",
+    sourceDir: join(examples, "node-breast-cancer"),
+    framework: "node",
+    channels: { train: join(data, "train.csv") },
+    contentType: "text/csv;label_size=1",
+    hyperparameters: { epochs: 50 },
+  });
+  job = run.jobName;
+  await target.close();
+}, 300_000);
+
+afterAll(async () => {
+  await emulator?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+const cli = (args: string[]) => runCli([...args, "--target", "sagemaker"], { cwd: work, env });
+const json = <T>(r: { code: number | null; stdout: string; stderr: string }): T => {
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as T;
+};
+const deployArgs = (name: string) => [
+  "deploy",
+  "--model",
+  job,
+  "--name",
+  name,
+  "--entry-point",
+  "inference.mjs",
+];
+const PRODUCTION = [
+  "--min-instances",
+  "1",
+  "--max-instances",
+  "2",
+  "--target-invocations",
+  "100",
+  "--scale-in-cooldown",
+  "30",
+  "--capture",
+  "100",
+  "--capture-destination",
+];
+
+describe("mlship deploy with the sagemaker plugin's production flags", () => {
+  it("plans, then deploys with autoscaling and data capture; deployments get shows both", async () => {
+    const name = "prod-flags";
+    const capture = `s3://mlship-capture-${emulator.accountId}/capture`;
+    const planned = json<{ changes: Array<{ action: string; kind: string }> }>(
+      await cli([...deployArgs(name), ...PRODUCTION, capture, "--dry-run", "--json"]),
+    );
+    expect(planned.changes.map((c) => `${c.action} ${c.kind}`)).toEqual(
+      expect.arrayContaining(["create Endpoint", "create ScalableTarget", "create ScalingPolicy"]),
+    );
+    expect((await cli(["deployments", "get", name])).code).not.toBe(0); // the dry run created nothing
+
+    const deployed = json<{ status: string }>(
+      await cli([...deployArgs(name), ...PRODUCTION, capture, "--json"]),
+    );
+    expect(deployed.status).toBe("InService");
+    const got = json<{ details: Record<string, unknown> }>(await cli(["deployments", "get", name, "--json"]));
+    expect(got.details.autoscaling).toMatchObject({
+      minInstances: 1,
+      maxInstances: 2,
+      policy: { name: "mlship-invocations-per-instance", targetInvocations: 100, scaleInCooldown: 30 },
+    });
+    expect(got.details.dataCapture).toMatchObject({ destination: capture, percentage: 100 });
+
+    // The human view prints each detail as compact JSON (the CLI renders details generically).
+    const human = await cli(["deployments", "get", name]);
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(/autoscaling: +\{"minInstances":1,"maxInstances":2,/);
+    expect(human.stdout).toMatch(/dataCapture: +\{.*"percentage":100/);
+    expect((await cli(["deployments", "delete", name])).code).toBe(0);
+  });
+
+  it("refuses a partial or bad group before anything is created", async () => {
+    const partial = await cli([...deployArgs("prod-partial"), "--max-instances", "2", "--json"]);
+    expect(partial.code).not.toBe(0);
+    expect(JSON.parse(partial.stdout)).toMatchObject({
+      error: { code: "E_USAGE", where: "--min-instances" },
+    });
+    const bad = await cli([
+      ...deployArgs("prod-bad"),
+      "--capture",
+      "50",
+      "--capture-destination",
+      "bucket/x",
+    ]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("Capture destination must be an s3:// URI");
+    for (const name of ["prod-partial", "prod-bad"]) {
+      expect((await cli(["deployments", "get", name])).code).not.toBe(0);
+    }
+  });
+
+  it("a flag of another target's is a usage error naming the target", async () => {
+    const kyma = await runCli([...deployArgs("x"), "--target", "kyma", "--capture", "5"], { cwd: work, env });
+    expect(kyma.code).not.toBe(0);
+    expect(kyma.stderr).toContain('--capture is not a flag of the "kyma" target');
+  });
+});
