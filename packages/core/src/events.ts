@@ -46,6 +46,9 @@ export type MlshipEvent =
       rowsPerSecond: number;
       totalRows?: number;
       etaSeconds?: number;
+      /** Input bytes read so far and the input's size: progress when the row count is unknown. */
+      bytesRead?: number;
+      totalBytes?: number;
     }
   | { type: "log"; level: "debug" | "info" | "warn"; message: string };
 

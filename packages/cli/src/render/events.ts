@@ -42,8 +42,16 @@ export function createEventRenderer(io: CliIO, opts: GlobalOptions, colors: Colo
       }
       case "score.progress": {
         const eta = e.etaSeconds === undefined ? "" : `, ETA ${formatDuration(e.etaSeconds)}`;
-        if (bars)
-          bars.rows("scoring", e.rowsDone, e.totalRows, `${Math.round(e.rowsPerSecond)} rows/s${eta}`);
+        const rate = `${Math.round(e.rowsPerSecond)} rows/s${eta}`;
+        // Without a row count (CSV, JSON Lines) the bar follows the bytes read, not rows over rows (always 100%).
+        if (bars && e.totalRows === undefined && e.totalBytes && e.bytesRead !== undefined)
+          bars.fraction(
+            "scoring",
+            e.bytesRead,
+            e.totalBytes,
+            `${e.rowsDone} rows, ${formatBytes(e.bytesRead)} / ${formatBytes(e.totalBytes)}, ${rate}`,
+          );
+        else if (bars) bars.rows("scoring", e.rowsDone, e.totalRows, rate);
         else
           line(
             `scored ${e.rowsDone} rows (${e.rowsFailed} failed, ${Math.round(e.rowsPerSecond)} rows/s${eta})`,

@@ -4,6 +4,8 @@ import { formatBytes } from "./format.js";
 export interface ProgressBars {
   bytes(label: string, loaded: number, total?: number): void;
   rows(label: string, done: number, total: number | undefined, info: string): void;
+  /** A bar over any measure (bytes of input read), with `info` as the only text. */
+  fraction(label: string, done: number, total: number, info: string): void;
   /** Prints a line above the bars. */
   log(text: string): void;
   stop(): void;
@@ -43,6 +45,9 @@ export function createProgressBars(stream: NodeJS.WritableStream): ProgressBars 
         label,
         info: `${done}${total ? `/${total}` : ""} rows ${info}`,
       });
+    },
+    fraction(label, done, total, info) {
+      bar(label, total).update(done, { label, info });
     },
     log(text) {
       // MultiBar.log only buffers; the buffer is written on the next redraw, and never when no bar is running

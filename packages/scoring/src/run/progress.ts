@@ -24,6 +24,10 @@ export function progressReporter(
       rowsPerSecond: Math.round(rate),
     };
     if (input.totalRows !== undefined) event.totalRows = input.totalRows;
+    if (input.size !== undefined) {
+      event.bytesRead = input.position();
+      event.totalBytes = input.size;
+    }
     if (input.size !== undefined && input.size > startPosition) {
       // Of what this run has to read (a resumed run starts part-way).
       const fraction = (input.position() - startPosition) / (input.size - startPosition);
