@@ -46,6 +46,8 @@ afterAll(async () => {
   rmSync(project, { recursive: true, force: true });
 });
 
+// The example's README session (example: plugin-cli), command by command: targets, train, jobs logs,
+// deploy --help, deploy with its own flag, invoke, deployments delete.
 describe("a third-party target installed in the project", () => {
   it("is listed by `mlship targets` with where it came from", async () => {
     const r = await runCli(["targets", "--json"], { cwd: project });
