@@ -1,6 +1,6 @@
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
-import { defineTargetPlugin } from "@mlship/core";
+import { defineTargetPlugin } from "@mlship/core/plugin";
 import { z } from "zod";
 import { JsonState } from "./state.js";
 

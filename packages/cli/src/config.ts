@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { MlshipError } from "@mlship/core";
+import { MlshipError } from "@mlship/core/errors";
 import { z } from "zod";
 import { inputFile } from "./files.js";
 

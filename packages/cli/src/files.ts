@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { closeSync, openSync, type Stats, statSync, unlinkSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { MlshipError, userPathError } from "@mlship/core";
+import { MlshipError, userPathError } from "@mlship/core/errors";
 
 // Paths the user gave are checked here, before any side effect, so a mistake in one is reported as the
 // user's (E_INVALID_INPUT, exit 2, naming the flag and the path) and never as an mlship bug (E_INTERNAL).

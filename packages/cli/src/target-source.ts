@@ -36,7 +36,7 @@ export async function targetFlagSource(argv: readonly string[], io: CliIO): Prom
   if (command === undefined || !TARGET_COMMANDS.has(command)) return { plugins: [] };
   const [{ loadConfig }, { candidateNames, discoverPlugins }] = await Promise.all([
     import("./config.js"),
-    import("./targets.js"),
+    import("./plugin-discovery.js"),
   ]);
   let config: ReturnType<typeof loadConfig>;
   try {

@@ -1,4 +1,4 @@
-import { defineTargetPlugin } from "@mlship/core";
+import { defineTargetPlugin } from "@mlship/core/plugin";
 import { z } from "zod";
 
 const text = z.string().min(1);

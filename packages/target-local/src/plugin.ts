@@ -1,4 +1,4 @@
-import { defineTargetPlugin } from "@mlship/core";
+import { defineTargetPlugin } from "@mlship/core/plugin";
 import { z } from "zod";
 
 /** What `mlship.config.json` may set for the `local` target (programmatic users pass LocalTargetOptions). */

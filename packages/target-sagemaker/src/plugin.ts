@@ -1,4 +1,4 @@
-import { defineTargetPlugin, type TargetFlag } from "@mlship/core";
+import { defineTargetPlugin, type TargetFlag } from "@mlship/core/plugin";
 import { z } from "zod";
 
 const count = z.coerce.number().int().positive();

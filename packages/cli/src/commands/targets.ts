@@ -1,7 +1,7 @@
 import type { TargetPlugin } from "@mlship/core";
+import { candidateNames, FIRST_PARTY, findPlugin } from "../plugin-discovery.js";
 import type { CommandRun } from "../program.js";
 import { renderTable } from "../render/table.js";
-import { candidateNames, FIRST_PARTY, findPlugin } from "../targets.js";
 
 interface OptionRow {
   name: string;
