@@ -62,6 +62,8 @@ export interface KymaTargetOptions extends KymaExposureOptions {
    * The plugin passes core's model resolver service (every loaded plugin's resolver).
    */
   models?: ModelResolver;
+  /** Autoscaling for deploys whose spec sets none (the plugin's `--min-instances` / `--max-instances` flags). */
+  autoscaling?: KymaAutoscaling;
   /** Injected ports (tests, custom clients). */
   kube?: KubeApi;
   s3?: S3Client;

@@ -1,5 +1,7 @@
+import { MlshipError } from "@mlship/core/errors";
 import { defineTargetPlugin } from "@mlship/core/plugin";
 import { z } from "zod";
+import type { KymaAutoscaling } from "./autoscaler.js";
 
 const text = z.string().min(1);
 const count = z.coerce.number().int().positive();
@@ -41,8 +43,30 @@ export const kymaPluginOptions = z
       .describe("Invoke this base URL instead of https://<host> (a port-forward)"),
     invokeTimeoutMs: count.optional().describe("Per-request invoke timeout (default 60000)"),
     invokeRetries: z.coerce.number().int().min(0).optional().describe("Invoke retries (default 3)"),
+    minInstances: count.optional().describe("Deploy with an HPA: fewest replicas"),
+    maxInstances: count.optional().describe("Deploy with an HPA: most replicas"),
+    targetCpuUtilization: count
+      .optional()
+      .describe("HPA: average CPU utilisation to hold, % of the CPU request (default 70)"),
   })
   .strict();
+
+/** The HPA the deploy flags ask for: min and max together (E_USAGE naming the missing one), the target optional. */
+function autoscalingFromFlags(
+  minInstances?: number,
+  maxInstances?: number,
+  targetCpuUtilization?: number,
+): KymaAutoscaling | undefined {
+  if (minInstances === undefined && maxInstances === undefined && targetCpuUtilization === undefined) return;
+  if (minInstances === undefined || maxInstances === undefined) {
+    const missing = minInstances === undefined ? "--min-instances" : "--max-instances";
+    throw new MlshipError("E_USAGE", `Autoscaling needs ${missing}`, {
+      where: missing,
+      hint: "Give --min-instances and --max-instances together (--target-cpu is optional).",
+    });
+  }
+  return { minInstances, maxInstances, ...(targetCpuUtilization ? { targetCpuUtilization } : {}) };
+}
 
 /** Where a deployment lives: every command that reaches deployments takes these. */
 const CLUSTER = ["deploy", "invoke", "score", "deployments", "rime"];
@@ -106,9 +130,35 @@ export default defineTargetPlugin({
       description: "bearer token (or MLSHIP_KYMA_TOKEN)",
       commands: ["invoke", "score"],
     },
+    {
+      name: "--min-instances <n>",
+      option: "minInstances",
+      description: "autoscaling (HPA on CPU): fewest replicas (with --max-instances)",
+      commands: ["deploy"],
+    },
+    {
+      name: "--max-instances <n>",
+      option: "maxInstances",
+      description: "autoscaling (HPA on CPU): most replicas",
+      commands: ["deploy"],
+    },
+    {
+      name: "--target-cpu <percent>",
+      option: "targetCpuUtilization",
+      description: "autoscaling: average CPU utilisation to hold, % of the CPU request (default 70)",
+      commands: ["deploy"],
+    },
   ],
   async create(options, services) {
     const { createKymaTarget } = await import("./target.js");
-    return { deploy: createKymaTarget({ ...options, models: services.models }) };
+    const { minInstances, maxInstances, targetCpuUtilization, ...targetOptions } = options;
+    const autoscaling = autoscalingFromFlags(minInstances, maxInstances, targetCpuUtilization);
+    return {
+      deploy: createKymaTarget({
+        ...targetOptions,
+        ...(autoscaling ? { autoscaling } : {}),
+        models: services.models,
+      }),
+    };
   },
 });

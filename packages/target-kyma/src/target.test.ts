@@ -771,6 +771,22 @@ describe("autoscaling (HorizontalPodAutoscaler)", () => {
     return kc.makeApiClient(AutoscalingV2Api);
   };
 
+  it("the `autoscaling` target option (the plugin's --min-instances/--max-instances/--target-cpu) plans an HPA; a spec's own wins", async () => {
+    const target = makeTarget({
+      autoscaling: { minInstances: 2, maxInstances: 4, targetCpuUtilization: 50 },
+    });
+    expect((await target.plan(spec("breast-cancer"))).changes).toContainEqual({
+      action: "create",
+      kind: "HorizontalPodAutoscaler",
+      name: "ml/breast-cancer",
+      reason: "2-4 replicas at 50 % CPU",
+    });
+    const own = spec("breast-cancer", { autoscaling: { minInstances: 1, maxInstances: 2 } });
+    expect((await target.plan(own)).changes).toContainEqual(
+      expect.objectContaining({ kind: "HorizontalPodAutoscaler", reason: "1-2 replicas at 70 % CPU" }),
+    );
+  });
+
   it("creates an autoscaling/v2 HPA on CPU the API server accepts, reports the status a controller writes, updates and deletes it", async () => {
     const target = makeTarget();
     const scaled = spec("breast-cancer", {

@@ -61,12 +61,15 @@ async function invokerFor(kyma: KymaContext, name: string, ctx?: OperationContex
 /** The Kyma deploy target: each operation lives in a module of its own, over one lazily connected context. */
 export function createKymaTarget(options: KymaTargetOptions = {}): KymaTarget {
   const kyma = createKymaContext(options);
+  const scaling = options.autoscaling;
+  const withDefaults = <S extends KymaDeploySpec>(spec: S): S =>
+    spec.autoscaling || !scaling ? spec : { ...spec, autoscaling: scaling };
   const deploy = async (spec: KymaDeploySpec, ctx?: OperationContext) =>
-    applyPlan(kyma, await planDeploy(kyma, spec, ctx), ctx);
+    applyPlan(kyma, await planDeploy(kyma, withDefaults(spec), ctx), ctx);
   return {
     name: TARGET_NAME,
     deploy,
-    plan: (spec, ctx) => planDeploy(kyma, spec, ctx),
+    plan: (spec, ctx) => planDeploy(kyma, withDefaults(spec), ctx),
     apply: (plan, ctx) => applyPlan(kyma, plan, ctx),
     get: (name) => getDeployment(kyma, name),
     list: (listOptions) => listDeployments(kyma, listOptions),
