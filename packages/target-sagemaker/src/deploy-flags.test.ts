@@ -1,6 +1,6 @@
 import { isMlshipError } from "@mlship/core";
 import { describe, expect, it } from "vitest";
-import { deployDefaultsFromFlags, withDeployDefaults } from "./deploy-flags.js";
+import { type DeployDefaults, deployDefaultsFromFlags, withDeployDefaults } from "./deploy-flags.js";
 import plugin from "./plugin.js";
 
 const usageError = (f: () => unknown) => {
@@ -60,6 +60,6 @@ describe("deploy flags -> deploy spec", () => {
     const own = { destinationS3Uri: "s3://own/c" };
     const flagged = deployDefaultsFromFlags({ capturePercentage: 5, captureDestination: "s3://flag/c" });
     expect(withDeployDefaults({ dataCapture: own }, flagged).dataCapture).toBe(own);
-    expect(withDeployDefaults({}, flagged).dataCapture).toEqual(flagged.dataCapture);
+    expect(withDeployDefaults<DeployDefaults>({}, flagged).dataCapture).toEqual(flagged.dataCapture);
   });
 });
