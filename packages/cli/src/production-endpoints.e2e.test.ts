@@ -1,6 +1,6 @@
 // The sagemaker plugin's production-endpoint deploy flags (autoscaling, data capture), the built CLI spawned
 // as a user would, against the emulator. One quick Node training job serves every deploy here.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -101,6 +101,44 @@ describe("mlship deploy with the sagemaker plugin's production flags", () => {
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toMatch(/autoscaling: +\{"minInstances":1,"maxInstances":2,/);
     expect(human.stdout).toMatch(/dataCapture: +\{.*"percentage":100/);
+    expect((await cli(["deployments", "delete", name])).code).toBe(0);
+  });
+
+  it("deploys an asynchronous endpoint (--async-output); invoke --async waits for the output, --no-wait prints where", async () => {
+    const name = "prod-async";
+    const output = `s3://sagemaker-${emulator.region}-${emulator.accountId}/async-outputs`; // the bucket mlship uploads to
+    const deployed = json<{ status: string }>(
+      await cli([...deployArgs(name), "--async-output", output, "--json"]),
+    );
+    expect(deployed.status).toBe("InService");
+    const rows = readFileSync(join(data, "test.csv"), "utf8")
+      .split("\n")
+      .slice(1, 6)
+      .map((l) => l.split(",").slice(1).join(","));
+    writeFileSync(join(work, "big.csv"), `${rows.join("\n")}\n`);
+
+    const waited = await cli(["invoke", name, "--async", "--file", "big.csv", "--json", "--events"]);
+    const answer = json<{ status: string; outputLocation: string; body: number[] }>(waited);
+    expect(answer.status).toBe("Completed");
+    expect(answer.outputLocation.startsWith(`${output}/`)).toBe(true);
+    expect(answer.body).toHaveLength(5);
+    const statuses = waited.stderr
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { type: string; status?: string })
+      .filter((e) => e.type === "invoke.async")
+      .map((e) => e.status);
+    expect(statuses).toEqual(expect.arrayContaining(["Queued", "Completed"]));
+
+    const queued = await cli(["invoke", name, "--async", "--no-wait", "--file", "big.csv"]);
+    expect(queued.code, queued.stderr).toBe(0);
+    expect(queued.stdout).toMatch(
+      new RegExp(`^Queued \\S+; the output will be written to ${output}/\\S+\\.out\n$`),
+    );
+
+    const noAsync = await cli(["invoke", name, "--no-wait", "--file", "big.csv"]);
+    expect(noAsync.code).not.toBe(0);
+    expect(noAsync.stderr).toContain("--no-wait only applies to --async");
     expect((await cli(["deployments", "delete", name])).code).toBe(0);
   });
 

@@ -189,10 +189,15 @@ export function buildProgram(
         "request content type (default from --file's extension, else text/csv)",
       )
       .option("--accept <type>", "response content type wanted", "application/json")
+      .option(
+        "--async",
+        "asynchronous invocation (an async endpoint): upload --file, wait for the output object with progress",
+      )
+      .option("--no-wait", "with --async: print the output location and return at once")
       .addHelpText(
         "after",
         example(
-          '  $ mlship invoke breast-cancer --body "17.99,10.38,122.8,1001,0.1184"\n  $ mlship invoke breast-cancer --file rows.csv --accept text/csv',
+          '  $ mlship invoke breast-cancer --body "17.99,10.38,122.8,1001,0.1184"\n  $ mlship invoke breast-cancer --file rows.csv --accept text/csv\n  $ mlship invoke breast-cancer-async --async --file big.csv [--no-wait]',
         ),
       ),
     () => import("./commands/invoke.js"),

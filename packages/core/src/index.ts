@@ -45,6 +45,8 @@ export type { OptionLayers } from "./plugins/plugin-options.js";
 export type { ModelResolver, TargetServices, TrainedModel } from "./services.js";
 export { createTargetServices } from "./services.js";
 export type {
+  AsyncInvokeRequest,
+  AsyncInvokeResult,
   CredentialsRefresh,
   Deployment,
   DeploymentStatus,

@@ -195,6 +195,11 @@ export interface DeployTarget {
   /** An invoker bound to the deployment. */
   invoker(name: string, ctx?: OperationContext): Promise<Invoker>;
   /**
+   * Optional: an asynchronous invocation (SageMaker InvokeEndpointAsync) of a deployment that writes its
+   * answers to storage. Waits for the output (emitting `invoke.async` events) unless `wait` is false.
+   */
+  invokeAsync?(name: string, request: AsyncInvokeRequest, ctx?: OperationContext): Promise<AsyncInvokeResult>;
+  /**
    * Optional: renews the short-lived credentials a running deployment depends on, for a target that keeps
    * some (Kyma: the ECR image pull secret, 12 h, and the model's presigned URLs, 7 days by default; a pod
    * that restarts after they expire cannot start). Run it on a schedule. E_NOT_FOUND for an unknown name.
@@ -206,6 +211,30 @@ export interface CredentialsRefresh {
   name: string;
   /** What was renewed, and until when (ISO 8601). */
   renewed: Array<{ credential: string; expiresAt: string }>;
+}
+
+export interface AsyncInvokeRequest {
+  /** A local file to upload as the request, or `inputLocation` of an object already in storage. */
+  file?: string;
+  inputLocation?: string;
+  contentType?: string;
+  accept?: string;
+  /** Wait for the output or error object (default true); false returns at once with the locations. */
+  wait?: boolean;
+  timeoutMs?: number;
+}
+
+export interface AsyncInvokeResult {
+  inferenceId: string;
+  inputLocation: string;
+  outputLocation: string;
+  failureLocation?: string;
+  /** Queued when not waited for. */
+  status: "Queued" | "Completed" | "Failed";
+  /** The output object's bytes (Completed). */
+  output?: Uint8Array;
+  /** The error object's text (Failed). */
+  error?: string;
 }
 
 export interface InvokeRequest {

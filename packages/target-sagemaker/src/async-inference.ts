@@ -2,7 +2,13 @@ import { randomUUID } from "node:crypto";
 import { basename } from "node:path";
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { AsyncInferenceConfig } from "@aws-sdk/client-sagemaker";
-import { emit, MlshipError, type OperationContext } from "@mlship/core";
+import {
+  type AsyncInvokeRequest,
+  type AsyncInvokeResult,
+  emit,
+  MlshipError,
+  type OperationContext,
+} from "@mlship/core";
 import { isNotFound, parseS3Uri, uploadFile, wrapAwsError } from "@mlship/data-s3";
 import type { Session } from "./session.js";
 import { sleep } from "./wait.js";
@@ -74,32 +80,15 @@ export function buildAsyncInferenceConfig(input: AsyncInferenceInput): AsyncInfe
   };
 }
 
-export interface AsyncInvokeOptions {
-  /** A local file to upload as the request, or `inputLocation` of an object already in S3. */
-  file?: string;
-  inputLocation?: string;
-  contentType?: string;
-  accept?: string;
+export type { AsyncInvokeResult } from "@mlship/core";
+
+/** Core's request, plus SageMaker's own inference id and the polling interval. */
+export interface AsyncInvokeOptions extends AsyncInvokeRequest {
   inferenceId?: string;
-  /** Wait for the output or error object (default true); false returns at once with the locations. */
-  wait?: boolean;
   /** Give up waiting after this long (default 1 h, SageMaker's longest invocation). */
   timeoutMs?: number;
   /** Between checks for the output (default 1 s). */
   pollMs?: number;
-}
-
-export interface AsyncInvokeResult {
-  inferenceId: string;
-  inputLocation: string;
-  outputLocation: string;
-  failureLocation?: string;
-  /** Queued when not waited for. */
-  status: "Queued" | "Completed" | "Failed";
-  /** The output object's bytes (Completed). */
-  output?: Uint8Array;
-  /** The error object's text (Failed). */
-  error?: string;
 }
 
 /**

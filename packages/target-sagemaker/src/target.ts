@@ -228,6 +228,7 @@ export function createSageMakerTarget(options: SageMakerTargetOptions = {}): Sag
     update: target.update,
     delete: target.delete,
     invoker: target.invoker,
+    invokeAsync: target.invokeAsync,
   };
   const transformer: BatchTransformer = {
     name: TARGET_NAME,
