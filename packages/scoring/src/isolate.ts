@@ -8,6 +8,7 @@ import {
   sleep,
 } from "@mlship/core";
 import type { RowResult } from "./parse-scores.js";
+import { widthMismatch } from "./width.js";
 
 /** Rows to score: an array of request units, or anything that can be cut the same way (rows of one body). */
 export interface RowList<L> {
@@ -128,6 +129,8 @@ export async function scoreIsolated<L extends RowList<L>, S>(
       if (signal?.aborted) throw abortError(signal, "Scoring");
       const kind = classify(error);
       if (kind === "fatal") throw error;
+      const width = widthMismatch(error);
+      if (width) throw width;
       if (kind === "transient") {
         if (n > options.retries) throw error;
         const delayMs = backoffDelay(n, { baseMs: options.retryBaseDelayMs, maxMs: options.maxRetryDelayMs });

@@ -1,5 +1,5 @@
 import { setMaxListeners } from "node:events";
-import { stat } from "node:fs/promises";
+import { rm, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import {
   abortError,
@@ -7,6 +7,7 @@ import {
   type Cell,
   type EventSink,
   type FileLock,
+  isMlshipError,
   MlshipError,
   userPathError,
 } from "@mlship/core";
@@ -55,6 +56,7 @@ import {
   unitScorer,
 } from "./run/units.js";
 import { CheckpointedWriter } from "./run/writer.js";
+import { withColumnNames } from "./width.js";
 
 export type { BatchModel, InputFormat } from "./run/units.js";
 
@@ -470,7 +472,16 @@ async function scoreFrom(
   const failure = await drive(run, batchPath(run, internals.bytePath)).finally(() =>
     options.signal?.removeEventListener("abort", onUserAbort),
   );
-  if (failure !== undefined) throw stoppedError(failure.error, tally.rows, options.signal, out);
+  if (failure !== undefined) {
+    // A fresh run that the input itself stopped before its first row (a wrong width, a bad file) has nothing a
+    // resume could continue: it leaves no spool and no checkpoint behind. (An endpoint that was down keeps its
+    // checkpoint: resuming is the fix there.)
+    const inputProblem = isMlshipError(failure.error) && failure.error.code === "E_INVALID_INPUT";
+    const nothingWritten = out !== undefined && !checkpoint && tally.rows === 0 && inputProblem;
+    if (nothingWritten && spool) await Promise.all([rm(spool, { force: true }), removeCheckpoint(out)]);
+    const stopped = stoppedError(failure.error, tally.rows, options.signal, nothingWritten ? undefined : out);
+    throw withColumnNames(stopped, input.features);
+  }
   if (out && spool) {
     if (plan.outFormat === "parquet") {
       await writeParquetFromSpool(spool, out, {
