@@ -13,7 +13,8 @@ export async function runReadmeExample(
   const text = readFileSync(readme, "utf8");
   const marker = `<!-- example: ${name}`;
   const start = text.indexOf(marker);
-  const code = start < 0 ? undefined : /-->\n```js\n([\s\S]*?)```/.exec(text.slice(start))?.[1];
+  // Blank lines may sit between the marker and the fence (formatters add one), as the docs test allows.
+  const code = start < 0 ? undefined : /-->\n\s*```js\n([\s\S]*?)```/.exec(text.slice(start))?.[1];
   if (code === undefined)
     throw new Error(`${String(readme)} has no \`${marker} -->\` block followed by \`\`\`js`);
   const printed: unknown[][] = [];
