@@ -15,6 +15,33 @@ export interface DeployFlagOptions {
   captureDestination?: string;
 }
 
+const DEPLOY_FLAG_KEYS: ReadonlySet<string> = new Set<keyof DeployFlagOptions>([
+  "minInstances",
+  "maxInstances",
+  "targetInvocations",
+  "scaleInCooldown",
+  "scaleOutCooldown",
+  "asyncOutput",
+  "asyncSuccessTopic",
+  "asyncErrorTopic",
+  "capturePercentage",
+  "captureDestination",
+]);
+
+/** The plugin's options split into the deploy flags and what the target itself takes. */
+export function splitDeployFlags<O extends DeployFlagOptions>(
+  options: O,
+): { flags: DeployFlagOptions; rest: Omit<O, keyof DeployFlagOptions> } {
+  const entries = Object.entries(options);
+  return {
+    flags: Object.fromEntries(entries.filter(([k]) => DEPLOY_FLAG_KEYS.has(k))) as DeployFlagOptions,
+    rest: Object.fromEntries(entries.filter(([k]) => !DEPLOY_FLAG_KEYS.has(k))) as Omit<
+      O,
+      keyof DeployFlagOptions
+    >,
+  };
+}
+
 /** What the flags add to every deploy that does not set the same part itself. */
 export type DeployDefaults = Pick<SageMakerDeploySpec, "autoscaling" | "asyncInference" | "dataCapture">;
 

@@ -188,33 +188,9 @@ export default defineTargetPlugin({
   ],
   async create(options) {
     const { createSageMakerTarget } = await import("./target.js");
-    const { deployDefaultsFromFlags } = await import("./deploy-flags.js");
-    const {
-      minInstances,
-      maxInstances,
-      targetInvocations,
-      scaleInCooldown,
-      scaleOutCooldown,
-      asyncOutput,
-      asyncSuccessTopic,
-      asyncErrorTopic,
-      capturePercentage,
-      captureDestination,
-      ...targetOptions
-    } = options;
-    const deployDefaults = deployDefaultsFromFlags({
-      minInstances,
-      maxInstances,
-      targetInvocations,
-      scaleInCooldown,
-      scaleOutCooldown,
-      asyncOutput,
-      asyncSuccessTopic,
-      asyncErrorTopic,
-      capturePercentage,
-      captureDestination,
-    });
-    const target = createSageMakerTarget({ ...targetOptions, deployDefaults });
+    const { deployDefaultsFromFlags, splitDeployFlags } = await import("./deploy-flags.js");
+    const { flags, rest } = splitDeployFlags(options);
+    const target = createSageMakerTarget({ ...rest, deployDefaults: deployDefaultsFromFlags(flags) });
     return {
       train: target.training,
       deploy: target.deployment,
