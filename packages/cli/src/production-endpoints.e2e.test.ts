@@ -75,7 +75,8 @@ const PRODUCTION = [
 describe("mlship deploy with the sagemaker plugin's production flags", () => {
   it("plans, then deploys with autoscaling and data capture; deployments get shows both", async () => {
     const name = "prod-flags";
-    const capture = `s3://mlship-capture-${emulator.accountId}/capture`;
+    // The bucket the training job used; a capture bucket that does not exist is refused before deploying.
+    const capture = `s3://sagemaker-${emulator.region}-${emulator.accountId}/capture`;
     const planned = json<{ changes: Array<{ action: string; kind: string }> }>(
       await cli([...deployArgs(name), ...PRODUCTION, capture, "--dry-run", "--json"]),
     );

@@ -10,6 +10,7 @@ import {
   type OperationContext,
 } from "@mlship/core";
 import { isNotFound, parseS3Uri, uploadFile, wrapAwsError } from "@mlship/data-s3";
+import { destinationBucketMissing } from "./destinations.js";
 import type { Session } from "./session.js";
 import { sleep } from "./wait.js";
 
@@ -179,6 +180,18 @@ async function waitForResult(
       location,
     });
   report("Queued", result.outputLocation);
+  // SageMaker cannot write an answer into a bucket that is gone: without this the wait lasts until its timeout.
+  if (await destinationBucketMissing(s3, result.outputLocation)) {
+    throw new MlshipError(
+      "E_NOT_FOUND",
+      `The endpoint's output bucket ${parseS3Uri(result.outputLocation).bucket} does not exist: request ${result.inferenceId} was queued, but its answer cannot be written`,
+      {
+        where: result.outputLocation,
+        hint: "Create the bucket, or redeploy the endpoint with an output path in a bucket that exists.",
+        details: { ...result },
+      },
+    );
+  }
   let lastReport = Date.now();
   for (;;) {
     const output = await readIfPresent(s3, result.outputLocation, ctx);

@@ -21,6 +21,7 @@ import {
   scalableResourceId,
   validateScaledDeploy,
 } from "./autoscaling.js";
+import { checkDestinationBuckets, type Destination } from "./destinations.js";
 import { DEPLOY_TIMEOUT_MS, describeEndpoint, modelsOfConfig, SETTLED, watchEndpoint } from "./endpoints.js";
 import { buildCreateEndpointConfigRequest, type DataCaptureInput } from "./hosting-requests.js";
 import { nameFromBase } from "./naming.js";
@@ -269,6 +270,20 @@ async function currentEndpoint(
   );
 }
 
+/** Where the endpoint will write: asynchronous answers and errors, captured requests. */
+function destinationsOf(spec: SageMakerDeploySpec): Destination[] {
+  const { asyncInference: async, dataCapture } = spec;
+  return [
+    ...(async ? [{ uri: async.outputPath, where: "async.outputPath", what: "asynchronous output" }] : []),
+    ...(async?.failurePath
+      ? [{ uri: async.failurePath, where: "async.failurePath", what: "asynchronous failure" }]
+      : []),
+    ...(dataCapture
+      ? [{ uri: dataCapture.destinationS3Uri, where: "dataCapture.destinationS3Uri", what: "data capture" }]
+      : []),
+  ];
+}
+
 /**
  * What deploy(spec) will create, update and delete, with reads only. `settle` first waits for an operation in
  * progress on the endpoint to finish (deploy does); without it the plan notes that apply will wait.
@@ -284,6 +299,11 @@ export async function planDeploy(
   const resourceName = nameFromBase(spec.name);
   endpointConfigRequest(spec, resourceName);
   const { model, upload, trainedRole } = await planModel(session, spec, resourceName, ctx);
+  await checkDestinationBuckets(
+    session.deps.s3,
+    destinationsOf(spec),
+    upload?.createBucket ? new URL(upload.uri).host : undefined,
+  );
   const role = session.role(spec.role, trainedRole);
   const found = await currentEndpoint(session, spec.name, settle, ctx);
   const configName = found?.EndpointConfigName;

@@ -7,7 +7,12 @@ import {
   DescribeScalableTargetsCommand,
   DescribeScalingPoliciesCommand,
 } from "@aws-sdk/client-application-auto-scaling";
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+} from "@aws-sdk/client-s3";
 import { ListEndpointConfigsCommand, ListModelsCommand, SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { collectingSink, NODE_RUNTIME_IMAGE } from "@mlship/core";
 import { createS3Client } from "@mlship/data-s3";
@@ -227,6 +232,54 @@ describe("asynchronous inference", () => {
     await target.delete("async-ok");
     await target.delete("async-bad");
   }, 90_000);
+});
+
+describe("destination buckets", () => {
+  it("refuses a deploy whose output, failure or capture bucket does not exist, before creating anything", async () => {
+    const missing = "mlship-no-such-bucket";
+    const cases = [
+      { spec: { asyncInference: { outputPath: `s3://${missing}/out` } }, where: "async.outputPath" },
+      {
+        spec: { asyncInference: { outputPath: `s3://${bucket}/out`, failurePath: `s3://${missing}/failed` } },
+        where: "async.failurePath",
+      },
+      {
+        spec: { dataCapture: { destinationS3Uri: `s3://${missing}/capture`, samplingPercentage: 10 } },
+        where: "dataCapture.destinationS3Uri",
+      },
+    ];
+    for (const { spec, where } of cases) {
+      const error = await mlshipRejection(target.deploy({ name: "no-bucket", ...model, ...spec }));
+      expect(error).toMatchObject({ code: "E_CONFIG", where });
+      expect(error.message).toContain(`bucket ${missing} does not exist`);
+    }
+    expect((await sm.send(new ListModelsCommand({ NameContains: "no-bucket" }))).Models).toEqual([]);
+    await expect(target.get("no-bucket")).rejects.toMatchObject({ code: "E_NOT_FOUND" });
+  });
+
+  it("stops waiting for an asynchronous answer at once when the endpoint's output bucket is gone", async () => {
+    const s3 = createS3Client(emulatorClientConfig(emulator));
+    await s3.send(new CreateBucketCommand({ Bucket: "async-gone" }));
+    await target.deploy({
+      name: "async-gone",
+      ...model,
+      asyncInference: { outputPath: "s3://async-gone/out" },
+    });
+    await s3.send(new DeleteBucketCommand({ Bucket: "async-gone" }));
+    const file = join(tempDir(), "rows.csv");
+    writeFileSync(file, "1,2\n");
+    const started = Date.now();
+    const error = await mlshipRejection(
+      target.invokeAsync("async-gone", { file, contentType: "text/csv", pollMs: 100, timeoutMs: 5_000 }),
+    );
+    expect(error.code).toBe("E_NOT_FOUND");
+    expect(error.message).toContain("output bucket async-gone does not exist");
+    expect(error.details).toMatchObject({
+      outputLocation: expect.stringMatching(/^s3:\/\/async-gone\/out\//),
+    });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await target.delete("async-gone");
+  }, 60_000);
 });
 
 describe("data capture", () => {
