@@ -17,6 +17,19 @@ const int = (name: string) => (value: string) => {
   return n;
 };
 
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+/** `--since`: a duration back from now (`aws logs tail --since` units) or an ISO 8601 time, as epoch ms. */
+export const sinceTime = (value: string, now = Date.now()) => {
+  const relative = /^(\d+)([smhdw])$/.exec(value.trim());
+  if (relative) return now - Number(relative[1]) * (UNIT_MS[relative[2] as string] as number);
+  const at = /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(at))
+    throw new InvalidArgumentError(
+      `--since takes a duration such as 30s, 10m, 2h, 1d or 1w, or an ISO 8601 time; got "${value}"`,
+    );
+  return at;
+};
+
 const example = (lines: string) => `\nExamples:\n${lines}\n`;
 
 /**
@@ -271,6 +284,23 @@ export function buildProgram(
       .description("delete a deployment and what it created")
       .option("--ignore-not-found", "succeed when the deployment does not exist (as kubectl does)"),
     () => import("./commands/deployments.js").then((m) => ({ run: m.delete_ })),
+  );
+  on(
+    target(deployments.command("logs <name>"), "deployments")
+      .description("print what a deployment's serving processes logged (CloudWatch, pod logs, server log)")
+      .option("-f, --follow", "keep printing new lines until Ctrl-C")
+      .option(
+        "--since <time>",
+        "only lines from the last 30s, 10m, 2h, 1d... or since an ISO 8601 time",
+        sinceTime,
+      )
+      .addHelpText(
+        "after",
+        example(
+          "  $ mlship deployments logs breast-cancer --since 10m\n  $ mlship deployments logs breast-cancer --follow --json   # one JSON object a line",
+        ),
+      ),
+    () => import("./commands/deployments.js").then((m) => ({ run: m.logs })),
   );
   on(
     target(deployments.command("refresh-credentials <name>"), "deployments")

@@ -49,6 +49,8 @@ export type {
   AsyncInvokeResult,
   CredentialsRefresh,
   Deployment,
+  DeploymentLogLine,
+  DeploymentLogOptions,
   DeploymentStatus,
   DeploySpec,
   DeployTarget,

@@ -205,6 +205,32 @@ export interface DeployTarget {
    * that restarts after they expire cannot start). Run it on a schedule. E_NOT_FOUND for an unknown name.
    */
   refreshCredentials?(name: string, ctx?: OperationContext): Promise<CredentialsRefresh>;
+  /**
+   * Optional: what the deployment's serving processes wrote to stdout and stderr, oldest first (SageMaker:
+   * its CloudWatch group; Kyma: its pods' logs). With `follow`, keeps yielding new lines until `ctx.signal`
+   * aborts, then rejects with E_ABORTED. E_NOT_FOUND for an unknown name.
+   */
+  logs?(
+    name: string,
+    options?: DeploymentLogOptions,
+    ctx?: OperationContext,
+  ): AsyncIterable<DeploymentLogLine>;
+}
+
+export interface DeploymentLogOptions {
+  /** Keep yielding new lines until the signal aborts (`aws logs tail --follow`, `kubectl logs -f`). */
+  follow?: boolean;
+  /** Only lines written at or after this time (epoch milliseconds). */
+  since?: number;
+}
+
+/** One line a deployment's serving process wrote. */
+export interface DeploymentLogLine {
+  message: string;
+  /** Epoch milliseconds, where the target records when the line was written. */
+  timestamp?: number;
+  /** Where it came from: `<variant>/<instance-id>` (SageMaker), `<pod>/<container>` (Kyma). */
+  stream?: string;
 }
 
 export interface CredentialsRefresh {

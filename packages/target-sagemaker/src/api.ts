@@ -3,6 +3,9 @@ import {
   DescribeLogStreamsCommand,
   type DescribeLogStreamsCommandInput,
   type DescribeLogStreamsCommandOutput,
+  FilterLogEventsCommand,
+  type FilterLogEventsCommandInput,
+  type FilterLogEventsCommandOutput,
   GetLogEventsCommand,
   type GetLogEventsCommandInput,
   type GetLogEventsCommandOutput,
@@ -105,10 +108,11 @@ export interface SageMakerApi {
   listTransformJobs(i: ListTransformJobsCommandInput): Promise<ListTransformJobsCommandOutput>;
 }
 
-/** CloudWatch Logs reads for training logs. */
+/** CloudWatch Logs reads: training and transform logs by stream, endpoint logs across a group. */
 export interface LogsApi {
   describeLogStreams(i: DescribeLogStreamsCommandInput, o?: Opts): Promise<DescribeLogStreamsCommandOutput>;
   getLogEvents(i: GetLogEventsCommandInput, o?: Opts): Promise<GetLogEventsCommandOutput>;
+  filterLogEvents(i: FilterLogEventsCommandInput, o?: Opts): Promise<FilterLogEventsCommandOutput>;
 }
 
 /** Called before each SDK retry of a call: which attempt, how long since the failure, and why. */
@@ -154,6 +158,7 @@ export function logsApi(client: CloudWatchLogsClient): LogsApi {
   return {
     describeLogStreams: (i, o) => client.send(new DescribeLogStreamsCommand(i), o),
     getLogEvents: (i, o) => client.send(new GetLogEventsCommand(i), o),
+    filterLogEvents: (i, o) => client.send(new FilterLogEventsCommand(i), o),
   };
 }
 

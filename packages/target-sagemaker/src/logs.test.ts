@@ -33,6 +33,9 @@ function fakeLogs(streams: Record<string, { timestamp: number; message: string }
         $metadata: {},
       } as GetLogEventsCommandOutput;
     },
+    async filterLogEvents() {
+      throw new Error("LogTail reads streams one by one; it never filters a group");
+    },
   };
 }
 

@@ -4,6 +4,8 @@ import type {
   DataRef,
   DataStager,
   Deployment,
+  DeploymentLogLine,
+  DeploymentLogOptions,
   DeployPlan,
   DeploySpec,
   DeployTarget,
@@ -42,6 +44,7 @@ import { applyPlan } from "./deploy-apply.js";
 import { type DeployDefaults, withDeployDefaults } from "./deploy-flags.js";
 import { planDeploy } from "./deploy-plan.js";
 import { getDeployment, listDeployments } from "./deployment-view.js";
+import { endpointLogs } from "./endpoint-logs.js";
 import { deleteDeployment } from "./endpoints.js";
 import { createSageMakerInvoker, type SageMakerInvoker } from "./invoker.js";
 import { Session } from "./session.js";
@@ -98,7 +101,7 @@ export interface SageMakerTargetOptions extends AwsConnectionOptions {
  * cannot be both: `training` and `deployment` are the two contract views (what the plugin
  * provides); the combined object offers everything else plus `listTrainingJobs` / `listDeployments`.
  */
-export interface SageMakerTarget extends Omit<TrainTarget, "list">, Omit<DeployTarget, "list"> {
+export interface SageMakerTarget extends Omit<TrainTarget, "list">, Omit<DeployTarget, "list" | "logs"> {
   readonly training: TrainTarget;
   readonly deployment: DeployTarget;
   /** Batch Transform as a scoring engine (`scoreByTransform` in @mlship/scoring drives it). */
@@ -107,6 +110,12 @@ export interface SageMakerTarget extends Omit<TrainTarget, "list">, Omit<DeployT
   readonly tuning: TuneTarget;
   listTrainingJobs(options?: ListOptions, ctx?: OperationContext): Promise<TrainingRun[]>;
   listDeployments(options?: ListOptions, ctx?: OperationContext): Promise<Deployment[]>;
+  /** The endpoint's CloudWatch log lines (`/aws/sagemaker/Endpoints/<name>`); the deployment view's `logs`. */
+  endpointLogs(
+    name: string,
+    options?: DeploymentLogOptions,
+    ctx?: OperationContext,
+  ): AsyncIterable<DeploymentLogLine>;
   train(spec: SageMakerTrainSpec | TrainSpec, ctx?: OperationContext): Promise<TrainingRun>;
   deploy(spec: SageMakerDeploySpec | DeploySpec, ctx?: OperationContext): Promise<Deployment>;
   /** What deploy(spec) would create, update and delete (reads only); apply() makes exactly those changes. */
@@ -195,6 +204,7 @@ export function createSageMakerTarget(options: SageMakerTargetOptions = {}): Sag
       return createSageMakerInvoker(session.deps.runtime, name, { events: ctx?.events });
     },
     invokeAsync: (name, invokeOptions, ctx) => invokeAsync(session, name, invokeOptions, ctx),
+    endpointLogs: (name, logOptions, ctx) => endpointLogs(session, name, logOptions, ctx),
     async cleanupStagedData(refs, ctx) {
       const stager = await session.stager();
       for (const ref of refs) await stager.cleanup(ref, ctx);
@@ -229,6 +239,7 @@ export function createSageMakerTarget(options: SageMakerTargetOptions = {}): Sag
     delete: target.delete,
     invoker: target.invoker,
     invokeAsync: target.invokeAsync,
+    logs: target.endpointLogs,
   };
   const transformer: BatchTransformer = {
     name: TARGET_NAME,

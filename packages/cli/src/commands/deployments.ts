@@ -1,4 +1,10 @@
-import { type Deployment, type DeployTarget, isMlshipError, MlshipError } from "@mlship/core";
+import {
+  type Deployment,
+  type DeploymentLogLine,
+  type DeployTarget,
+  isMlshipError,
+  MlshipError,
+} from "@mlship/core";
 import type { CliContext } from "../context.js";
 import { withDidYouMean } from "../did-you-mean.js";
 import type { CommandRun } from "../program.js";
@@ -78,4 +84,32 @@ export const refreshCredentials: CommandRun = async (ctx, [name = ""], options) 
       result.renewed.map((r) => [r.credential, r.expiresAt]),
     ),
   );
+};
+
+/**
+ * Like `kubectl logs` / `aws logs tail`: the target's optional `logs` (core's contract), one line each as it
+ * comes; `--json` prints one JSON object a line. An unknown name gets "did you mean" from the target's list.
+ */
+export const logs: CommandRun = async (ctx, [name = ""], options) => {
+  const target = await deployTarget(ctx, options);
+  if (!target.logs) {
+    throw new MlshipError("E_USAGE", `The ${target.name} target cannot show deployment logs`, {
+      where: "--target",
+      hint: "Read them where that target keeps them; sagemaker, kyma and local deployments have logs here.",
+    });
+  }
+  const op = { signal: ctx.signal, events: ctx.events };
+  const lines = target
+    .logs(name, { follow: Boolean(options.follow), since: options.since as number | undefined }, op)
+    [Symbol.asyncIterator]();
+  const print = (line: DeploymentLogLine) =>
+    ctx.io.stdout.write(ctx.opts.json ? `${JSON.stringify(line)}\n` : `${line.message}\n`);
+  const first = await withDidYouMean(
+    name,
+    () => target.list({}, op),
+    () => lines.next(),
+  );
+  if (first.done) return;
+  print(first.value);
+  for (let next = await lines.next(); !next.done; next = await lines.next()) print(next.value);
 };

@@ -14,6 +14,7 @@ const CLI_FLAGS: Record<string, string> = {
   lenientQuotes: "--lenient-quotes",
   entryPoint: "--entry-point",
   sourceDir: "--source-dir",
+  since: "--since",
 };
 
 /** option name -> CLI flag, from the CLI's own flags and every loaded plugin's declared flags. */

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { NODE_RUNTIME_IMAGE } from "@mlship/core";
 import { create as createTar } from "tar";
 
-// Sums each row; `fail` makes every prediction throw (a model that is broken at inference time);
+// Sums each row, logging how many it got; `fail` makes every prediction throw (a model that is broken at inference time);
 // `delayMs` holds each request (to make instances busy).
 const INFERENCE = `
 export function modelFn() {
@@ -15,6 +15,7 @@ export async function predictFn(input, model) {
   if (model.fail) throw new Error("tiny model: failing on purpose");
   if (model.delayMs > 0) await new Promise((r) => setTimeout(r, model.delayMs));
   const rows = input.length > 0 && !Array.isArray(input[0]) ? [input] : input;
+  console.log(\`tiny model: predicting \${rows.length} row(s)\`);
   return rows.map((row) => row.reduce((a, b) => a + Number(b), 0));
 }
 `;

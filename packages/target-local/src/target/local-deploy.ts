@@ -19,6 +19,7 @@ import {
 import { killGroup, processAlive } from "../process-group.js";
 import { launchModelServer, type ModelServerOptions, runtimeOfProgram } from "../serving/model-server.js";
 import type { LocalTargetContext } from "./context.js";
+import { localDeploymentLogs } from "./local-logs.js";
 import type { JobRecord } from "./local-training.js";
 import { checkName } from "./state.js";
 
@@ -60,7 +61,9 @@ async function ping(url: string): Promise<boolean> {
   }
 }
 
-export function createLocalDeploy(c: LocalTargetContext): Omit<DeployTarget, "name"> {
+export function createLocalDeploy(
+  c: LocalTargetContext,
+): Omit<DeployTarget, "name" | "logs"> & Required<Pick<DeployTarget, "logs">> {
   const dirOf = (name: string) => c.state.deploymentDir(name);
   const read = (name: string) => c.state.read<DeploymentRecord>(dirOf(name), FILE);
   const write = (record: DeploymentRecord) => c.state.write(dirOf(record.deployment.name), FILE, record);
@@ -321,7 +324,7 @@ export function createLocalDeploy(c: LocalTargetContext): Omit<DeployTarget, "na
     emit(ctx, { type: "deploy.status", name, status: "NotFound" });
   }
 
-  const target: Omit<DeployTarget, "name"> = {
+  const target: ReturnType<typeof createLocalDeploy> = {
     deploy: (spec, ctx = {}) => locked(spec.name, "Deploying", () => deploy(spec, ctx)),
     update: (name, spec, ctx = {}) => locked(name, "Updating", () => update(name, spec, ctx)),
     delete: (name, ctx = {}) => locked(name, "Deleting", () => remove(name, ctx)),
@@ -342,6 +345,9 @@ export function createLocalDeploy(c: LocalTargetContext): Omit<DeployTarget, "na
       out.sort((a, b) => (b.createdAt ?? "").localeCompare(a.createdAt ?? ""));
       return out.slice(0, options.maxResults ?? out.length);
     },
+
+    logs: (name, options, ctx) =>
+      localDeploymentLogs(dirOf(name), async () => (await read(name)) !== undefined, name, options, ctx),
 
     async invoker(name) {
       const deployment = await target.get(name);

@@ -1,5 +1,7 @@
 import type {
   Deployment,
+  DeploymentLogLine,
+  DeploymentLogOptions,
   DeployTarget,
   ListOptions,
   OperationContext,
@@ -16,11 +18,17 @@ import { defaultStateDir, StateStore } from "./state.js";
  * both (as in @mlship/target-sagemaker): `training` and `deployment` are the two contract views, the
  * combined object has everything else plus `listTrainingJobs` / `listDeployments`.
  */
-export interface LocalTarget extends Omit<TrainTarget, "list">, Omit<DeployTarget, "list"> {
+export interface LocalTarget extends Omit<TrainTarget, "list">, Omit<DeployTarget, "list" | "logs"> {
   readonly training: TrainTarget;
   readonly deployment: DeployTarget;
   listTrainingJobs(options?: ListOptions, ctx?: OperationContext): Promise<TrainingRun[]>;
   listDeployments(options?: ListOptions, ctx?: OperationContext): Promise<Deployment[]>;
+  /** A deployment's server log (the deployment view's `logs`; `logs` itself reads a training job's). */
+  deploymentLogs(
+    name: string,
+    options?: DeploymentLogOptions,
+    ctx?: OperationContext,
+  ): AsyncIterable<DeploymentLogLine>;
   downloadArtifacts(jobName: string, dir: string, ctx?: OperationContext): Promise<string[]>;
   /** The state directory in use. */
   readonly stateDir: string;
@@ -34,9 +42,14 @@ export function createLocalTarget(options: LocalTargetOptions = {}): LocalTarget
   const state = new StateStore(options.stateDir ?? defaultStateDir());
   const context = { options, state };
   const { list: listTrainingJobs, ...train } = createLocalTraining(context);
-  const { list: listDeployments, ...deploy } = createLocalDeploy(context);
+  const { list: listDeployments, logs: deploymentLogs, ...deploy } = createLocalDeploy(context);
   const training: TrainTarget = { name: "local", list: listTrainingJobs, ...train };
-  const deployment: DeployTarget = { name: "local", list: listDeployments, ...deploy };
+  const deployment: DeployTarget = {
+    name: "local",
+    list: listDeployments,
+    logs: deploymentLogs,
+    ...deploy,
+  };
   return {
     name: "local",
     stateDir: state.root,
@@ -44,6 +57,7 @@ export function createLocalTarget(options: LocalTargetOptions = {}): LocalTarget
     ...deploy,
     listTrainingJobs,
     listDeployments,
+    deploymentLogs,
     training,
     deployment,
   };

@@ -1,0 +1,199 @@
+// `mlship deployments logs <name> [--follow] [--since] [--json]`: the built CLI, spawned as a user would,
+// against the emulator (CloudWatch Logs of the endpoint) and the local target (the server's log).
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Emulator, emulatorClientConfig, startEmulator } from "@mlship/emulator";
+import { createSageMakerTarget } from "@mlship/target-sagemaker";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CliResult, runCli } from "./test/run-cli.js";
+
+const examples = fileURLToPath(new URL("../../../examples/", import.meta.url));
+const data = join(examples, "sklearn-breast-cancer", "data");
+const work = mkdtempSync(join(tmpdir(), "mlship-cli-logs-"));
+const code = join(work, "code");
+let emulator: Emulator;
+let env: Record<string, string | undefined>;
+let job = "";
+
+// An inference script that logs every request it scores, with the sum of its first row: a line the test
+// can ask for by value, so a line from an earlier request cannot pass for it.
+const INFERENCE = `
+export function modelFn() {
+  console.log("model loaded");
+  return {};
+}
+export function predictFn(input) {
+  const rows = input.length > 0 && !Array.isArray(input[0]) ? [input] : input;
+  const sum = rows[0].reduce((a, b) => a + Number(b), 0);
+  console.log(\`scoring \${rows.length} row(s), first sums to \${sum}\`);
+  return rows.map(() => 0.5);
+}
+`;
+
+beforeAll(async () => {
+  mkdirSync(code, { recursive: true });
+  writeFileSync(join(code, "inference.mjs"), INFERENCE);
+  emulator = await startEmulator();
+  const role = `arn:aws:iam::${emulator.accountId}:role/cli-logs`;
+  env = {
+    AWS_ENDPOINT_URL: emulator.endpoint,
+    AWS_REGION: emulator.region,
+    AWS_ACCESS_KEY_ID: "test",
+    AWS_SECRET_ACCESS_KEY: "test",
+    MLSHIP_SAGEMAKER_ROLE: role,
+    MLSHIP_LOCAL_STATE_DIR: join(work, "local-state"),
+  };
+  const target = createSageMakerTarget({ ...emulatorClientConfig(emulator), role });
+  const run = await target.train({
+    entryPoint: "train.mjs",
+    sourceDir: join(examples, "node-breast-cancer"),
+    framework: "node",
+    channels: { train: join(data, "train.csv") },
+    contentType: "text/csv;label_size=1",
+    hyperparameters: { epochs: 5 },
+  });
+  job = run.jobName;
+  await target.close();
+}, 300_000);
+
+afterAll(async () => {
+  await emulator?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+const cli = (target: string, args: string[], options: Parameters<typeof runCli>[1] = {}) =>
+  runCli([...args, "--target", target], { cwd: work, env, ...options });
+const ok = (r: CliResult) => {
+  expect(r.code, r.stderr).toBe(0);
+  return r;
+};
+
+/**
+ * `deployments logs --follow` until it has printed `first`, then `write()` (a request that logs), until it has
+ * printed `then`; then Ctrl-C. Returns what it printed and how it exited.
+ */
+function follow(target: string, name: string, first: string, write: () => Promise<unknown>, then: string) {
+  let wrote = false;
+  let stopped = false;
+  return cli(target, ["deployments", "logs", name, "--follow"], {
+    timeoutMs: 60_000,
+    onOutput: (text, child) => {
+      if (!wrote && text.includes(first)) {
+        wrote = true;
+        void write();
+      }
+      if (!stopped && text.includes(then)) {
+        stopped = true;
+        child.kill("SIGINT");
+      }
+    },
+  });
+}
+
+describe.each([
+  { target: "sagemaker", stream: /^AllTraffic\/i-[0-9a-f]+$/ },
+  { target: "local", stream: undefined },
+])("mlship deployments logs --target $target", ({ target, stream }) => {
+  const name = `logs-${target}`;
+
+  beforeAll(async () => {
+    if (target === "local") {
+      ok(
+        await cli("local", [
+          "train",
+          "--entry-point",
+          "train.mjs",
+          "--source-dir",
+          join(examples, "node-breast-cancer"),
+          "--data",
+          `train=${join(data, "train.csv")}`,
+          "--hp",
+          "epochs=5",
+          "--base-job-name",
+          "logs-local",
+        ]),
+      );
+    }
+    const model = target === "local" ? (await localJob()).jobName : job;
+    ok(
+      await cli(target, [
+        "deploy",
+        "--model",
+        model,
+        "--name",
+        name,
+        "--source-dir",
+        code,
+        "--entry-point",
+        "inference.mjs",
+      ]),
+    );
+  }, 300_000);
+  afterAll(async () => {
+    await cli(target, ["deployments", "delete", name, "--ignore-not-found"]);
+  }, 120_000);
+
+  it("prints what the model's server wrote, as lines or JSON lines", async () => {
+    ok(await cli(target, ["invoke", name, "--body", "1,2,3"]));
+    const human = ok(await cli(target, ["deployments", "logs", name]));
+    expect(human.stdout).toContain("model loaded");
+    expect(human.stdout).toContain("scoring 1 row(s), first sums to 6");
+    const lines = ok(await cli(target, ["deployments", "logs", name, "--json"]))
+      .stdout.trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { message: string; timestamp?: number; stream?: string });
+    const line = lines.find((l) => l.message === "scoring 1 row(s), first sums to 6");
+    expect(line).toBeDefined();
+    if (stream) {
+      expect(line?.stream).toMatch(stream);
+      expect(Math.abs((line?.timestamp ?? 0) - Date.now())).toBeLessThan(120_000);
+    }
+  });
+
+  it("--follow prints a line written after it started, and Ctrl-C exits 130", async () => {
+    const r = await follow(
+      target,
+      name,
+      "model loaded",
+      () => cli(target, ["invoke", name, "--body", "40,2"]),
+      "first sums to 42",
+    );
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stdout).toContain("first sums to 42");
+  }, 90_000);
+
+  it("an unknown name is E_NOT_FOUND with did you mean", async () => {
+    const r = await cli(target, ["deployments", "logs", `${name}x`]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("E_NOT_FOUND");
+    expect(r.stderr).toContain(`Did you mean "${name}"?`);
+  });
+
+  it("--since takes durations and times, and refuses anything else as a usage error", async () => {
+    const bad = await cli(target, ["deployments", "logs", name, "--since", "ten minutes"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--since takes a duration");
+    const future = await cli(target, ["deployments", "logs", name, "--since", "2099-01-01T00:00:00Z"]);
+    if (target === "sagemaker") {
+      expect(ok(future).stdout).toBe("");
+      expect(ok(await cli(target, ["deployments", "logs", name, "--since", "1h"])).stdout).toContain(
+        "model loaded",
+      );
+    } else {
+      expect(future.code).toBe(2);
+      expect(future.stderr).toContain("E_INVALID_INPUT");
+      expect(future.stderr).toContain("Leave out --since");
+    }
+  });
+});
+
+async function localJob(): Promise<{ jobName: string }> {
+  const jobs = JSON.parse(ok(await cli("local", ["jobs", "list", "--json"])).stdout) as Array<{
+    jobName: string;
+  }>;
+  const found = jobs.find((j) => j.jobName.startsWith("logs-local"));
+  if (!found) throw new Error("the local training job is missing");
+  return found;
+}
