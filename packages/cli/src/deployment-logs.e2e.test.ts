@@ -1,11 +1,13 @@
 // `mlship deployments logs <name> [--follow] [--since] [--json]`: the built CLI, spawned as a user would,
-// against the emulator (CloudWatch Logs of the endpoint) and the local target (the server's log).
+// against the emulator (CloudWatch Logs of the endpoint), the local target (the server's log) and the
+// Kubernetes API test server (pod logs through client-node; no pod runs there, so the test writes them).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Emulator, emulatorClientConfig, startEmulator } from "@mlship/emulator";
 import { createSageMakerTarget } from "@mlship/target-sagemaker";
+import { type KubeApiServer, simulateControllers, startKubeApiServer } from "@mlship/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliResult, runCli } from "./test/run-cli.js";
 
@@ -161,6 +163,8 @@ describe.each([
       "first sums to 42",
     );
     expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toContain("E_ABORTED");
+    expect(r.stderr).not.toContain("bug in mlship");
     expect(r.stdout).toContain("first sums to 42");
   }, 90_000);
 
@@ -197,3 +201,96 @@ async function localJob(): Promise<{ jobName: string }> {
   if (!found) throw new Error("the local training job is missing");
   return found;
 }
+
+describe("mlship deployments logs --target kyma", () => {
+  let kube: KubeApiServer;
+  let project = "";
+  const kyma = (args: string[], options: Parameters<typeof runCli>[1] = {}) =>
+    runCli([...args, "--target", "kyma"], { cwd: project, env, ...options });
+  const POD = { apiVersion: "v1", kind: "Pod" };
+  /** The model container of the deployment's one pod writes `text` now. */
+  const podWrites = (text: string) => {
+    const [pod] = kube.list(POD, "ml", "app.kubernetes.io/instance=bc");
+    kube.appendPodLog("ml", pod?.metadata.name as string, "model", text);
+  };
+
+  beforeAll(async () => {
+    kube = await startKubeApiServer();
+    simulateControllers(kube, { logs: { model: "serving on 8080\n" } });
+    project = mkdtempSync(join(work, "kyma-"));
+    writeFileSync(join(project, "kubeconfig.yml"), kube.kubeconfig);
+    writeFileSync(
+      join(project, "mlship.config.json"),
+      JSON.stringify({ targets: [["kyma", { namespace: "ml", kubeconfig: "kubeconfig.yml" }]] }),
+    );
+    ok(
+      await kyma([
+        "deploy",
+        "--model",
+        job,
+        "--name",
+        "bc",
+        "--entry-point",
+        "inference.mjs",
+        "--domain",
+        "c-1.kyma.example.com",
+        "--auth",
+        "none",
+        "--image",
+        "ghcr.io/acme/node-serving:1",
+      ]),
+    );
+  }, 120_000);
+  afterAll(async () => {
+    await kube?.stop();
+  });
+
+  it("prints the model container's log of each pod, --json tagged <pod>/model with its time", async () => {
+    podWrites("scored 3 rows with https://bucket.s3.amazonaws.com/m?X-Amz-Signature=abc\n");
+    const human = ok(await kyma(["deployments", "logs", "bc"]));
+    expect(human.stdout).toBe("serving on 8080\nscored 3 rows with <presigned-url>\n");
+    const lines = ok(await kyma(["deployments", "logs", "bc", "--json"]))
+      .stdout.trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { message: string; timestamp: number; stream: string });
+    expect(lines.map((l) => l.message)).toEqual(["serving on 8080", "scored 3 rows with <presigned-url>"]);
+    for (const l of lines) {
+      expect(l.stream).toMatch(/^bc-[0-9a-f]{10}-[0-9a-f]{5}\/model$/);
+      expect(Math.abs(l.timestamp - Date.now())).toBeLessThan(120_000);
+    }
+    expect(ok(await kyma(["deployments", "logs", "bc", "--since", "2099-01-01T00:00:00Z"])).stdout).toBe("");
+    // The kubelet's pods/log, with the parameters kubectl sends.
+    const logCalls = kube.requests.filter((r) => r.path.endsWith("/log"));
+    expect(logCalls.at(-1)?.query).toMatchObject({ container: "model", timestamps: "true", follow: "false" });
+    expect(logCalls.at(-1)?.query.sinceTime).toBe("2099-01-01T00:00:00.000Z");
+  });
+
+  it("--follow prints lines the pod writes after it started, and Ctrl-C exits 130", async () => {
+    let wrote = false;
+    let stopped = false;
+    const r = await kyma(["deployments", "logs", "bc", "--follow"], {
+      timeoutMs: 60_000,
+      onOutput: (text, child) => {
+        if (!wrote && text.includes("serving on 8080")) {
+          wrote = true;
+          podWrites("a line written while following\n");
+        }
+        if (!stopped && text.includes("while following")) {
+          stopped = true;
+          child.kill("SIGINT");
+        }
+      },
+    });
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toContain("E_ABORTED");
+    expect(r.stderr).not.toContain("bug in mlship");
+    expect(r.stdout).toContain("a line written while following");
+  }, 90_000);
+
+  it("an unknown name is E_NOT_FOUND with did you mean", async () => {
+    const r = await kyma(["deployments", "logs", "bd"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("E_NOT_FOUND");
+    expect(r.stderr).toContain('Did you mean "bc"?');
+  });
+});

@@ -28,7 +28,7 @@ async function modelServer(): Promise<string> {
 describeDeployTarget("kyma (Kubernetes API test server)", {
   async target() {
     kube = await startKubeApiServer({ contextNamespace: "ml" });
-    simulateControllers(kube);
+    simulateControllers(kube, { logs: { model: "model server listening on 8080\n" } });
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromString(kube.kubeconfig);
     return createKymaTarget({
@@ -55,6 +55,7 @@ describeDeployTarget("kyma (Kubernetes API test server)", {
     },
   }),
   request: { body: "1,2,3", contentType: "text/csv" },
+  logLine: "model server listening on 8080",
   async cleanup() {
     await kube?.stop();
     await new Promise((resolve) => model?.close(resolve));

@@ -10,6 +10,7 @@ import {
   PatchStrategy,
 } from "@kubernetes/client-node";
 import { MlshipError } from "@mlship/core";
+import { type PodLogLine, type PodLogStreamOptions, podLogLines } from "./pod-log-stream.js";
 
 /** The field manager every mlship write uses (server-side apply). */
 export const FIELD_MANAGER = "mlship";
@@ -59,6 +60,13 @@ export interface KubeApi {
     container: string,
     options: { tailLines: number; previous?: boolean },
   ): Promise<string | undefined>;
+  /** A container's log line by line, each with its time; with `follow`, until the signal aborts or the pod goes. */
+  podLogLines(
+    namespace: string,
+    pod: string,
+    container: string,
+    options: PodLogStreamOptions,
+  ): AsyncIterable<PodLogLine>;
 }
 
 export interface KubeConfigOptions {
@@ -293,6 +301,7 @@ export function kubeApi(kc: KubeConfig): KubeApi {
         throw kubeError(error, `Deleting ${type.kind}/${name}`, `${type.kind}/${name}`, server);
       }
     },
+    podLogLines: (namespace, pod, container, options) => podLogLines(kc, namespace, pod, container, options),
     async podLog(namespace, pod, container, options) {
       try {
         const text = await core.readNamespacedPodLog({

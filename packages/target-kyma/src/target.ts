@@ -1,6 +1,8 @@
 import {
   type CredentialsRefresh,
   type Deployment,
+  type DeploymentLogLine,
+  type DeploymentLogOptions,
   type DeployPlan,
   type DeployTarget,
   type Invoker,
@@ -10,6 +12,7 @@ import {
 import { applyPlan } from "./apply.js";
 import { createKymaContext, type KymaContext } from "./context.js";
 import { refreshCredentials, refreshPullSecret } from "./credentials.js";
+import { deploymentLogs } from "./deployment-logs.js";
 import { TARGET_NAME } from "./deployment-view.js";
 import { createKymaInvoker, TOKEN_ENV } from "./invoker.js";
 import { getDeployment, listDeployments } from "./lookup.js";
@@ -28,6 +31,12 @@ export interface KymaTarget extends DeployTarget {
   refreshPullSecret(name: string, ctx?: OperationContext): Promise<PullSecretInfo>;
   /** Renews the ECR pull secret (when the image is from ECR) and the presigned model URLs. */
   refreshCredentials(name: string, ctx?: OperationContext): Promise<CredentialsRefresh>;
+  /** The model container's log in the deployment's pods (`kubectl logs [-f]`), lines tagged `<pod>/model`. */
+  logs(
+    name: string,
+    options?: DeploymentLogOptions,
+    ctx?: OperationContext,
+  ): AsyncIterable<DeploymentLogLine>;
 }
 
 /** An invoker for the deployment's public URL, with the bearer token its jwt APIRule needs. */
@@ -82,5 +91,6 @@ export function createKymaTarget(options: KymaTargetOptions = {}): KymaTarget {
     invoker: (name, ctx) => invokerFor(kyma, name, ctx),
     refreshPullSecret: (name, ctx) => refreshPullSecret(kyma, name, ctx),
     refreshCredentials: (name, ctx) => refreshCredentials(kyma, name, ctx),
+    logs: (name, logOptions, ctx) => deploymentLogs(kyma, name, logOptions, ctx),
   };
 }

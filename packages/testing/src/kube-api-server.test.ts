@@ -1,3 +1,4 @@
+import { PassThrough } from "node:stream";
 import {
   ApiException,
   AppsV1Api,
@@ -5,6 +6,7 @@ import {
   KubeConfig,
   type KubernetesObject,
   KubernetesObjectApi,
+  Log,
   PatchStrategy,
   setHeaderOptions,
 } from "@kubernetes/client-node";
@@ -317,6 +319,46 @@ describe("startKubeApiServer with @kubernetes/client-node", () => {
         previous: true,
       }),
     ).toBe("boom\n");
+  });
+
+  it("follows pod logs with client-node's Log helper: timestamps, sinceTime, new lines, end on pod deletion", async () => {
+    kube.set({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "f", namespace: "default" },
+      spec: { containers: [{ name: "a", image: "x" }] },
+    });
+    kube.setPodLog("default", "f", "a", "old\n");
+    await new Promise((r) => setTimeout(r, 20));
+    const cut = new Date().toISOString();
+    kube.appendPodLog("default", "f", "a", "one\n");
+    const out = new PassThrough();
+    let text = "";
+    out.on("data", (d: Buffer) => {
+      text += d;
+    });
+    const ended = new Promise((r) => out.on("end", r));
+    const controller = await new Log(kc).log("default", "f", "a", out, {
+      follow: true,
+      timestamps: true,
+      sinceTime: cut,
+    });
+    await expect.poll(() => text).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z one\n$/);
+    kube.appendPodLog("default", "f", "a", "two\nthree\n");
+    await expect
+      .poll(() => text.split("\n").map((l) => l.split(" ")[1]))
+      .toEqual(["one", "two", "three", undefined]);
+    expect(
+      await core.readNamespacedPodLog({
+        name: "f",
+        namespace: "default",
+        container: "a",
+        sinceSeconds: 3600,
+      }),
+    ).toBe("old\none\ntwo\nthree\n");
+    kube.remove({ apiVersion: "v1", kind: "Pod" }, "default", "f");
+    await ended;
+    controller.abort();
   });
 
   it("validates APIRule v2 like its CRD and refuses strategic merge on custom resources", async () => {

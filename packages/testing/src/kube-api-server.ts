@@ -5,6 +5,7 @@ import { stringify as stringifyYaml } from "yaml";
 import { removeObject } from "./kube-api/deletion.js";
 import { handle, sendStatus } from "./kube-api/http.js";
 import { kubeconfigFor } from "./kube-api/kubeconfig.js";
+import { appendPodLog, setPodLog } from "./kube-api/pod-logs.js";
 import { KubeStatusError } from "./kube-api/status-error.js";
 import { createStore, keyOf, listObjects, render, typeFor } from "./kube-api/store.js";
 import { addEvent, seedNamespaces, setObject, setStatus } from "./kube-api/test-writes.js";
@@ -13,7 +14,8 @@ import type { KubeApiServer, KubeApiServerOptions, KubeRequestRecord } from "./k
 /*
  * A Kubernetes API server for tests: plain node:http on loopback, objects kept in memory and versioned,
  * answering the way kube-apiserver does for the calls @kubernetes/client-node makes (discovery, CRUD,
- * merge/strategic/JSON patches, server-side apply with field managers, the status subresource, pod logs,
+ * merge/strategic/JSON patches, server-side apply with field managers, the status subresource, pod logs
+ * (followed, with timestamps),
  * Status bodies for 401/404/409/422). No controllers run: a test drives Deployment/APIRule status itself
  * (setStatus, onWrite) the way a cluster's controllers would, or lets simulateControllers do it.
  *
@@ -100,9 +102,9 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
       removeObject(store, type, namespace, name, "Background");
       return true;
     },
-    setPodLog(namespace, pod, container, text, opts) {
-      store.podLogs.set(`${namespace}/${pod}/${container}/${opts?.previous ? "previous" : "current"}`, text);
-    },
+    setPodLog: (namespace, pod, container, text, opts) =>
+      setPodLog(store, namespace, pod, container, text, opts?.previous),
+    appendPodLog: (namespace, pod, container, text) => appendPodLog(store, namespace, pod, container, text),
     addEvent: (involved, event) => addEvent(store, involved, event),
     onWrite(listener) {
       store.listeners.add(listener);

@@ -21,6 +21,8 @@ export interface DeployConformanceOptions {
   request: InvokeRequest;
   /** Checks the model's answer (default: a non-empty body). */
   checkAnswer?: (response: InvokeResponse) => void;
+  /** A line the deployed model's log holds once it serves (checked when the target provides `logs`). */
+  logLine?: string;
   /** Deployment name prefix (default `conf`); names are `<prefix>-<random>`, valid on SageMaker and Kubernetes. */
   prefix?: string;
   /** Per-test timeout (default 120 s): deploys on a real cloud take longer. */
@@ -29,11 +31,18 @@ export interface DeployConformanceOptions {
   cleanup?: () => void | Promise<void>;
 }
 
+/** Every item of an async iterable. */
+async function drain<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
 const uniqueName = (prefix: string) => `${prefix}-${randomBytes(4).toString("hex")}`;
 
 /**
  * The lifecycle every DeployTarget keeps, as a vitest suite: deploy -> get -> invoke -> update in place ->
- * list -> delete (idempotent) -> get is E_NOT_FOUND; an abort is honoured; events are emitted; every
+ * list -> logs (when provided) -> delete (idempotent) -> get is E_NOT_FOUND; an abort is honoured; events are emitted; every
  * failure is an MlshipError with a code; a target that plans (`plan`/`apply`) plans JSON with no side effects.
  * Call it at the top level of a test file.
  */
@@ -109,6 +118,27 @@ export function describeDeployTarget(title: string, options: DeployConformanceOp
     );
 
     it(
+      "a target with logs yields its lines in time order, and a follow ends with E_ABORTED when aborted",
+      async () => {
+        const logs = target.logs?.bind(target);
+        if (!logs) return;
+        const lines = await drain(logs(name));
+        for (const line of lines) {
+          expect(typeof line.message).toBe("string");
+          expect(line.message).not.toContain("\n");
+        }
+        const times = lines.flatMap((l) => (l.timestamp === undefined ? [] : [l.timestamp]));
+        expect(times).toEqual([...times].sort((a, b) => a - b));
+        if (options.logLine) expect(lines.map((l) => l.message)).toContain(options.logLine);
+        const controller = new AbortController();
+        const following = drain(logs(name, { follow: true }, { signal: controller.signal }));
+        setTimeout(() => controller.abort(), 300);
+        await expectMlshipError(following, "E_ABORTED");
+      },
+      timeout,
+    );
+
+    it(
       "delete removes it, and deleting again is not an error",
       async () => {
         const events = collectingSink();
@@ -126,6 +156,7 @@ export function describeDeployTarget(title: string, options: DeployConformanceOp
         const { name: _n, ...spec } = options.spec(name);
         await expectMlshipError(target.update(name, spec), "E_NOT_FOUND");
         await expectMlshipError(target.invoker(name), "E_NOT_FOUND");
+        if (target.logs) await expectMlshipError(drain(target.logs(name)), "E_NOT_FOUND");
       },
       timeout,
     );

@@ -1,4 +1,5 @@
 import { nowTimestamp } from "./objects.js";
+import { dropPodLogs } from "./pod-logs.js";
 import { notFound } from "./status-error.js";
 import { emitWrite, type KubeStore, keyOf, render, typeFor } from "./store.js";
 import type { KubeObject, KubeResourceType } from "./types.js";
@@ -12,7 +13,7 @@ function emptyNamespace(store: KubeStore, name: string): void {
       emitWrite(store, { type: "DELETED", object: render(t, s) });
     }
   }
-  for (const k of [...store.podLogs.keys()]) if (k.startsWith(`${name}/`)) store.podLogs.delete(k);
+  dropPodLogs(store, `${name}/`);
 }
 
 /** DELETE: removes the object, and (unless orphaning) garbage-collects what it owns. */
@@ -47,10 +48,6 @@ export function removeObject(
       }
     }
   }
-  if (type.resource === "pods") {
-    for (const k of [...store.podLogs.keys()]) {
-      if (k.startsWith(`${namespace}/${name}/`)) store.podLogs.delete(k);
-    }
-  }
+  if (type.resource === "pods") dropPodLogs(store, `${namespace}/${name}/`);
   return rendered;
 }

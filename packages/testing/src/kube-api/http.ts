@@ -8,7 +8,7 @@ import {
   qualifiedResource,
   type WriteOptions,
 } from "./objects.js";
-import { podLog } from "./pod-logs.js";
+import { servePodLog } from "./pod-logs.js";
 import { type Route, route } from "./routing.js";
 import { apply } from "./server-side-apply.js";
 import { KubeStatusError, methodNotAllowed, notFound, resourceNotFound } from "./status-error.js";
@@ -253,10 +253,8 @@ async function serveObject(x: Exchange): Promise<void> {
 
 function serveLog(x: Exchange): void {
   if (x.method !== "GET") throw methodNotAllowed();
-  const text = podLog(x.store, x.route, x.query);
+  servePodLog(x.store, x.route, x.query, x.req, x.res);
   x.record.status = 200;
-  x.res.writeHead(200, { "content-type": "text/plain" });
-  x.res.end(text);
 }
 
 /** Answers one request: authentication, routing, RBAC, then the collection, object or log handler. */

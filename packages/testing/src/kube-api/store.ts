@@ -1,6 +1,7 @@
 import { fieldsV1 } from "./field-ownership.js";
 import { matchesFields, matchesLabels, parseLabelSelector } from "./label-selectors.js";
 import { clone, groupVersion, type Stored } from "./objects.js";
+import type { PodLogFollower, PodLogLine } from "./pod-logs.js";
 import { DEFAULT_KUBE_RESOURCE_TYPES } from "./resource-types.js";
 import { KubeStatusError, notFound } from "./status-error.js";
 import type { KubeObject, KubeResourceType, KubeTypeRef, KubeWriteEvent } from "./types.js";
@@ -9,7 +10,9 @@ import type { KubeObject, KubeResourceType, KubeTypeRef, KubeWriteEvent } from "
 export interface KubeStore {
   readonly types: KubeResourceType[];
   readonly objects: Map<string, Stored>;
-  readonly podLogs: Map<string, string>;
+  /** `<ns>/<pod>/<container>/<current|previous>` -> its lines. */
+  readonly podLogs: Map<string, PodLogLine[]>;
+  readonly podLogFollowers: Map<string, Set<PodLogFollower>>;
   readonly listeners: Set<(event: KubeWriteEvent) => void>;
   /** The last resourceVersion handed out. */
   revision: number;
@@ -31,6 +34,7 @@ export function createStore(extra: readonly KubeResourceType[] = []): KubeStore 
     types,
     objects: new Map(),
     podLogs: new Map(),
+    podLogFollowers: new Map(),
     listeners: new Set(),
     revision: 1,
     clusterIpCounter: 10,

@@ -125,7 +125,7 @@ export interface KubeApiServer {
   setStatus(type: KubeTypeRef, namespace: string | undefined, name: string, status: unknown): KubeObject;
   /** Deletes an object (with garbage collection of dependents); false when it did not exist. */
   remove(type: KubeTypeRef, namespace: string | undefined, name: string): boolean;
-  /** Text served by `pods/<name>/log` for that container (`previous` for the last terminated one). */
+  /** Replaces the text served by `pods/<name>/log` for that container (`previous`: the last terminated one). */
   setPodLog(
     namespace: string,
     pod: string,
@@ -133,6 +133,8 @@ export interface KubeApiServer {
     text: string,
     options?: { previous?: boolean },
   ): void;
+  /** Appends lines to a container's current log now (as it writes them); `follow=true` readers get them at once. */
+  appendPodLog(namespace: string, pod: string, container: string, text: string): void;
   /** Records a core/v1 Event about an object. */
   addEvent(
     involved: KubeObject,
