@@ -46,6 +46,7 @@ afterAll(async () => {
   rmSync(project, { recursive: true, force: true });
 });
 
+// The example plugin, whose plugin.ts core's README shows (example: target-plugin), installed and run.
 // The example's README session (example: plugin-cli), command by command: targets, train, jobs logs,
 // deploy --help, deploy with its own flag, invoke, deployments delete.
 describe("a third-party target installed in the project", () => {

@@ -6,7 +6,16 @@ import { fileURLToPath } from "node:url";
 import { type Emulator, startEmulator } from "@mlship/emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DocBlock, readBlocks, TESTED_LANGS } from "../test/doc-blocks.js";
-import { locate, runSnippet, type Snippet, typecheck, writeSnippets } from "../test/doc-snippets.js";
+import {
+  isTestProgram,
+  locate,
+  programs,
+  runSnippet,
+  runTestSnippets,
+  type Snippet,
+  typecheck,
+  writeSnippets,
+} from "../test/doc-snippets.js";
 
 // Every README's shell blocks run in order as one bash session, as a user would type them, against an
 // emulator; blocks marked `<!-- doc-test: ... -->` are checked to be marked, not run (see the root README).
@@ -40,21 +49,40 @@ afterAll(async () => {
 const blocks = READMES.flatMap((file) => readBlocks(ROOT, file)).filter((b) => TESTED_LANGS.has(b.lang));
 const at = (b: DocBlock) => `${b.file}:${b.line}`;
 
+/** A path a marker names, relative to its README's folder or to the root. */
+function markerPath(b: DocBlock, path: string): string | undefined {
+  return [resolve(ROOT, dirname(b.file), path), resolve(ROOT, path)].find((p) => existsSync(p));
+}
+
 describe("README code blocks", () => {
   it.each(blocks.filter((b) => b.kind === "example"))(
     "$file:$line is run by the test its marker names",
     (b) => {
-      const candidates = [resolve(ROOT, dirname(b.file), b.runBy ?? ""), resolve(ROOT, b.runBy ?? "")];
-      const test = candidates.find((p) => existsSync(p));
+      const test = markerPath(b, b.runBy ?? "");
       expect(test, `${at(b)}: no test file ${b.runBy}`).toBeDefined();
-      expect(readFileSync(test as string, "utf8"), `${at(b)}: ${b.runBy} does not read it`).toContain(
+      expect(readFileSync(test as string, "utf8"), `${at(b)}: ${b.runBy} does not run it`).toContain(
         `example: ${b.exampleName}`,
+      );
+      if (b.shows === undefined) return;
+      const shown = markerPath(b, b.shows);
+      expect(shown, `${at(b)}: no file ${b.shows}`).toBeDefined();
+      expect(b.code, `${at(b)}: differs from ${b.shows}; copy the file into the README`).toBe(
+        readFileSync(shown as string, "utf8"),
       );
     },
   );
+
+  // Unmarked TypeScript runs; what is marked not to run must say why, so a snippet cannot opt out in silence.
+  it("every fragment says why it cannot run offline", () => {
+    expect(blocks.filter((b) => b.kind === "fragment" && !b.reason).map(at)).toEqual([]);
+  });
+
+  it("only TypeScript blocks continue one another", () => {
+    expect(blocks.filter((b) => b.kind === "continues" && b.lang !== "ts").map(at)).toEqual([]);
+  });
 });
 
-const runnableTs = blocks.filter((b) => b.lang === "ts" && b.kind === "run");
+const runnableTs = blocks.filter((b) => b.lang === "ts" && (b.kind === "run" || b.kind === "continues"));
 const shellReadmes = READMES.filter((f) => readBlocks(ROOT, f).some(isRunnableShell));
 let snippets: Snippet[] = [];
 let snippetDir = "";
@@ -88,15 +116,29 @@ describe("README shell sessions and the snippets' typecheck", () => {
   );
 });
 
+// Programs are named by their first block (README and line); test files run together under vitest.
+const groups = programs(runnableTs);
+const scripts = groups.filter((g) => !isTestProgram(g)).map((g) => g[0] as DocBlock);
+
 describe("README TypeScript snippets", () => {
-  it.each(runnableTs)(
+  it.each(scripts)(
     "$file:$line runs against the emulator",
     async (block) => {
-      const snippet = snippets.find((s) => s.block === block) as Snippet;
+      const snippet = snippets.find((s) => s.blocks[0] === block) as Snippet;
       const result = await runSnippet(snippet, work, { ...userEnv(true), ...emulatorEnv() });
       expect(result.code, `${at(block)} failed:\n${result.output.slice(-4000)}`).toBe(0);
     },
     180_000,
+  );
+
+  it.runIf(groups.some(isTestProgram))(
+    "test snippets pass under vitest",
+    async () => {
+      const tests = snippets.filter((s) => s.test);
+      const result = await runTestSnippets(snippetDir, tests, work, { ...userEnv(true), ...emulatorEnv() });
+      expect(result.code, `vitest failed:\n${result.output.slice(-6000)}`).toBe(0);
+    },
+    240_000,
   );
 
   it("no js block runs unmarked", () => {

@@ -1,26 +1,59 @@
 import { execFile } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import type { DocBlock } from "./doc-blocks.js";
 
 const require = createRequire(import.meta.url);
 
+/** One program: a README's TypeScript block and the blocks marked `continues` after it. */
 export interface Snippet {
-  block: DocBlock;
-  /** The snippet as a TypeScript file inside the repository, so workspace imports resolve. */
+  blocks: DocBlock[];
+  /** The program as a TypeScript file inside the repository, so workspace imports resolve. */
   path: string;
+  /** A test file (it imports vitest or the conformance kit): vitest runs it, as its reader would. */
+  test: boolean;
 }
 
-/** Writes each block to `dir` (inside the repository) with a tsconfig that typechecks them all, without emitting. */
+/**
+ * Groups runnable TypeScript blocks into programs: a `continues` block joins the program before it in the
+ * same README (a user pasting them in order gets one file). A `continues` block with nothing to continue is
+ * an error naming it.
+ */
+export function programs(blocks: DocBlock[]): DocBlock[][] {
+  const groups: DocBlock[][] = [];
+  for (const block of blocks) {
+    const last = groups.at(-1);
+    if (block.kind !== "continues") groups.push([block]);
+    else if (last?.[0]?.file === block.file) last.push(block);
+    else
+      throw new Error(
+        `${block.file}:${block.line}: marked continues, but no TypeScript block comes before it`,
+      );
+  }
+  return groups;
+}
+
+const TEST_IMPORT = /^import [^;]*from ["'](vitest|@mlship\/testing\/conformance)["']/m;
+
+/** A program that imports vitest or the conformance kit is a test file: vitest runs it, as its reader would. */
+export const isTestProgram = (blocks: DocBlock[]): boolean =>
+  TEST_IMPORT.test(blocks.map((b) => b.code).join(""));
+
+/** Writes each program to `dir` (inside the repository) with a tsconfig that typechecks them all, without emitting. */
 export function writeSnippets(root: string, dir: string, blocks: DocBlock[]): Snippet[] {
   mkdirSync(dir, { recursive: true });
-  const snippets = blocks.map((block) => {
-    const name = `${block.file.replaceAll(/[^\w]+/g, "-")}-L${block.line}.ts`;
-    const path = join(dir, name);
+  const snippets = programs(blocks).map((group) => {
+    const first = group[0] as DocBlock;
+    const code = group.map((b) => b.code).join("");
+    const test = isTestProgram(group);
+    const path = join(
+      dir,
+      `${first.file.replaceAll(/[^\w]+/g, "-")}-L${first.line}${test ? ".test" : ""}.ts`,
+    );
     // `export {}` makes even an import-less snippet a module, where top-level await is allowed.
-    writeFileSync(path, `${block.code}export {};\n`);
-    return { block, path };
+    writeFileSync(path, `${code}export {};\n`);
+    return { blocks: group, path, test };
   });
   const tsconfig = {
     extends: relative(dir, join(root, "tsconfig.base.json")),
@@ -75,6 +108,39 @@ export const runSnippet = (snippet: Snippet, cwd: string, env: NodeJS.ProcessEnv
     timeoutMs: 120_000,
   });
 
+/**
+ * Runs the test snippets with vitest in one process (one start-up for all), from `cwd` as a user's project.
+ * The config gives vitest the workspace's `@mlship/source` condition, as the repository's own tests have.
+ */
+export function runTestSnippets(dir: string, snippets: Snippet[], cwd: string, env: NodeJS.ProcessEnv) {
+  const config = join(dir, "vitest.config.mjs");
+  writeFileSync(
+    config,
+    `export default { resolve: { conditions: ["@mlship/source"] }, ssr: { resolve: { conditions: ["@mlship/source"] } },
+  test: { include: ${JSON.stringify(snippets.map((s) => relative(dir, s.path)))}, testTimeout: 120000, hookTimeout: 120000 } };\n`,
+  );
+  const vitest = join(dirname(require.resolve("vitest/package.json")), "vitest.mjs");
+  // A clean start: nothing of this test run's own vitest worker (VITEST_POOL_ID, ...) reaches the child.
+  const own = Object.fromEntries(Object.entries(env).filter(([k]) => !/^(VITEST|TEST$|NODE_ENV$)/.test(k)));
+  return run(process.execPath, [vitest, "run", "--root", dir, "--config", config], {
+    cwd,
+    env: own,
+    timeoutMs: 240_000,
+  });
+}
+
+/** The README line of line `line` (1-based) of a snippet's file. */
+export function readmeLine(snippet: Snippet, line: number): { file: string; line: number } {
+  let rest = line;
+  for (const block of snippet.blocks) {
+    const lines = block.code.split("\n").length - 1;
+    if (rest <= lines) return { file: block.file, line: block.line + rest };
+    rest -= lines;
+  }
+  const last = snippet.blocks.at(-1) as DocBlock;
+  return { file: last.file, line: last.line };
+}
+
 /** Rewrites `<file>.ts(line,col)` in tsc's output as the README's path and line. */
 export function locate(output: string, snippets: Snippet[]): string {
   let text = output;
@@ -82,7 +148,10 @@ export function locate(output: string, snippets: Snippet[]): string {
     const name = s.path.split("/").at(-1) as string;
     text = text.replaceAll(
       new RegExp(`[^\\s]*${name.replaceAll(".", "\\.")}\\((\\d+),(\\d+)\\)`, "g"),
-      (_m, line: string, col: string) => `${s.block.file}:${s.block.line + Number(line)}:${col}`,
+      (_m, line: string, col: string) => {
+        const at = readmeLine(s, Number(line));
+        return `${at.file}:${at.line}:${col}`;
+      },
     );
   }
   return text;

@@ -9,10 +9,14 @@ import {
 } from "@mlship/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectMlshipError } from "./errors.js";
+import { provided } from "./provided.js";
 
 export interface DeployConformanceOptions {
-  /** The target under test (made once for the suite), e.g. `plugin.create(options, services).deploy`. */
-  target: () => DeployTarget | Promise<DeployTarget>;
+  /**
+   * The target under test (made once for the suite), e.g. `(await providedBy(plugin, options)).deploy`; the suite
+   * fails, saying so, when there is none.
+   */
+  target: () => DeployTarget | undefined | Promise<DeployTarget | undefined>;
   /** A spec this target deploys and serves; the suite picks the name. */
   spec: (name: string) => DeploySpec;
   /** The change `update` makes in place (default: one more environment variable). */
@@ -54,7 +58,10 @@ export function describeDeployTarget(title: string, options: DeployConformanceOp
 
   describe(`${title}: DeployTarget conformance`, () => {
     beforeAll(async () => {
-      target = await options.target();
+      target = provided(
+        await options.target(),
+        `${title}: target() gave no DeployTarget (does the plugin provide deploy?)`,
+      );
       expect(typeof target.name).toBe("string");
     }, timeout);
     afterAll(async () => {

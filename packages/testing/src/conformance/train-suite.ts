@@ -1,10 +1,14 @@
 import { collectingSink, type TrainSpec, type TrainTarget } from "@mlship/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectMlshipError } from "./errors.js";
+import { provided } from "./provided.js";
 
 export interface TrainConformanceOptions {
-  /** The target under test (made once for the suite). */
-  target: () => TrainTarget | Promise<TrainTarget>;
+  /**
+   * The target under test (made once for the suite), e.g. `(await providedBy(plugin, options)).train`; the suite
+   * fails, saying so, when there is none.
+   */
+  target: () => TrainTarget | undefined | Promise<TrainTarget | undefined>;
   /** A job this target runs to completion, quickly. */
   spec: () => TrainSpec;
   /** Per-test timeout (default 300 s). */
@@ -24,7 +28,10 @@ export function describeTrainTarget(title: string, options: TrainConformanceOpti
 
   describe(`${title}: TrainTarget conformance`, () => {
     beforeAll(async () => {
-      target = await options.target();
+      target = provided(
+        await options.target(),
+        `${title}: target() gave no TrainTarget (does the plugin provide train?)`,
+      );
     }, timeout);
     afterAll(async () => {
       await options.cleanup?.();
