@@ -1,7 +1,7 @@
 // `mlship deployments logs <name> [--follow] [--since] [--json]`: the built CLI, spawned as a user would,
 // against the emulator (CloudWatch Logs of the endpoint), the local target (the server's log) and the
 // Kubernetes API test server (pod logs through client-node; no pod runs there, so the test writes them).
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -73,13 +73,20 @@ const ok = (r: CliResult) => {
 };
 
 /**
- * `deployments logs --follow` until it has printed `first`, then `write()` (a request that logs), until it has
- * printed `then`; then Ctrl-C. Returns what it printed and how it exited.
+ * `mlship <args>` (a `deployments logs --follow`) until it has printed `first`, then `write()` (something that
+ * logs), until it has printed `then`; then Ctrl-C. Returns what it printed and how it exited.
  */
-function follow(target: string, name: string, first: string, write: () => Promise<unknown>, then: string) {
+function follow(
+  args: string[],
+  options: Parameters<typeof runCli>[1],
+  first: string,
+  write: () => unknown,
+  then: string,
+) {
   let wrote = false;
   let stopped = false;
-  return cli(target, ["deployments", "logs", name, "--follow"], {
+  return runCli(args, {
+    ...options,
     timeoutMs: 60_000,
     onOutput: (text, child) => {
       if (!wrote && text.includes(first)) {
@@ -94,11 +101,23 @@ function follow(target: string, name: string, first: string, write: () => Promis
   });
 }
 
+/** The README's example commands (example: deployment-logs), as written, without `mlship` and comments. */
+function readmeCommands(): string[][] {
+  const readme = readFileSync(fileURLToPath(new URL("../README.md", import.meta.url)), "utf8");
+  const block = /<!-- example: deployment-logs[^>]*-->\n```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? "";
+  return block
+    .trim()
+    .split("\n")
+    .map((line) => (line.split("#")[0] ?? "").trim().split(/ +/).slice(1));
+}
+const README = readmeCommands();
+
 describe.each([
   { target: "sagemaker", stream: /^AllTraffic\/i-[0-9a-f]+$/ },
   { target: "local", stream: undefined },
 ])("mlship deployments logs --target $target", ({ target, stream }) => {
-  const name = `logs-${target}`;
+  // The README's example names the SageMaker endpoint.
+  const name = target === "sagemaker" ? "breast-cancer" : `logs-${target}`;
 
   beforeAll(async () => {
     if (target === "local") {
@@ -156,8 +175,8 @@ describe.each([
 
   it("--follow prints a line written after it started, and Ctrl-C exits 130", async () => {
     const r = await follow(
-      target,
-      name,
+      [...(README[2] ?? []).map((a) => (a === "breast-cancer" ? name : a)), "--target", target],
+      { cwd: work, env },
       "model loaded",
       () => cli(target, ["invoke", name, "--body", "40,2"]),
       "first sums to 42",
@@ -167,6 +186,23 @@ describe.each([
     expect(r.stderr).not.toContain("bug in mlship");
     expect(r.stdout).toContain("first sums to 42");
   }, 90_000);
+
+  it("runs the README's example (example: deployment-logs)", async () => {
+    expect(README.map((args) => args.slice(0, 3).join(" "))).toEqual([
+      "deployments logs breast-cancer",
+      "deployments logs breast-cancer",
+      "deployments logs breast-cancer",
+      "deployments logs bc",
+    ]);
+    if (target !== "sagemaker") return;
+    expect(ok(await cli(target, README[0] ?? [])).stdout).toContain("first sums to 6");
+    const recent = ok(await cli(target, README[1] ?? []))
+      .stdout.trim()
+      .split("\n");
+    expect(recent.map((l) => (JSON.parse(l) as { message: string }).message)).toContain(
+      "scoring 1 row(s), first sums to 6",
+    );
+  });
 
   it("an unknown name is E_NOT_FOUND with did you mean", async () => {
     const r = await cli(target, ["deployments", "logs", `${name}x`]);
@@ -266,21 +302,13 @@ describe("mlship deployments logs --target kyma", () => {
   });
 
   it("--follow prints lines the pod writes after it started, and Ctrl-C exits 130", async () => {
-    let wrote = false;
-    let stopped = false;
-    const r = await kyma(["deployments", "logs", "bc", "--follow"], {
-      timeoutMs: 60_000,
-      onOutput: (text, child) => {
-        if (!wrote && text.includes("serving on 8080")) {
-          wrote = true;
-          podWrites("a line written while following\n");
-        }
-        if (!stopped && text.includes("while following")) {
-          stopped = true;
-          child.kill("SIGINT");
-        }
-      },
-    });
+    const r = await follow(
+      README[3] ?? [],
+      { cwd: project, env },
+      "serving on 8080",
+      () => podWrites("a line written while following\n"),
+      "while following",
+    );
     expect(r.code, r.stderr).toBe(130);
     expect(r.stderr).toContain("E_ABORTED");
     expect(r.stderr).not.toContain("bug in mlship");

@@ -142,6 +142,11 @@ describe("a third-party target installed in the project", () => {
     });
     expect(invoke.code, invoke.stderr).toBe(0);
     expect(JSON.parse(invoke.stdout).body).toEqual([3, 4]);
+    // Its DeployTarget has no optional `logs`: refused as a usage error that names the target.
+    const logs = await runCli(["deployments", "logs", "doubler", "--target", "http"], { cwd: project });
+    expect(logs.code).toBe(2);
+    expect(logs.stderr).toContain("E_USAGE");
+    expect(logs.stderr).toContain("The http target cannot show deployment logs");
 
     const del = await runCli(["deployments", "delete", "doubler", "--target", "http"], { cwd: project });
     expect(del.code).toBe(0);
