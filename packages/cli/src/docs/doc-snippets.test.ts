@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { DocBlock } from "../test/doc-blocks.js";
-import { isTestProgram, locate, programs, type Snippet } from "../test/doc-snippets.js";
+import { exampleInScope, isTestProgram, locate, programs, type Snippet } from "../test/doc-snippets.js";
 
 const block = (
   line: number,
@@ -55,5 +55,16 @@ describe("programs", () => {
     ).toBe(true);
     expect(isTestProgram([block(1, 'import { it } from "vitest";\n')])).toBe(true);
     expect(isTestProgram([block(1, 'import { startKubeApiServer } from "@mlship/testing";\n')])).toBe(false);
+  });
+});
+
+describe("exampleInScope", () => {
+  it("puts an example after the program before it in its README, else alone", () => {
+    const main = [block(10, ""), block(30, "", "continues")];
+    const later = [block(90, "")];
+    const example = { ...block(50, ""), kind: "example" as const, exampleName: "e", runBy: "x.test.ts" };
+    expect(exampleInScope(example, [main, later])).toEqual([...main, example]);
+    const elsewhere = { ...example, file: "other/README.md" };
+    expect(exampleInScope(elsewhere, [main, later])).toEqual([elsewhere]);
   });
 });

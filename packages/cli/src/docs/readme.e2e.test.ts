@@ -83,6 +83,8 @@ describe("README code blocks", () => {
 });
 
 const runnableTs = blocks.filter((b) => b.lang === "ts" && (b.kind === "run" || b.kind === "continues"));
+// Examples run by their own tests are typechecked here too; one that shows a file is checked with that file.
+const tsExamples = blocks.filter((b) => b.lang === "ts" && b.kind === "example" && b.shows === undefined);
 const shellReadmes = READMES.filter((f) => readBlocks(ROOT, f).some(isRunnableShell));
 let snippets: Snippet[] = [];
 let snippetDir = "";
@@ -90,7 +92,7 @@ let snippetDir = "";
 beforeAll(() => {
   // Inside the repository, so `@mlship/*` and their dependencies resolve as in a user's project.
   snippetDir = mkdtempSync(join(ROOT, ".doc-test-"));
-  snippets = writeSnippets(ROOT, snippetDir, runnableTs);
+  snippets = writeSnippets(ROOT, snippetDir, runnableTs, tsExamples);
 });
 afterAll(() => {
   if (snippetDir) rmSync(snippetDir, { recursive: true, force: true });
@@ -124,7 +126,7 @@ describe("README TypeScript snippets", () => {
   it.each(scripts)(
     "$file:$line runs against the emulator",
     async (block) => {
-      const snippet = snippets.find((s) => s.blocks[0] === block) as Snippet;
+      const snippet = snippets.find((s) => s.blocks[0] === block && !s.checkOnly) as Snippet;
       const result = await runSnippet(snippet, work, { ...userEnv(true), ...emulatorEnv() });
       expect(result.code, `${at(block)} failed:\n${result.output.slice(-4000)}`).toBe(0);
     },
@@ -134,7 +136,7 @@ describe("README TypeScript snippets", () => {
   it.runIf(groups.some(isTestProgram))(
     "test snippets pass under vitest",
     async () => {
-      const tests = snippets.filter((s) => s.test);
+      const tests = snippets.filter((s) => s.test && !s.checkOnly);
       const result = await runTestSnippets(snippetDir, tests, work, { ...userEnv(true), ...emulatorEnv() });
       expect(result.code, `vitest failed:\n${result.output.slice(-6000)}`).toBe(0);
     },

@@ -13,6 +13,8 @@ export interface Snippet {
   path: string;
   /** A test file (it imports vitest or the conformance kit): vitest runs it, as its reader would. */
   test: boolean;
+  /** An example in its program's scope: typechecked only (its own test runs it). */
+  checkOnly?: boolean;
 }
 
 /**
@@ -40,21 +42,41 @@ const TEST_IMPORT = /^import [^;]*from ["'](vitest|@mlship\/testing\/conformance
 export const isTestProgram = (blocks: DocBlock[]): boolean =>
   TEST_IMPORT.test(blocks.map((b) => b.code).join(""));
 
-/** Writes each program to `dir` (inside the repository) with a tsconfig that typechecks them all, without emitting. */
-export function writeSnippets(root: string, dir: string, blocks: DocBlock[]): Snippet[] {
+/**
+ * A TypeScript example run by its own test (`<!-- example: ... -->`) uses what the README set up before it (the
+ * target...): it is typechecked after the README's program before it, in that program's scope. Not run here.
+ */
+export function exampleInScope(example: DocBlock, groups: DocBlock[][]): DocBlock[] {
+  const before = groups.filter((g) => g[0]?.file === example.file && (g[0]?.line ?? 0) < example.line).at(-1);
+  return [...(before ?? []), example];
+}
+
+/**
+ * Writes each program to `dir` (inside the repository), and each TypeScript example in its scope, with a
+ * tsconfig that typechecks them all, without emitting.
+ */
+export function writeSnippets(
+  root: string,
+  dir: string,
+  blocks: DocBlock[],
+  examples: DocBlock[] = [],
+): Snippet[] {
   mkdirSync(dir, { recursive: true });
-  const snippets = programs(blocks).map((group) => {
-    const first = group[0] as DocBlock;
-    const code = group.map((b) => b.code).join("");
+  const groups = programs(blocks);
+  const write = (group: DocBlock[], checkOnly: boolean): Snippet => {
+    const first = group.at(-1)?.kind === "example" ? (group.at(-1) as DocBlock) : (group[0] as DocBlock);
     const test = isTestProgram(group);
-    const path = join(
-      dir,
-      `${first.file.replaceAll(/[^\w]+/g, "-")}-L${first.line}${test ? ".test" : ""}.ts`,
-    );
+    const suffix = `${checkOnly ? "-example" : ""}${test ? ".test" : ""}`;
+    const name = `${first.file.replaceAll(/[^\w]+/g, "-")}-L${first.line}${suffix}.ts`;
+    const path = join(dir, name);
     // `export {}` makes even an import-less snippet a module, where top-level await is allowed.
-    writeFileSync(path, `${code}export {};\n`);
-    return { blocks: group, path, test };
-  });
+    writeFileSync(path, `${group.map((b) => b.code).join("")}export {};\n`);
+    return { blocks: group, path, test, ...(checkOnly ? { checkOnly } : {}) };
+  };
+  const snippets = [
+    ...groups.map((group) => write(group, false)),
+    ...examples.map((example) => write(exampleInScope(example, groups), true)),
+  ];
   const tsconfig = {
     extends: relative(dir, join(root, "tsconfig.base.json")),
     compilerOptions: {
