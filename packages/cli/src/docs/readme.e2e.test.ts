@@ -20,12 +20,18 @@ import {
 // Every README's shell blocks run in order as one bash session, as a user would type them, against an
 // emulator; blocks marked `<!-- doc-test: ... -->` are checked to be marked, not run (see the root README).
 const ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
+/**
+ * Every README of the repository, at any depth; not those of installed or built code, nor the copy of
+ * examples/ that the CLI's `prepack` makes in packages/cli/examples.
+ */
+const NOT_SOURCE = /(^|\/)(node_modules|dist|out-tsc)\/|^packages\/cli\/examples\//;
 const READMES = [
   "README.md",
   ...["packages", "examples"].flatMap((dir) =>
-    readdirSync(join(ROOT, dir))
-      .map((name) => `${dir}/${name}/README.md`)
-      .filter((file) => existsSync(join(ROOT, file))),
+    readdirSync(join(ROOT, dir), { recursive: true, encoding: "utf8" })
+      .map((path) => `${dir}/${path}`)
+      .filter((path) => /(^|\/)README\.md$/.test(path) && !NOT_SOURCE.test(path))
+      .sort(),
   ),
 ];
 /** What the READMEs tell a user to export after `mlship emulator`; the harness's emulator listens elsewhere. */
