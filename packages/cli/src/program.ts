@@ -318,7 +318,7 @@ export function buildProgram(
     () => import("./commands/deployments.js").then((m) => ({ run: m.refreshCredentials })),
   );
 
-  const jobs = program.command("jobs").description("list, describe, follow and stop training jobs");
+  const jobs = program.command("jobs").description("list, describe, follow, stop and delete training jobs");
   on(target(jobs.command("list"), "jobs").description("list training jobs"), () =>
     import("./commands/jobs.js").then((m) => ({ run: m.list })),
   );
@@ -333,6 +333,39 @@ export function buildProgram(
   );
   on(target(jobs.command("stop <job>"), "jobs").description("stop a training job"), () =>
     import("./commands/jobs.js").then((m) => ({ run: m.stop })),
+  );
+  on(
+    target(jobs.command("delete <job>"), "jobs")
+      .description("delete a finished job and the state the target keeps for it (local)")
+      .option("--ignore-not-found", "succeed when the job does not exist (as kubectl does)")
+      .option("-y, --yes", "do not ask for confirmation (needed when stdin is not a terminal)")
+      .addHelpText(
+        "after",
+        example("  $ mlship jobs delete train-2026-11-23-13-00-00-000 --target local --yes"),
+      ),
+    () => import("./commands/jobs.js").then((m) => ({ run: m.delete_ })),
+  );
+
+  const data = program.command("data").description("training data mlship staged to S3: list it, clean it up");
+  on(data.command("list").description("jobs whose local data mlship staged, and what it wrote"), () =>
+    import("./commands/data.js").then((m) => ({ run: m.list })),
+  );
+  on(
+    data
+      .command("cleanup [jobs...]")
+      .description(
+        "delete exactly the objects mlship staged for these jobs (never a prefix or your own data)",
+      )
+      .option("--all", "every job whose staged data is not yet cleaned up")
+      .option("--dry-run", "print what would be deleted, and delete nothing")
+      .option("-y, --yes", "do not ask for confirmation (needed when stdin is not a terminal)")
+      .addHelpText(
+        "after",
+        example(
+          "  $ mlship data cleanup train-2026-11-23-13-00-00-000 --dry-run\n  $ mlship data cleanup train-2026-11-23-13-00-00-000 --yes\n  $ mlship data cleanup --all",
+        ),
+      ),
+    () => import("./commands/data.js").then((m) => ({ run: m.cleanup })),
   );
 
   // Transform jobs are their own resource (model, instances, S3 input/output), as in SageMaker's API.

@@ -1,3 +1,4 @@
+import type { DataRef } from "./data.js";
 import type { DeploymentStatus, TrainingStatus } from "./targets.js";
 import type { TuningStatus } from "./tuning.js";
 
@@ -13,6 +14,8 @@ export type MlshipEvent =
       message?: string;
     }
   | { type: "training.log"; job: string; message: string; timestamp: number; stream?: string }
+  /** Local data was staged for a job (a training or tuning job's name): what `cleanupStagedData` removes. */
+  | { type: "data.staged"; job: string; ref: DataRef }
   /** A metric value parsed from the job's log (one per match of a metric definition). */
   | { type: "training.metric"; job: string; name: string; value: number; timestamp: number }
   /** A tuning job's progress: its status, counters and the best trial so far (one event per change). */

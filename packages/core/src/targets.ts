@@ -128,6 +128,16 @@ export interface TrainTarget {
   logs(jobName: string, options?: LogOptions): AsyncIterable<LogEvent>;
   /** Downloads and safely extracts the job's model (and output) artifacts into `dir`; returns the files written. */
   downloadArtifacts?(jobName: string, dir: string, ctx?: OperationContext): Promise<string[]>;
+  /**
+   * Optional: removes data that `train` staged (each DataRef's `objects`, nothing else: never a bucket or a
+   * prefix). Objects already gone are not an error. `train` reports each staging as a `data.staged` event.
+   */
+  cleanupStagedData?(refs: readonly DataRef[], ctx?: OperationContext): Promise<void>;
+  /**
+   * Optional: deletes a finished job and everything the target keeps for it (a target that keeps job state
+   * itself). E_NOT_FOUND for an unknown job; E_CONFLICT while it runs or while something still uses it.
+   */
+  deleteJob?(jobName: string, ctx?: OperationContext): Promise<void>;
 }
 
 /** Which model to deploy: a training job, or a model artifact plus the inference code. */

@@ -227,6 +227,7 @@ export function createSageMakerTarget(options: SageMakerTargetOptions = {}): Sag
     stop: target.stop,
     logs: target.logs,
     downloadArtifacts: target.downloadArtifacts,
+    cleanupStagedData: target.cleanupStagedData,
   };
   const deployment: DeployTarget = {
     name: TARGET_NAME,

@@ -144,6 +144,7 @@ async function resolveChannels(
     const stager = await session.stager();
     const ref = await stager.stage({ path }, { channel: name, run: jobName }, ctx);
     staged.push(ref);
+    emit(ctx, { type: "data.staged", job: jobName, ref });
     channels.push({ name, uri: ref.uri, contentType: spec.contentType ?? ref.contentType });
   }
   return channels;

@@ -1,5 +1,7 @@
-import type { TrainingRun, TrainingStatus } from "@mlship/core";
+import { isMlshipError, MlshipError, type TrainingRun, type TrainingStatus } from "@mlship/core";
+import { confirmOrYes } from "../confirm.js";
 import type { CliContext } from "../context.js";
+import { withDidYouMean } from "../did-you-mean.js";
 import type { CommandRun } from "../program.js";
 import { renderRecord, renderTable } from "../render/table.js";
 import { loadTargets, targetName } from "../targets.js";
@@ -68,4 +70,42 @@ export const stop: CommandRun = async (ctx, [job = ""], options) => {
   }
   await target.stop(job, op);
   ctx.print({ job, stopRequested: true }, () => `Stop requested for ${job}.\n`);
+};
+
+/** Like kubectl delete: an unknown job is E_NOT_FOUND (with "did you mean") unless --ignore-not-found; asks first. */
+export const delete_: CommandRun = async (ctx, [job = ""], options) => {
+  const target = await trainTarget(ctx, options);
+  if (!target.deleteJob) {
+    throw new MlshipError("E_USAGE", `The ${target.name} target does not delete training jobs`, {
+      where: "--target",
+      hint: "`jobs delete` removes the job state a target keeps itself, e.g. --target local.",
+    });
+  }
+  const op = { signal: ctx.signal, events: ctx.events };
+  let run: TrainingRun;
+  try {
+    run = await withDidYouMean(
+      job,
+      async () => (await target.list({}, op)).map((r) => ({ name: r.jobName })),
+      () => target.describe(job, op),
+    );
+  } catch (error) {
+    if (!(options.ignoreNotFound && isMlshipError(error) && error.code === "E_NOT_FOUND")) throw error;
+    ctx.print({ job, deleted: false, found: false }, () => `${job} does not exist; nothing to delete.\n`);
+    return;
+  }
+  if (!FINISHED.has(run.status)) {
+    throw new MlshipError("E_CONFLICT", `Training job ${job} is still running (${run.status})`, {
+      where: job,
+      hint: `Stop it first: mlship jobs stop ${job}`,
+    });
+  }
+  await confirmOrYes(
+    ctx,
+    options.yes,
+    `Deleting training job ${job}`,
+    `Delete training job ${job} (${run.status}) and everything the ${target.name} target keeps for it?`,
+  );
+  await target.deleteJob(job, op);
+  ctx.print({ job, deleted: true }, () => `Deleted ${job}.\n`);
 };

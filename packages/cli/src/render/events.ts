@@ -66,6 +66,11 @@ export function createEventRenderer(io: CliIO, opts: GlobalOptions, colors: Colo
       case "training.log":
         line(colors.dim(e.message));
         return;
+      case "data.staged":
+        line(
+          `${colors.cyan(e.job)} staged ${e.ref.channel} to ${e.ref.uri} (${e.ref.objects.length} object(s), ${formatBytes(e.ref.bytes)}); \`mlship data cleanup ${e.job}\` removes it`,
+        );
+        return;
       case "training.metric":
         line(`${colors.cyan(e.job)} metric ${e.name} = ${e.value}`);
         return;

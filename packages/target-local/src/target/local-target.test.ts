@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
@@ -417,5 +418,54 @@ describe("training with the local target", () => {
       expect(await processesMatching(join(tmp.dir, "state", "deployments", "broken"))).toEqual([]);
       await target.delete("broken");
     });
+  });
+});
+
+describe("deleting a training job (deleteJob)", () => {
+  const jobDir = (name: string) => join(tmp.dir, "state", "jobs", name);
+
+  it("removes a finished job's state; an unknown or already deleted job is E_NOT_FOUND", async () => {
+    const code = await writeFiles(join(tmp.dir, "short"), { "train.mjs": "console.log('done');\n" });
+    await target.train({ entryPoint: "train.mjs", sourceDir: code, jobName: "short-1" });
+    expect(existsSync(join(jobDir("short-1"), "job.json"))).toBe(true);
+    const other = createLocalTarget({ stateDir: join(tmp.dir, "state") }); // another process
+    await other.deleteJob("short-1");
+    expect(existsSync(jobDir("short-1"))).toBe(false);
+    await expect(target.describe("short-1")).rejects.toMatchObject({ code: "E_NOT_FOUND" });
+    expect((await target.listTrainingJobs()).map((r) => r.jobName)).not.toContain("short-1");
+    await expect(other.deleteJob("short-1")).rejects.toMatchObject({ code: "E_NOT_FOUND" });
+    await expect(other.training.deleteJob?.("../jobs")).rejects.toMatchObject({ code: "E_INVALID_INPUT" });
+  });
+
+  it("refuses a running job with E_CONFLICT and keeps it; once stopped it can go", async () => {
+    const code = await writeFiles(join(tmp.dir, "long"), { "train.mjs": "setInterval(() => {}, 1000);\n" });
+    await target.train({ entryPoint: "train.mjs", sourceDir: code, jobName: "long-1", wait: false });
+    await expect(target.deleteJob("long-1")).rejects.toMatchObject({
+      code: "E_CONFLICT",
+      message: expect.stringContaining("still running"),
+    });
+    expect((await target.describe("long-1")).status).toBe("InProgress");
+    await target.stop("long-1");
+    for (let i = 0; i < 200 && (await target.describe("long-1")).status === "InProgress"; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    await target.deleteJob("long-1");
+    expect(existsSync(jobDir("long-1"))).toBe(false);
+  });
+
+  it("refuses a job a deployment serves (it runs the job's code) until that deployment is deleted", async () => {
+    const code = await writeFiles(join(tmp.dir, "served"), {
+      "inference.mjs": "export function modelFn() { return {}; }\n",
+    });
+    await target.train({ entryPoint: "inference.mjs", sourceDir: code, jobName: "served-1" });
+    const deployed = await target.deploy({ name: "serves", model: { trainingJob: "served-1" } });
+    serverPids.add(pidOf(deployed));
+    await expect(target.deleteJob("served-1")).rejects.toMatchObject({
+      code: "E_CONFLICT",
+      message: expect.stringContaining("serves"),
+    });
+    expect(existsSync(join(jobDir("served-1"), "job.json"))).toBe(true);
+    await target.delete("serves");
+    await target.deleteJob("served-1");
+    expect(existsSync(jobDir("served-1"))).toBe(false);
   });
 });

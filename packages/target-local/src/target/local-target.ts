@@ -30,6 +30,8 @@ export interface LocalTarget extends Omit<TrainTarget, "list">, Omit<DeployTarge
     ctx?: OperationContext,
   ): AsyncIterable<DeploymentLogLine>;
   downloadArtifacts(jobName: string, dir: string, ctx?: OperationContext): Promise<string[]>;
+  /** Removes a finished job's state; E_CONFLICT while it runs or a deployment serves it, E_NOT_FOUND if unknown. */
+  deleteJob(jobName: string, ctx?: OperationContext): Promise<void>;
   /** The state directory in use. */
   readonly stateDir: string;
 }

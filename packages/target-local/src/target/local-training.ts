@@ -1,4 +1,4 @@
-import { access, open, stat, writeFile } from "node:fs/promises";
+import { access, open, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import {
@@ -21,6 +21,7 @@ import { killGroup, processAlive } from "../process-group.js";
 import { parseLogLine } from "../training/job-log.js";
 import { runTrainingJob, runtimeFor } from "../training/run-training-job.js";
 import type { LocalTargetContext } from "./context.js";
+import type { DeploymentRecord } from "./local-deploy.js";
 import { checkName } from "./state.js";
 
 /** What the state dir keeps per job: the run plus what this target needs to find it again. */
@@ -51,7 +52,22 @@ export function jobNameFor(spec: TrainSpec, now = new Date()): string {
   return checkName(`${base || "job"}-${stamp}`, "training job");
 }
 
-export function createLocalTraining(c: LocalTargetContext): Required<Omit<TrainTarget, "name">> {
+/** The local deployments whose model is this job's: they serve its code folder, so the job must stay. */
+async function deploymentsOf(c: LocalTargetContext, jobName: string): Promise<string[]> {
+  const users: string[] = [];
+  for (const name of await c.state.names("deployments")) {
+    const record = await c.state
+      .read<DeploymentRecord>(c.state.deploymentDir(name), "deployment.json")
+      .catch(() => undefined);
+    if (record?.spec.model.trainingJob === jobName) users.push(name);
+  }
+  return users;
+}
+
+/** Every TrainTarget member; staged-data cleanup is not one (local channels are used in place, never staged). */
+export type LocalTraining = Required<Omit<TrainTarget, "name" | "cleanupStagedData">>;
+
+export function createLocalTraining(c: LocalTargetContext): LocalTraining {
   const running = new Map<string, AbortController>();
 
   const readRecord = async (jobName: string): Promise<JobRecord> => {
@@ -266,6 +282,26 @@ export function createLocalTraining(c: LocalTargetContext): Required<Omit<TrainT
 
     logs(jobName: string, options: LogOptions = {}): AsyncIterable<LogEvent> {
       return followLog(c, jobName, options, readRecord, current);
+    },
+
+    /** Removes the job's folder (record, code, model, logs); refused while it runs or a deployment serves it. */
+    async deleteJob(jobName) {
+      const run = current(await readRecord(jobName));
+      if (!TERMINAL.has(run.status)) {
+        throw new MlshipError("E_CONFLICT", `Training job ${jobName} is still running (${run.status})`, {
+          where: jobName,
+          hint: "Stop it first (stop), then delete it.",
+        });
+      }
+      const users = await deploymentsOf(c, jobName);
+      if (users.length > 0) {
+        throw new MlshipError(
+          "E_CONFLICT",
+          `Training job ${jobName} is the model of local deployment(s) ${users.join(", ")}, which serve its code`,
+          { where: jobName, hint: "Delete those deployments first, then the job." },
+        );
+      }
+      await rm(c.state.jobDir(jobName), { recursive: true, force: true });
     },
 
     async downloadArtifacts(jobName, dir) {
