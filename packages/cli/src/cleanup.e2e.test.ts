@@ -5,8 +5,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { DataRef } from "@mlship/core";
-import { type Emulator, startEmulator } from "@mlship/emulator";
+import { type Emulator, emulatorClientConfig, startEmulator } from "@mlship/emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { emulatorEnv } from "./test/emulator-env.js";
 import { BIN, type CliResult, runCli } from "./test/run-cli.js";
 
 // The built CLI, spawned as a user would, against the emulator (real S3 and SageMaker SDK calls underneath).
@@ -22,20 +23,11 @@ let env: Record<string, string | undefined>;
 beforeAll(async () => {
   emulator = await startEmulator();
   env = {
-    AWS_ENDPOINT_URL: emulator.endpoint,
-    AWS_REGION: emulator.region,
-    AWS_ACCESS_KEY_ID: "test",
-    AWS_SECRET_ACCESS_KEY: "test",
-    MLSHIP_SAGEMAKER_ROLE: `arn:aws:iam::${emulator.accountId}:role/cleanup-e2e`,
+    ...emulatorEnv(emulator, "cleanup-e2e"),
     MLSHIP_STATE_DIR: state,
     MLSHIP_LOCAL_STATE_DIR: join(work, "local"),
   };
-  s3 = new S3Client({
-    endpoint: emulator.endpoint,
-    region: emulator.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: "test", secretAccessKey: "test" },
-  });
+  s3 = new S3Client(emulatorClientConfig(emulator));
 });
 afterAll(async () => {
   s3?.destroy();
@@ -88,24 +80,16 @@ function underTerminal(args: string[], answer: string): Promise<{ status: number
 
 /** Trains the Node example on a local file with the sagemaker target: the CLI stages it to (emulated) S3. */
 async function trainWithLocalData(): Promise<{ job: string; staged: DataRef }> {
+  const flags = "--target sagemaker --entry-point train.mjs --framework node --hp epochs=20 --json --events";
   const result = await cli([
     "train",
-    "--target",
-    "sagemaker",
-    "--entry-point",
-    "train.mjs",
+    ...flags.split(" "),
     "--source-dir",
     nodeExample,
-    "--framework",
-    "node",
     "--data",
     `train=${trainCsv}`,
-    "--hp",
-    "epochs=20",
-    "--json",
-    "--events",
   ]);
-  const run = json<{ jobName: string; sourceBundle?: string }>(result);
+  const run = json<{ jobName: string }>(result);
   const events = result.stderr
     .trim()
     .split("\n")

@@ -32,6 +32,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import { awsCli, boto3Python, runAwsTool } from "@mlship/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, emulatorClientConfig, startEmulator } from "../emulator.js";
 import { newBucket as createBucket, s3Error } from "./test-support.js";
@@ -710,5 +711,62 @@ describe("objectStore port", () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("DeleteObjects through boto3 and the AWS CLI (what `mlship data cleanup` sends)", () => {
+  const keysIn = async (bucket: string) =>
+    ((await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).map((c) => c.Key).sort();
+  const putAll = (bucket: string, keys: string[]) =>
+    Promise.all(keys.map((Key) => s3.send(new PutObjectCommand({ Bucket: bucket, Key, Body: Key }))));
+
+  it("boto3: delete_objects removes exactly the keys named (a missing one counts as deleted); Quiet lists none", async () => {
+    const bucket = await newBucket();
+    await putAll(bucket, ["run/train/a.csv", "run/train/b.csv", "run/train/mine.csv", "other.csv"]);
+    const code = `
+import sys, json, boto3
+s3 = boto3.client("s3", endpoint_url=sys.argv[1])
+bucket = sys.argv[2]
+loud = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "run/train/a.csv"}, {"Key": "gone.csv"}]})
+quiet = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "run/train/b.csv"}], "Quiet": True})
+print(json.dumps({"loud": sorted(d["Key"] for d in loud.get("Deleted", [])), "loudErrors": loud.get("Errors", []),
+                  "quiet": quiet.get("Deleted", []), "quietErrors": quiet.get("Errors", [])}))
+`;
+    const run = await runAwsTool(boto3Python(), ["-c", code, emulator.endpoint, bucket], {
+      region: emulator.region,
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({
+      loud: ["gone.csv", "run/train/a.csv"],
+      loudErrors: [],
+      quiet: [],
+      quietErrors: [],
+    });
+    expect(await keysIn(bucket)).toEqual(["other.csv", "run/train/mine.csv"]);
+  });
+
+  it("AWS CLI: s3api delete-objects with --delete Quiet=true removes the keys and leaves the rest", async () => {
+    const bucket = await newBucket();
+    await putAll(bucket, ["run/train/a.csv", "run/train/mine.csv"]);
+    const run = await runAwsTool(
+      awsCli(),
+      [
+        "s3api",
+        "delete-objects",
+        "--bucket",
+        bucket,
+        "--delete",
+        JSON.stringify({ Objects: [{ Key: "run/train/a.csv" }, { Key: "never.csv" }], Quiet: true }),
+        "--endpoint-url",
+        emulator.endpoint,
+        "--output",
+        "json",
+      ],
+      { region: emulator.region },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    // Quiet: S3 answers with the errors only; none here, so the CLI prints no Deleted entries.
+    expect(run.stdout.trim() === "" ? {} : JSON.parse(run.stdout)).not.toHaveProperty("Errors");
+    expect(await keysIn(bucket)).toEqual(["run/train/mine.csv"]);
   });
 });
