@@ -1,4 +1,5 @@
 import { BodyRows } from "./body-rows.js";
+import { copyBytes, viewOf } from "./copy-bytes.js";
 
 /** Consecutive input rows whose feature bytes are laid out as one CSV request body. */
 export interface ByteBatch {
@@ -34,6 +35,7 @@ export class BodyBatches {
   #seq = 0;
   #next: number;
   #body: Buffer;
+  #bodyView: DataView;
   #used = 0;
   #ends: Uint32Array;
   #count = 0;
@@ -49,6 +51,7 @@ export class BodyBatches {
     this.#next = options.startRow;
     this.#openOffset = options.startOffset;
     this.#body = this.#fresh();
+    this.#bodyView = viewOf(this.#body);
     this.#ends = new Uint32Array(options.maxRows);
     this.#labels = options.labels ? [] : null;
   }
@@ -73,19 +76,17 @@ export class BodyBatches {
     return this.#o.overheadBytes + bytes <= this.#o.maxBytes;
   }
 
-  /** Appends `src[s, e)` as one row's unit. */
-  add(src: Buffer, s: number, e: number, label: string | undefined, endOffset: number): void {
+  /** Appends `src[s, e)` (`src` viewed as a DataView) as one row's unit. */
+  add(src: DataView, s: number, e: number, label: string | undefined, endOffset: number): void {
     const bytes = e - s + 1;
     const o = this.#o;
     if (this.#count > 0 && (this.#count >= o.maxRows || o.overheadBytes + this.#used + bytes > o.maxBytes))
       this.close();
     if (this.#used + bytes > this.#body.length) this.#grow(this.#used + bytes);
-    const body = this.#body;
-    // Native copy: measured ~2x faster than a byte loop for rows of ~70 bytes.
-    let at = this.#used + src.copy(body, this.#used, s, e);
-    body[at++] = 0x0a;
-    this.#used = at;
-    this.#ends[this.#count++] = at;
+    const at = copyBytes(src, s, e, this.#bodyView, this.#used);
+    this.#body[at] = 0x0a;
+    this.#used = at + 1;
+    this.#ends[this.#count++] = at + 1;
     if (this.#labels) this.#labels.push(label as string);
     this.#endOffset = endOffset;
   }
@@ -94,6 +95,7 @@ export class BodyBatches {
     const bigger = Buffer.allocUnsafeSlow(Math.max(need, this.#body.length * 2));
     this.#body.copy(bigger, 0, 0, this.#used);
     this.#body = bigger;
+    this.#bodyView = viewOf(bigger);
   }
 
   /** Closes the batch being filled, if it has rows. */
@@ -114,6 +116,7 @@ export class BodyBatches {
     this.#count = 0;
     this.#used = 0;
     this.#body = this.#fresh();
+    this.#bodyView = viewOf(this.#body);
     this.#labels = this.#o.labels ? [] : null;
   }
 

@@ -36,7 +36,9 @@ const asInputBatch = (b: ByteBatch): InputBatch => ({
 /** CSV output lines `<score text>,\n` copied from the answer: what `OutputFormatter.binaryRows` writes for it. */
 function writePlainRows(sink: OutputBytes, answer: PlainAnswer): void {
   const { body, spans } = answer;
-  const out = sink.reserve(body.length + spans.length);
+  const chunk = sink.reserve(body.length + spans.length);
+  // Stores into a plain Uint8Array view are cheaper than into the Buffer (measured, as for reads).
+  const out = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   let at = sink.at;
   for (let i = 0; i < spans.length; i += 2) {
     const end = spans[i + 1] as number;

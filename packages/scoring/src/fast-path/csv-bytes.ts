@@ -2,6 +2,7 @@ import { isAscii } from "node:buffer";
 import { open } from "node:fs/promises";
 import { abortError } from "@mlship/core";
 import type { BodyBatches, ByteBatch } from "./body-batches.js";
+import { viewOf } from "./copy-bytes.js";
 
 /** Where the fields are: the features are fields `first..last` of `width`; the label is field `label` (or -1). */
 export interface ByteLayout {
@@ -88,6 +89,31 @@ export async function* readCsvBytes(o: CsvBytesOptions): AsyncGenerator<ByteBatc
 }
 
 /**
+ * Records where the commas of `view[ls, le)` are (`commas[i]`: the comma before field i, for i up to `width`;
+ * `commas[0]`: the line's start - 1) and returns the line's field count. Four bytes at a time: the
+ * test below sets the high bit of exactly the bytes equal to ',' (no false positives, for any byte values),
+ * ~2x faster than comparing byte by byte (bench/score).
+ */
+export function findCommas(
+  view: DataView,
+  ls: number,
+  le: number,
+  commas: Int32Array,
+  width: number,
+): number {
+  let n = 1;
+  commas[0] = ls - 1;
+  let q = ls;
+  for (; q + 4 <= le; q += 4) {
+    const t = view.getUint32(q, true) ^ 0x2c2c2c2c;
+    let m = ~(((t & 0x7f7f7f7f) + 0x7f7f7f7f) | t | 0x7f7f7f7f);
+    for (; m !== 0; m &= m - 1) if (n++ <= width) commas[n - 1] = q + ((31 - Math.clz32(m & -m)) >>> 3);
+  }
+  for (; q < le; q++) if (view.getUint8(q) === 0x2c && n++ <= width) commas[n - 1] = q;
+  return n;
+}
+
+/**
  * Takes the complete plain lines of `buf[0, have)` (whose first byte is at file offset `base`). Resolves how
  * many bytes it took and whether it stopped at a line for the general reader.
  */
@@ -100,25 +126,18 @@ function scanLines(
 ): { consumed: number; stopped: boolean } {
   const { width, first, last, label } = layout;
   const special = firstSpecial(buf, 0, have);
-  // A plain Uint8Array view: element reads on it are cheaper than on the Buffer subclass (measured).
+  // Line ends by memchr (Buffer#indexOf), then the commas a word at a time (findCommas): together ~2-3x faster
+  // than one loop testing every byte for both (bench/score). Element reads are cheaper on a plain Uint8Array
+  // view than on the Buffer subclass (measured).
+  const lines = buf.subarray(0, have);
   const bytes = new Uint8Array(buf.buffer, buf.byteOffset, have);
+  const view = viewOf(bytes);
   // commas[i]: the comma before field i (field 0: the line's start - 1); commas[width]: the line's end.
   const commas = new Int32Array(width + 1);
   let ls = 0;
   while (ls < have) {
-    let n = 1;
-    commas[0] = ls - 1;
-    let p = ls;
-    let b = 0;
-    for (; p < have; p++) {
-      b = bytes[p] as number;
-      // One compare for most bytes: digits, letters and '.' are above both ',' and '\n'.
-      if (b <= 0x2c) {
-        if (b === 0x0a) break;
-        if (b === 0x2c && n++ <= width) commas[n - 1] = p;
-      }
-    }
-    if (p === have) return { consumed: ls, stopped: false }; // no newline yet
+    const p = lines.indexOf(0x0a, ls);
+    if (p === -1) return { consumed: ls, stopped: false }; // no newline yet
     if (p >= special) return { consumed: ls, stopped: true };
     const le = p > ls && bytes[p - 1] === 0x0d ? p - 1 : p;
     const next = p + 1;
@@ -126,14 +145,14 @@ function scanLines(
       ls = next; // an empty line: no row
       continue;
     }
-    if (n !== width) return { consumed: ls, stopped: true };
+    if (findCommas(view, ls, le, commas, width) !== width) return { consumed: ls, stopped: true };
     commas[width] = le;
     const s = (commas[first] as number) + 1;
     const e = commas[last + 1] as number;
     if (!batches.fits(e - s + 1)) return { consumed: ls, stopped: true };
     const text =
       label === -1 ? undefined : buf.toString("latin1", (commas[label] as number) + 1, commas[label + 1]);
-    batches.add(buf, s, e, text, base + next);
+    batches.add(view, s, e, text, base + next);
     ls = next;
   }
   return { consumed: ls, stopped: false };

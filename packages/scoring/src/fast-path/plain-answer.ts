@@ -43,7 +43,10 @@ function plainNumberEnd(body: Uint8Array, s: number, end: number): number {
 }
 
 /** The answer's number spans when it is a plain list of exactly `rows` probabilities; else undefined. */
-export function plainAnswer(body: Uint8Array, rows: number): PlainAnswer | undefined {
+export function plainAnswer(answer: Uint8Array, rows: number): PlainAnswer | undefined {
+  // Element reads on a plain Uint8Array are cheaper than on a Buffer (the invoker's answer); one view serves
+  // every pass over this answer (here, the output copy and the metrics).
+  const body = new Uint8Array(answer.buffer, answer.byteOffset, answer.byteLength);
   let end = body.length;
   while (end > 0 && (body[end - 1] === 0x0a || body[end - 1] === 0x0d)) end--;
   if (end < 3 || body[0] !== 0x5b /* [ */ || body[end - 1] !== 0x5d /* ] */) return undefined;
