@@ -104,13 +104,28 @@ afterAll(() => {
   if (snippetDir) rmSync(snippetDir, { recursive: true, force: true });
 });
 
-// The typecheck (CPU) and the shell sessions (mostly waiting on jobs) overlap; the snippets then run one by
-// one, since some share fixed paths (/tmp/job) and deployment names with the sessions.
+// Programs are named by their first block (README and line); test files run together under vitest.
+const groups = programs(runnableTs);
+const scripts = groups.filter((g) => !isTestProgram(g)).map((g) => g[0] as DocBlock);
+
+// The typecheck (CPU), the shell sessions (mostly waiting on jobs) and the test snippets (their own state
+// folder) overlap; the other snippets then run one by one, since some share fixed paths (/tmp/job) and
+// deployment names with the sessions.
 describe("README shell sessions and the snippets' typecheck", () => {
   it.concurrent("TypeScript snippets typecheck (tsc --noEmit)", async ({ expect }) => {
     const result = await typecheck(snippetDir);
     expect(result.code, locate(result.output, snippets)).toBe(0);
   }, 300_000);
+
+  (groups.some(isTestProgram) ? it.concurrent : it.skip)(
+    "TypeScript test snippets pass under vitest",
+    async ({ expect }) => {
+      const tests = snippets.filter((s) => s.test && !s.checkOnly);
+      const result = await runTestSnippets(snippetDir, tests, work, { ...userEnv(true), ...emulatorEnv() });
+      expect(result.code, `vitest failed:\n${result.output.slice(-6000)}`).toBe(0);
+    },
+    240_000,
+  );
 
   it.concurrent.for(shellReadmes)(
     "%s: shell blocks run in order against the emulator",
@@ -124,10 +139,6 @@ describe("README shell sessions and the snippets' typecheck", () => {
   );
 });
 
-// Programs are named by their first block (README and line); test files run together under vitest.
-const groups = programs(runnableTs);
-const scripts = groups.filter((g) => !isTestProgram(g)).map((g) => g[0] as DocBlock);
-
 describe("README TypeScript snippets", () => {
   it.each(scripts)(
     "$file:$line runs against the emulator",
@@ -137,16 +148,6 @@ describe("README TypeScript snippets", () => {
       expect(result.code, `${at(block)} failed:\n${result.output.slice(-4000)}`).toBe(0);
     },
     180_000,
-  );
-
-  it.runIf(groups.some(isTestProgram))(
-    "test snippets pass under vitest",
-    async () => {
-      const tests = snippets.filter((s) => s.test && !s.checkOnly);
-      const result = await runTestSnippets(snippetDir, tests, work, { ...userEnv(true), ...emulatorEnv() });
-      expect(result.code, `vitest failed:\n${result.output.slice(-6000)}`).toBe(0);
-    },
-    240_000,
   );
 
   it("no js block runs unmarked", () => {
