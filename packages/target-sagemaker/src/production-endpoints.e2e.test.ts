@@ -278,6 +278,19 @@ describe("destination buckets", () => {
       outputLocation: expect.stringMatching(/^s3:\/\/async-gone\/out\//),
     });
     expect(Date.now() - started).toBeLessThan(5_000);
+    // The endpoint's platform log (the `data-log` stream) says why no answer came, naming the request.
+    const uploadFailure = async () => {
+      for await (const line of target.endpointLogs("async-gone"))
+        if (line.message.includes(`InferenceId ${error.details?.inferenceId}: ResponseUploadFailure`))
+          return true;
+      return false;
+    };
+    let logged = false;
+    for (let i = 0; i < 50 && !logged; i++) {
+      logged = await uploadFailure();
+      if (!logged) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(logged).toBe(true);
     await target.delete("async-gone");
   }, 60_000);
 });

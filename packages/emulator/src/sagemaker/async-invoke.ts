@@ -38,6 +38,12 @@ export interface AsyncDeps {
   /** The endpoint's async config and running instance count, or undefined when there is no such endpoint. */
   endpoint(name: string): { name: string; config?: AsyncInferenceConfig; instances: number } | undefined;
   invoke(req: InvokeRequest): Promise<InvokeResponse>;
+  /**
+   * Appends a line to the endpoint's platform log, the `<variant>/<instance-id>/data-log` stream that SageMaker
+   * writes for asynchronous endpoints (each line names the request's inference id); `variant` is the one that
+   * answered, when one did.
+   */
+  dataLog(endpointName: string, variant: string | undefined, message: string): void;
 }
 
 /** Async payloads may be up to 1 GB; the model gets up to InvocationTimeoutSeconds (default 15 min, max 1 h). */
@@ -90,8 +96,11 @@ export function createAsyncInvocations(deps: AsyncDeps): AsyncInvocations {
 
   async function run(job: Job): Promise<void> {
     const dir = mkdtempSync(join(deps.workDir, "async-"));
+    let variant: string | undefined;
+    const log = (message: string) =>
+      deps.dataLog(job.req.endpointName, variant, `InferenceId ${job.inferenceId}: ${message}`);
     try {
-      let result: { uri: string; body: Buffer };
+      let result: { uri: string; body: Buffer; failed?: boolean };
       try {
         const [file] = await deps.objectStore.download(job.req.inputLocation as string, dir);
         const body = readFileSync(file as string);
@@ -107,16 +116,22 @@ export function createAsyncInvocations(deps: AsyncDeps): AsyncInvocations {
             timeoutMs: (job.req.invocationTimeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
           },
         });
+        variant = out.invokedVariant;
         result = { uri: job.output, body: out.body };
       } catch (error) {
-        result = {
-          uri: job.failure,
-          body: Buffer.from(error instanceof Error ? error.message : String(error)),
-        };
+        const message = error instanceof Error ? error.message : String(error);
+        log(`invocation failed: ${message}`);
+        result = { uri: job.failure, body: Buffer.from(message), failed: true };
       }
       const file = join(dir, "result.out");
       writeFileSync(file, result.body);
-      await deps.objectStore.upload(file, result.uri).catch(() => {});
+      try {
+        await deps.objectStore.upload(file, result.uri);
+        log(`${result.failed ? "error" : "output"} written to ${result.uri}`);
+      } catch (error) {
+        // SageMaker counts these as ResponseUploadFailures; the request gets no output object at all.
+        log(`ResponseUploadFailure: could not write ${result.uri}: ${(error as Error).message}`);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -3,7 +3,7 @@ import type { ObjectStore } from "@mlship/core";
 import type { ScalableVariants } from "../autoscaling/records.js";
 import { AwsApiError } from "../aws-error.js";
 import type { LogStore } from "../logs/log-store.js";
-import type { AccountScope } from "./arn.js";
+import { type AccountScope, endpointLogGroup } from "./arn.js";
 import { type AsyncInvokeRequest, type AsyncInvokeResponse, createAsyncInvocations } from "./async-invoke.js";
 import { createDataCapture } from "./data-capture.js";
 import { createEndpointConfigOperations, type EndpointConfigRecord } from "./endpoint-configs.js";
@@ -177,6 +177,15 @@ export function createSageMakerService(
         config: found.record.AsyncInferenceConfig,
         instances: found.variants.length,
       };
+    },
+    dataLog(name, variantName, message) {
+      const found = endpoints.lookup(name);
+      const live = found?.variants.find((v) => v.variantName === variantName) ?? found?.variants[0];
+      if (!found || !live) return;
+      const group = endpointLogGroup(found.record.EndpointName);
+      const stream = `${live.variantName}/${live.instanceId}/data-log`;
+      deps.logs.ensureStream(group, stream);
+      deps.logs.append(group, stream, [{ timestamp: Date.now(), message }]);
     },
   });
   const scalableVariants: ScalableVariants = {
