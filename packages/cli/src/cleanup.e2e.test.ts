@@ -78,26 +78,25 @@ function underTerminal(args: string[], answer: string): Promise<{ status: number
   );
 }
 
-/** Trains the Node example on a local file with the sagemaker target: the CLI stages it to (emulated) S3. */
+/**
+ * Trains the Node example on a local file with the sagemaker target: the CLI stages it to (emulated) S3,
+ * reports it as a `data.staged` event (--events) and ends its human output with how to remove it.
+ */
 async function trainWithLocalData(): Promise<{ job: string; staged: DataRef }> {
-  const flags = "--target sagemaker --entry-point train.mjs --framework node --hp epochs=20 --json --events";
-  const result = await cli([
-    "train",
-    ...flags.split(" "),
-    "--source-dir",
-    nodeExample,
-    "--data",
-    `train=${trainCsv}`,
-  ]);
-  const run = json<{ jobName: string }>(result);
+  const flags = "--target sagemaker --entry-point train.mjs --framework node --hp epochs=20 --events";
+  const result = ok(
+    await cli(["train", ...flags.split(" "), "--source-dir", nodeExample, "--data", `train=${trainCsv}`]),
+  );
   const events = result.stderr
     .trim()
     .split("\n")
     .map((l) => JSON.parse(l) as { type: string; job?: string; ref?: DataRef });
   const staged = events.filter((e) => e.type === "data.staged");
   expect(staged).toHaveLength(1);
-  expect(staged[0]?.job).toBe(run.jobName);
-  return { job: run.jobName, staged: staged[0]?.ref as DataRef };
+  const job = staged[0]?.job as string;
+  expect(result.stdout).toMatch(new RegExp(`job: +${job}\n`));
+  expect(result.stdout).toContain(`staged data: kept; \`mlship data cleanup ${job}\` deletes it\n`);
+  return { job, staged: staged[0]?.ref as DataRef };
 }
 
 describe("mlship data cleanup", () => {

@@ -105,20 +105,22 @@ export class StagingRecords {
 
 /**
  * Wraps `next` so that every `data.staged` event is recorded the moment it happens (before the job even
- * starts): a job that fails or is interrupted still has its data on record.
+ * starts): a job that fails or is interrupted still has its data on record. `recorded` lists the jobs.
  */
 export function recordingStagedData(
   ctx: CliContext,
   target: string,
   kind: StagingRecord["kind"],
   next: EventSink,
-): EventSink {
+): { sink: EventSink; recorded: ReadonlySet<string> } {
   const records = new StagingRecords(ctx.io.env);
   const endpoint = endpointOrigin(ctx.aws().endpoint);
-  return (event) => {
+  const recorded = new Set<string>();
+  const sink: EventSink = (event) => {
     if (event.type === "data.staged") {
       try {
         records.add({ job: event.job, kind, target, ...(endpoint ? { endpoint } : {}) }, event.ref);
+        recorded.add(event.job);
       } catch (error) {
         next({
           type: "log",
@@ -129,4 +131,9 @@ export function recordingStagedData(
     }
     next(event);
   };
+  return { sink, recorded };
 }
+
+/** The line a command's human output ends with when it staged data: how to remove it. */
+export const cleanupHint = (recorded: ReadonlySet<string>): string =>
+  [...recorded].map((job) => `staged data: kept; \`mlship data cleanup ${job}\` deletes it\n`).join("");

@@ -9,7 +9,7 @@ import type { CliContext } from "../context.js";
 import { existingPath, inputDir, inputFile, outputDir } from "../files.js";
 import { parseHyperparameters, parsePairs } from "../parse.js";
 import type { CommandRun } from "../program.js";
-import { recordingStagedData } from "../staged-data.js";
+import { cleanupHint, recordingStagedData } from "../staged-data.js";
 import { loadTargets, targetName } from "../targets.js";
 import { renderRun } from "./jobs.js";
 
@@ -88,7 +88,7 @@ export const run: CommandRun = async (ctx, _args, options) => {
     o.logs === "none"
       ? (e: Parameters<typeof ctx.events>[0]) => e.type !== "training.log" && ctx.events(e)
       : ctx.events;
-  const events = recordingStagedData(ctx, name, "training", shown);
+  const { sink: events, recorded } = recordingStagedData(ctx, name, "training", shown);
   const result = await target.train(spec, { signal: ctx.signal, events });
   let downloaded: string[] | undefined;
   if (o.downloadOutput && target.downloadArtifacts) {
@@ -101,6 +101,7 @@ export const run: CommandRun = async (ctx, _args, options) => {
     downloaded ? { ...result, downloaded } : result,
     () =>
       renderRun(result) +
-      (downloaded ? `downloaded: ${downloaded.length} files to ${o.downloadOutput}\n` : ""),
+      (downloaded ? `downloaded: ${downloaded.length} files to ${o.downloadOutput}\n` : "") +
+      cleanupHint(recorded),
   );
 };

@@ -9,7 +9,7 @@ import {
 import type { CliContext } from "../context.js";
 import type { CommandRun } from "../program.js";
 import { renderRecord, renderTable } from "../render/table.js";
-import { recordingStagedData } from "../staged-data.js";
+import { cleanupHint, recordingStagedData } from "../staged-data.js";
 import { loadTargets, targetName } from "../targets.js";
 import { type TrainFlags, trainSpecFromFlags } from "./train.js";
 
@@ -101,14 +101,14 @@ export const run: CommandRun = async (ctx, _args, options) => {
     wait: o.wait,
   };
   const target = await tuneTarget(ctx, options);
-  const events = recordingStagedData(
+  const { sink: events, recorded } = recordingStagedData(
     ctx,
     targetName(ctx, options.target as string | undefined),
     "tuning",
     ctx.events,
   );
   const result = await target.tune(spec, { signal: ctx.signal, events });
-  ctx.print(result, () => renderTuning(result));
+  ctx.print(result, () => renderTuning(result) + cleanupHint(recorded));
 };
 
 export const describe: CommandRun = async (ctx, [name = ""], options) => {

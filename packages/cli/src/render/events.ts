@@ -68,7 +68,7 @@ export function createEventRenderer(io: CliIO, opts: GlobalOptions, colors: Colo
         return;
       case "data.staged":
         line(
-          `${colors.cyan(e.job)} staged ${e.ref.channel} to ${e.ref.uri} (${e.ref.objects.length} object(s), ${formatBytes(e.ref.bytes)}); \`mlship data cleanup ${e.job}\` removes it`,
+          `${colors.cyan(e.job)} staged ${e.ref.channel} to ${e.ref.uri} (${e.ref.objects.length} object(s), ${formatBytes(e.ref.bytes)})`,
         );
         return;
       case "training.metric":
