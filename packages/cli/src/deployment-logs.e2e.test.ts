@@ -29,6 +29,7 @@ export function modelFn() {
 export function predictFn(input) {
   const rows = input.length > 0 && !Array.isArray(input[0]) ? [input] : input;
   const sum = rows[0].reduce((a, b) => a + Number(b), 0);
+  if (sum < 0) throw new Error(\`negative sums are not scored: \${sum}\`);
   console.log(\`scoring \${rows.length} row(s), first sums to \${sum}\`);
   return rows.map(() => 0.5);
 }
@@ -201,6 +202,19 @@ describe.each([
       .split("\n");
     expect(recent.map((l) => (JSON.parse(l) as { message: string }).message)).toContain(
       "scoring 1 row(s), first sums to 6",
+    );
+  });
+
+  it("a model error's hint names the command, and the command shows the model's error", async () => {
+    if (target !== "sagemaker") return;
+    const failed = await cli(target, ["invoke", name, "--body", "-1,-2"]);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain("E_MODEL_ERROR");
+    expect(failed.stderr).toContain(
+      `hint: The model's inference code rejected the request. Its log says why: \`mlship deployments logs ${name}\``,
+    );
+    expect(ok(await cli(target, ["deployments", "logs", name])).stdout).toContain(
+      "Error: negative sums are not scored: -3",
     );
   });
 

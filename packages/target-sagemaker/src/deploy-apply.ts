@@ -15,6 +15,7 @@ import {
   watchEndpoint,
 } from "./endpoints.js";
 import { buildCreateEndpointRequest, buildCreateModelRequest } from "./hosting-requests.js";
+import { readLogs } from "./logs.js";
 import type { Session } from "./session.js";
 import { TARGET_NAME } from "./training-job.js";
 
@@ -149,8 +150,8 @@ async function deployFailed(
     {
       where: name,
       hint: update
-        ? "The previous model keeps serving. Check the endpoint's CloudWatch logs (/aws/sagemaker/Endpoints/<name>)."
-        : `Check the endpoint's CloudWatch logs (/aws/sagemaker/Endpoints/${name}); delete it with \`delete\`.`,
+        ? `The previous model keeps serving. ${readLogs(name)}`
+        : `${readLogs(name)} Delete it with \`delete\`.`,
       details: {
         name,
         status: final?.EndpointStatus,

@@ -4,12 +4,9 @@ import { MlshipError } from "@mlship/core";
 import { isNotFound, wrapAwsError } from "@mlship/data-s3";
 import type { LogsApi } from "./api.js";
 import { describeEndpoint } from "./endpoints.js";
-import { ENDPOINT_LOG_GROUP_PREFIX } from "./logs.js";
+import { endpointLogGroup } from "./logs.js";
 import type { Session } from "./session.js";
 import { sleep } from "./wait.js";
-
-/** SageMaker's group for an endpoint; its streams are `<variant>/<instance-id>` (one per instance). */
-export const endpointLogGroup = (endpoint: string) => `${ENDPOINT_LOG_GROUP_PREFIX}/${endpoint}`;
 
 /**
  * The endpoint's log lines across all its instances, as `aws logs tail` reads them: FilterLogEvents over the

@@ -2,7 +2,7 @@ import type { DescribeEndpointCommandOutput } from "@aws-sdk/client-sagemaker";
 import { type DeploymentStatus, emit, MlshipError, type OperationContext } from "@mlship/core";
 import { isNotFound, wrapAwsError } from "@mlship/data-s3";
 import { removeAutoscaling } from "./autoscaling.js";
-import { ENDPOINT_LOG_GROUP_PREFIX, LogTail } from "./logs.js";
+import { endpointLogGroup, LogTail } from "./logs.js";
 import type { Session } from "./session.js";
 import { backoff, sleep } from "./wait.js";
 
@@ -102,7 +102,7 @@ const LOG_TAIL_LINES = 20;
 export async function lastEndpointLogLines(session: Session, name: string): Promise<string[]> {
   try {
     const events = await new LogTail(session.deps.logs, {
-      group: `${ENDPOINT_LOG_GROUP_PREFIX}/${name}`,
+      group: endpointLogGroup(name),
       prefix: "",
     }).poll();
     return events.slice(-LOG_TAIL_LINES).map((e) => e.message);

@@ -12,6 +12,7 @@ import {
 } from "@mlship/core";
 import { wrapAwsError } from "@mlship/data-s3";
 import type { RuntimeApi } from "./api.js";
+import { readLogs } from "./logs.js";
 
 /** InvokeEndpoint's payload limit. */
 export const MAX_INVOKE_BYTES = 6 * 1024 * 1024;
@@ -94,7 +95,7 @@ export function createSageMakerInvoker(
           {
             cause: e,
             where: endpointName,
-            hint: "The model's inference code rejected the request; see its CloudWatch logs.",
+            hint: `The model's inference code rejected the request. ${readLogs(endpointName)}`,
             details: {
               status: err.OriginalStatusCode,
               originalStatusCode: err.OriginalStatusCode,

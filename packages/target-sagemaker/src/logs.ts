@@ -6,6 +6,13 @@ import type { LogsApi } from "./api.js";
 export const TRAINING_LOG_GROUP = "/aws/sagemaker/TrainingJobs";
 export const ENDPOINT_LOG_GROUP_PREFIX = "/aws/sagemaker/Endpoints";
 
+/** SageMaker's group for an endpoint; its streams are `<variant>/<instance-id>` (one per instance). */
+export const endpointLogGroup = (endpoint: string) => `${ENDPOINT_LOG_GROUP_PREFIX}/${endpoint}`;
+
+/** Where a failure's hint sends its reader: the CLI command, the method, and the group itself. */
+export const readLogs = (endpoint: string) =>
+  `Its log says why: \`mlship deployments logs ${endpoint}\` (the deployment's logs() in code; CloudWatch group ${endpointLogGroup(endpoint)}).`;
+
 /**
  * Reads every stream of one job (`<job>/algo-N-...`) incrementally, like the SDK's `logs_for_job`:
  * each `poll()` returns the new events of all streams, merged by timestamp. A missing group or stream
