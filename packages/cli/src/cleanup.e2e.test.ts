@@ -185,6 +185,54 @@ describe("mlship data cleanup", () => {
   });
 });
 
+describe("mlship data cleanup of a running job and of a tuning job", () => {
+  it("refuses while the job still runs (it reads the data), and deletes once it is stopped", async () => {
+    const code = join(work, "slow-code");
+    mkdirSync(code, { recursive: true });
+    writeFileSync(join(code, "slow.mjs"), "console.log('started'); setInterval(() => {}, 1000);\n");
+    const flags = "--target sagemaker --entry-point slow.mjs --framework node --no-wait --events";
+    const started = ok(
+      await cli(["train", ...flags.split(" "), "--source-dir", code, "--data", `train=${trainCsv}`]),
+    );
+    const staged = started.stderr
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { type: string; job?: string; ref?: DataRef })
+      .find((e) => e.type === "data.staged");
+    const job = staged?.job as string;
+    const object = staged?.ref?.objects[0] as string;
+    const refused = await cli(["data", "cleanup", job, "--yes"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/E_CONFLICT.*still running[\s\S]*mlship jobs stop/);
+    expect(await exists(object)).toBe(true);
+    ok(await cli(["jobs", "stop", job, "--target", "sagemaker"]));
+    let status = "";
+    for (let i = 0; i < 100 && status !== "Stopped"; i++) {
+      status = json<{ status: string }>(
+        await cli(["jobs", "describe", job, "--target", "sagemaker", "--json"]),
+      ).status;
+      if (status !== "Stopped") await new Promise((r) => setTimeout(r, 200));
+    }
+    ok(await cli(["data", "cleanup", job, "--yes"]));
+    expect(await exists(object)).toBe(false);
+  });
+
+  it("records what tune staged under the tuning job's name, and cleans it up once the tuning job ended", async () => {
+    const flags =
+      "--target sagemaker --entry-point train.mjs --framework node --metric acc=train_accuracy=([0-9.]+); --objective acc --range epochs=integer:5:10 --strategy Random --max-jobs 1 --max-parallel 1 --name cleanup-tune";
+    ok(await cli(["tune", ...flags.split(" "), "--source-dir", nodeExample, "--data", `train=${trainCsv}`]));
+    const records = json<Array<{ job: string; kind: string; refs: DataRef[] }>>(
+      await cli(["data", "list", "--json"]),
+    );
+    const tuned = records.find((r) => r.job === "cleanup-tune");
+    expect(tuned).toMatchObject({ kind: "tuning", refs: [expect.objectContaining({ channel: "train" })] });
+    const objects = tuned?.refs.flatMap((r) => r.objects) ?? [];
+    for (const o of objects) expect(await exists(o)).toBe(true);
+    ok(await cli(["data", "cleanup", "cleanup-tune", "--yes"]));
+    for (const o of objects) expect(await exists(o)).toBe(false);
+  });
+});
+
 describe("mlship jobs delete", () => {
   const local = (args: string[]) => cli([...args, "--target", "local"]);
   const hanging = join(work, "hanging");
