@@ -16,6 +16,7 @@ import {
   typecheck,
   writeSnippets,
 } from "../test/doc-snippets.js";
+import { runCli } from "../test/run-cli.js";
 
 // Every README's shell blocks run in order as one bash session, as a user would type them, against an
 // emulator; blocks marked `<!-- doc-test: ... -->` are checked to be marked, not run (see the root README).
@@ -49,8 +50,23 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await emulator?.stop();
+  if (work) await deleteLocalDeployments(join(work, ".mlship", "local"));
   if (work) rmSync(work, { recursive: true, force: true });
 });
+
+/**
+ * A snippet that failed between a local deploy and its delete leaves a detached model server (local
+ * deployments outlive their process on purpose): delete what is left, through the CLI, as a user would.
+ */
+async function deleteLocalDeployments(stateDir: string): Promise<void> {
+  const dir = join(stateDir, "deployments");
+  const names = existsSync(dir) ? readdirSync(dir) : [];
+  for (const name of names) {
+    await runCli(["deployments", "delete", name, "--target", "local", "--ignore-not-found"], {
+      env: { MLSHIP_LOCAL_STATE_DIR: stateDir },
+    });
+  }
+}
 
 const blocks = READMES.flatMap((file) => readBlocks(ROOT, file)).filter((b) => TESTED_LANGS.has(b.lang));
 const at = (b: DocBlock) => `${b.file}:${b.line}`;
