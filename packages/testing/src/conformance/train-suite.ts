@@ -19,7 +19,8 @@ export interface TrainConformanceOptions {
 /**
  * The training lifecycle every TrainTarget keeps, as a vitest suite: train -> Completed with a model artifact
  * and training.status events; describe and list find the job; its logs can be read; unknown jobs are
- * E_NOT_FOUND; an aborted train rejects with E_ABORTED; failures are MlshipErrors with a code.
+ * E_NOT_FOUND; a target with `deleteJob` deletes the finished job; an aborted train rejects with E_ABORTED;
+ * failures are MlshipErrors with a code.
  */
 export function describeTrainTarget(title: string, options: TrainConformanceOptions): void {
   const timeout = options.timeoutMs ?? 300_000;
@@ -74,6 +75,20 @@ export function describeTrainTarget(title: string, options: TrainConformanceOpti
       "an unknown job is E_NOT_FOUND",
       async () => {
         await expectMlshipError(target.describe("no-such-job-mlship-conformance"), "E_NOT_FOUND");
+      },
+      timeout,
+    );
+
+    it(
+      "a target with deleteJob removes the finished job (then unknown: E_NOT_FOUND) and refuses an unknown one",
+      async () => {
+        const deleteJob = target.deleteJob?.bind(target);
+        if (!deleteJob) return;
+        await expectMlshipError(deleteJob("no-such-job-mlship-conformance"), "E_NOT_FOUND");
+        await deleteJob(jobName);
+        await expectMlshipError(target.describe(jobName), "E_NOT_FOUND");
+        expect((await target.list()).some((r) => r.jobName === jobName)).toBe(false);
+        await expectMlshipError(deleteJob(jobName), "E_NOT_FOUND");
       },
       timeout,
     );
