@@ -6,6 +6,7 @@ export type { CrashInfo } from "./serving/server-process.js";
 export type { LocalTargetOptions } from "./target/context.js";
 export type { LocalTarget } from "./target/local-target.js";
 export { createLocalTarget } from "./target/local-target.js";
+export type { CheckpointSync } from "./training/checkpoints.js";
 export type {
   LocalTrainingOptions,
   LocalTrainingResult,

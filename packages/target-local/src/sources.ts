@@ -10,7 +10,8 @@ export function localPath(source: string): string {
   return source.startsWith("file://") ? fileURLToPath(source) : resolve(source);
 }
 
-function needStore(uri: string, store: ObjectStore | undefined, what: string): ObjectStore {
+/** The object store an s3:// source needs; E_CONFIG when none was given. */
+export function needStore(uri: string, store: ObjectStore | undefined, what: string): ObjectStore {
   if (store) return store;
   throw new MlshipError("E_CONFIG", `${what} ${uri} is in S3 but no object store was given`, {
     hint: "Pass `objectStore` (e.g. createS3ObjectStore(client) from @mlship/data-s3, or the emulator's).",

@@ -2,7 +2,7 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node
 import { tmpdir } from "node:os";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ObjectStore } from "@mlship/core";
+import { MlshipError, type ObjectStore } from "@mlship/core";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const repoRoot = resolve(here, "..", "..", "..", "..");
@@ -48,7 +48,9 @@ export function dirObjectStore(root: string): ObjectStore & { calls: string[] } 
       const source = pathOf(uri);
       await mkdir(dir, { recursive: true });
       if (uri.endsWith("/")) {
-        const files = await walk(source);
+        // As the S3 stores do: an empty prefix is E_NOT_FOUND.
+        const files = await walk(source).catch(() => []);
+        if (files.length === 0) throw new MlshipError("E_NOT_FOUND", `No objects under ${uri}`);
         const written: string[] = [];
         for (const file of files) {
           const target = join(dir, relative(source, file));

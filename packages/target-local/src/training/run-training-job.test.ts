@@ -4,6 +4,7 @@ import { collectingSink } from "@mlship/core";
 import { create } from "tar";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { dirObjectStore, tempDir, trainCsv, waitGone, writeFiles } from "../test-support/fixtures.js";
+import { checkpointDir } from "./checkpoints.js";
 import { runTrainingJob, type SecondaryStatus } from "./run-training-job.js";
 
 // A script for the real SageMaker scikit-learn container: it checks what the toolkit documents and
@@ -199,6 +200,67 @@ writeFileSync(process.env.SM_MODEL_DIR + "/seen.json", JSON.stringify({ argv: pr
       train: join(workDir, "input", "data", "train"),
       hps: '{"epochs":3,"learning-rate":0.5}',
     });
+  });
+});
+
+describe("runTrainingJob: checkpoints (SageMaker's CheckpointConfig)", () => {
+  // Lists what it found in its checkpoint folder (next to SM_MODEL_DIR, as /opt/ml/checkpoints is), then adds its own.
+  const RESUMING = `import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+const dir = join(dirname(process.env.SM_MODEL_DIR), "checkpoints");
+const found = readdirSync(dir, { recursive: true }).sort();
+console.log("found " + JSON.stringify(found));
+mkdirSync(join(dir, "epochs"), { recursive: true });
+writeFileSync(join(dir, "epochs", process.env.TRAINING_JOB_NAME + ".ckpt"), "state");
+writeFileSync(join(process.env.SM_MODEL_DIR, "found.json"), JSON.stringify(found));`;
+
+  it("restores what is under the S3 URI before the script starts and saves what it wrote there", async () => {
+    const code = await writeFiles(join(tmp.dir, "src"), { "train.mjs": RESUMING });
+    const store = dirObjectStore(join(tmp.dir, "s3"));
+    const checkpoints = { s3Uri: "s3://bucket/ckpt/run" };
+    const first = await runTrainingJob({
+      jobName: "first",
+      workDir: join(tmp.dir, "first"),
+      entryPoint: "train.mjs",
+      sourceDir: code,
+      objectStore: store,
+      checkpoints,
+    });
+    expect(first.status, first.failureReason).toBe("Completed");
+    expect(store.calls).toContain("upload s3://bucket/ckpt/run/epochs/first.ckpt");
+    const second = await runTrainingJob({
+      jobName: "second",
+      workDir: join(tmp.dir, "second"),
+      entryPoint: "train.mjs",
+      sourceDir: code,
+      objectStore: store,
+      checkpoints: { s3Uri: "s3://bucket/ckpt/run/" },
+    });
+    expect(second.status, second.failureReason).toBe("Completed");
+    const found = JSON.parse(await readFile(join(tmp.dir, "second", "model", "found.json"), "utf8"));
+    expect(found).toEqual(["epochs", join("epochs", "first.ckpt")]);
+    expect(store.calls.filter((c) => c.startsWith("upload s3://bucket/ckpt/"))).toEqual([
+      "upload s3://bucket/ckpt/run/epochs/first.ckpt",
+      "upload s3://bucket/ckpt/run/epochs/first.ckpt",
+      "upload s3://bucket/ckpt/run/epochs/second.ckpt",
+    ]);
+  });
+
+  it("maps the local path into the job folder; checkpoints without an object store are E_CONFIG", async () => {
+    expect(checkpointDir("/w", "/opt/ml/checkpoints")).toBe("/w/checkpoints");
+    expect(checkpointDir("/w", "/opt/ml/checkpoints/")).toBe("/w/checkpoints");
+    expect(checkpointDir("/w", "/tmp/ckpt")).toBe("/w/fs/tmp/ckpt");
+    expect(() => checkpointDir("/w", "ckpt")).toThrow(/must be absolute/);
+    const code = await writeFiles(join(tmp.dir, "src"), { "train.mjs": RESUMING });
+    const result = await runTrainingJob({
+      jobName: "no-store",
+      workDir: join(tmp.dir, "no-store"),
+      entryPoint: "train.mjs",
+      sourceDir: code,
+      checkpoints: { s3Uri: "s3://bucket/ckpt" },
+    });
+    expect(result.status).toBe("Failed");
+    expect(result.failureReason).toMatch(/checkpoints s3:\/\/bucket\/ckpt is in S3 but no object store/);
   });
 });
 

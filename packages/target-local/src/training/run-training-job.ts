@@ -16,7 +16,8 @@ import { packDir } from "../archive.js";
 import { forEachLine } from "../lines.js";
 import { killGroup, signalGroup, spawnGroup } from "../process-group.js";
 import { findPython } from "../python.js";
-import { fetchFile, stageChannel } from "../sources.js";
+import { fetchFile, needStore, stageChannel } from "../sources.js";
+import { type CheckpointSync, checkpointDir, restoreCheckpoints, saveCheckpoints } from "./checkpoints.js";
 import { JobLog, type LogStream } from "./job-log.js";
 import { buildToolkitEnv, type JobPaths, jobPaths } from "./toolkit-env.js";
 
@@ -55,6 +56,8 @@ export interface LocalTrainingOptions {
   metricDefinitions?: MetricDefinition[];
   /** Each metric value as it is parsed (also emitted as a `training.metric` event). */
   onMetric?: (value: MetricValue) => void;
+  /** SageMaker's CheckpointConfig: restored before the script starts, saved after it ends (needs `objectStore`). */
+  checkpoints?: CheckpointSync;
 }
 
 export interface LocalTrainingResult {
@@ -204,6 +207,17 @@ export async function runTrainingJob(
       await stageChannel(name, source, join(paths.inputDataDir, name), options.objectStore, ctx);
       channels[name] = {};
     }
+    const checkpoints = options.checkpoints && {
+      sync: options.checkpoints,
+      dir: checkpointDir(workDir, options.checkpoints.localPath),
+      store: needStore(options.checkpoints.s3Uri, options.objectStore, "checkpoints"),
+    };
+    if (checkpoints) {
+      const restored = await restoreCheckpoints(checkpoints.sync, checkpoints.dir, checkpoints.store, ctx);
+      log.line(
+        `Checkpoints: ${checkpoints.sync.localPath ?? "/opt/ml/checkpoints"} is ${checkpoints.dir} here; ${restored.length} restored from ${checkpoints.sync.s3Uri}`,
+      );
+    }
     const toolkit = buildToolkitEnv({
       jobName: options.jobName,
       paths,
@@ -231,6 +245,8 @@ export async function runTrainingJob(
       ...options.environment,
     };
     const exit = await runScript(command, paths.codeDir, env, log, stopper.signal, options.onStart);
+    // Also after a stop: an interrupted job's checkpoints are what a resumed one starts from.
+    if (checkpoints) await saveCheckpoints(checkpoints.sync, checkpoints.dir, checkpoints.store);
 
     if (stop) return await stoppedResult();
     secondary("Uploading", "Uploading generated training model");
