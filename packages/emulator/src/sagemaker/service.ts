@@ -13,6 +13,7 @@ import { createModelOperations, type ModelRecord, requiredName } from "./models.
 import { listMonitoringSchedules } from "./monitoring.js";
 import { type LocalRuntime, loadLocalRuntime } from "./runtime.js";
 import { createRecordStore } from "./store.js";
+import { createTagOperations } from "./tags.js";
 import { createTrainingJobs, type TrainingJobRecord } from "./training-jobs.js";
 import { createTransformJobs, type TransformJobRecord } from "./transform-jobs.js";
 import type { TuningJobRecord } from "./tuning/records.js";
@@ -86,6 +87,9 @@ export const SAGEMAKER_OPERATIONS = [
   "UpdateEndpoint",
   "DeleteEndpoint",
   "ListMonitoringSchedules",
+  "AddTags",
+  "ListTags",
+  "DeleteTags",
 ] as const;
 
 export function createSageMakerService(
@@ -114,9 +118,17 @@ export function createSageMakerService(
     workRoot: join(root, "work", "training-jobs"),
     python: deps.python,
   });
+  const transformStore = createRecordStore<TransformJobRecord>(
+    join(root, "transform-jobs"),
+    (r) => r.TransformJobName,
+  );
+  const tuningStore = createRecordStore<TuningJobRecord>(
+    join(root, "tuning-jobs"),
+    (r) => r.HyperParameterTuningJobName,
+  );
   const transformJobs = createTransformJobs({
     scope,
-    jobs: createRecordStore<TransformJobRecord>(join(root, "transform-jobs"), (r) => r.TransformJobName),
+    jobs: transformStore,
     models: modelStore,
     objectStore: deps.objectStore,
     logs: deps.logs,
@@ -124,11 +136,15 @@ export function createSageMakerService(
     workRoot: join(root, "work", "transform-jobs"),
     python: deps.python,
   });
-  const tuningJobs = createTuningJobs(
-    scope,
-    createRecordStore<TuningJobRecord>(join(root, "tuning-jobs"), (r) => r.HyperParameterTuningJobName),
-    trainingJobs,
-  );
+  const tuningJobs = createTuningJobs(scope, tuningStore, trainingJobs);
+  const tags = createTagOperations(scope, {
+    "training-job": jobStore,
+    "transform-job": transformStore,
+    "hyper-parameter-tuning-job": tuningStore,
+    model: modelStore,
+    "endpoint-config": configStore,
+    endpoint: endpointStore,
+  });
   const models = createModelOperations(scope, modelStore);
   const endpointConfigs = createEndpointConfigOperations(scope, configStore, modelStore);
   const endpoints = createEndpoints(scope, endpointStore, configStore, {
@@ -224,6 +240,7 @@ export function createSageMakerService(
     UpdateEndpoint: endpoints.UpdateEndpoint,
     DeleteEndpoint: endpoints.DeleteEndpoint,
     ListMonitoringSchedules: listMonitoringSchedules,
+    ...tags,
   };
 
   return {

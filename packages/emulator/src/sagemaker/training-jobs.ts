@@ -25,6 +25,7 @@ import {
   resourceName,
   S3_URI_PATTERN,
   type Validator,
+  validateTags,
   validationError,
 } from "./validation.js";
 
@@ -55,6 +56,7 @@ export interface TrainingJobRecord {
   EnableNetworkIsolation?: boolean;
   EnableInterContainerTrafficEncryption?: boolean;
   EnableManagedSpotTraining?: boolean;
+  CheckpointConfig?: { S3Uri: string; LocalPath?: string };
   Tags?: unknown[];
   /** Epoch ms, like every time below. */
   CreationTime: number;
@@ -283,6 +285,11 @@ export function createTrainingJobs(deps: TrainingJobDeps): TrainingJobs {
           objectStore: s3PrefixStore(deps.objectStore),
           metricDefinitions: metricDefinitionsOf(job),
           onMetric: (value) => recordMetric(job, state, value),
+          ...(job.CheckpointConfig
+            ? {
+                checkpoints: { s3Uri: job.CheckpointConfig.S3Uri, localPath: job.CheckpointConfig.LocalPath },
+              }
+            : {}),
           onLog: (line) => log(job, line),
           onSecondaryStatus: (status) => {
             if (!stopping() && status !== "Uploading") transition(job, status);
@@ -509,6 +516,30 @@ function algorithmError(reason: string | undefined, exitCode: number | null | un
     : `AlgorithmError: ${text}`;
 }
 
+/**
+ * Managed spot training's stopping condition, as SageMaker answers CreateTrainingJob: MaxWaitTimeInSeconds
+ * comes with spot only, spot needs it, and it covers the whole run (>= MaxRuntimeInSeconds, default one day).
+ */
+function checkSpotStoppingCondition(spot: boolean, stopping: Record<string, unknown> | undefined): void {
+  const maxWait = stopping?.MaxWaitTimeInSeconds as number | undefined;
+  const maxRuntime = (stopping?.MaxRuntimeInSeconds as number | undefined) ?? 86400;
+  if (maxWait !== undefined && !spot) {
+    throw validationError(
+      "Invalid MaxWaitTimeInSeconds. It is only supported when EnableManagedSpotTraining is set to true",
+    );
+  }
+  if (spot && maxWait === undefined) {
+    throw validationError(
+      "Invalid MaxWaitTimeInSeconds. It is required when EnableManagedSpotTraining is set to true",
+    );
+  }
+  if (maxWait !== undefined && maxWait < maxRuntime) {
+    throw validationError(
+      `Invalid MaxWaitTimeInSeconds. It must be greater than or equal to MaxRuntimeInSeconds (${maxRuntime})`,
+    );
+  }
+}
+
 /** CreateTrainingJob's validation (also used for a tuning job's training job definition). */
 export function validateCreateTrainingJob(
   scope: AccountScope,
@@ -572,9 +603,23 @@ export function validateCreateTrainingJob(
     v.number(resources.VolumeSizeInGB, "resourceConfig.volumeSizeInGB", { min: 0 });
   }
   const stopping = v.object(input.StoppingCondition, "stoppingCondition");
-  if (stopping) v.number(stopping.MaxRuntimeInSeconds, "stoppingCondition.maxRuntimeInSeconds", { min: 1 });
+  if (stopping) {
+    v.number(stopping.MaxRuntimeInSeconds, "stoppingCondition.maxRuntimeInSeconds", { min: 1 });
+    v.number(stopping.MaxWaitTimeInSeconds, "stoppingCondition.maxWaitTimeInSeconds", { min: 1 });
+  }
+  const checkpoint = v.object(input.CheckpointConfig, "checkpointConfig");
+  if (checkpoint) {
+    v.string(checkpoint.S3Uri, "checkpointConfig.s3Uri", {
+      required: true,
+      maxLength: 1024,
+      pattern: S3_URI_PATTERN,
+    });
+    v.string(checkpoint.LocalPath, "checkpointConfig.localPath", { maxLength: 4096, pattern: ".*" });
+  }
+  validateTags(v, input.Tags, "tags");
   v.stringMap(input.Environment, "environment", { maxEntries: 100, maxValueLength: 512 });
   v.done();
+  checkSpotStoppingCondition(input.EnableManagedSpotTraining === true, stopping);
   if (algorithm && !algorithm.TrainingImage && !algorithm.AlgorithmName) {
     throw validationError(
       "Either AlgorithmName or TrainingImage must be specified in AlgorithmSpecification.",
@@ -611,6 +656,7 @@ export function validateCreateTrainingJob(
     EnableNetworkIsolation: input.EnableNetworkIsolation as boolean | undefined,
     EnableInterContainerTrafficEncryption: input.EnableInterContainerTrafficEncryption as boolean | undefined,
     EnableManagedSpotTraining: input.EnableManagedSpotTraining as boolean | undefined,
+    CheckpointConfig: checkpoint as TrainingJobRecord["CheckpointConfig"],
     Tags: input.Tags as unknown[] | undefined,
     CreationTime: now,
     LastModifiedTime: now,
@@ -649,6 +695,7 @@ function describe(job: TrainingJobRecord): Record<string, unknown> {
     EnableNetworkIsolation: job.EnableNetworkIsolation ?? false,
     EnableInterContainerTrafficEncryption: job.EnableInterContainerTrafficEncryption ?? false,
     EnableManagedSpotTraining: job.EnableManagedSpotTraining ?? false,
+    CheckpointConfig: job.CheckpointConfig,
     TrainingTimeInSeconds: job.TrainingTimeInSeconds,
     BillableTimeInSeconds: job.BillableTimeInSeconds,
     Environment: job.Environment,

@@ -12,6 +12,7 @@ import {
   type HyperParameterTrainingJobSummary,
   type HyperParameterTuningJobConfig,
   ListHyperParameterTuningJobsCommand,
+  ListTagsCommand,
   ListTrainingJobsCommand,
   ListTrainingJobsForHyperParameterTuningJobCommand,
   SageMakerClient,
@@ -290,6 +291,40 @@ describe("hyperparameter tuning jobs on the emulator", () => {
       failed.every((t) => t.ObjectiveStatus === "Failed" && /AlgorithmError/.test(t.FailureReason ?? "")),
     ).toBe(true);
     expect(job.BestTrainingJob?.TunedHyperParameters).toEqual({ mode: "ok", x: "0.3" });
+  });
+
+  it("spot and tags: every child runs the definition's spot settings and carries the tuning job's tags", async () => {
+    const request = tuningJob("spot-tagged", {
+      Strategy: "Grid",
+      ResourceLimits: { MaxParallelTrainingJobs: 2 },
+      ParameterRanges: { CategoricalParameterRanges: [{ Name: "x", Values: ["0.1", "0.3"] }] },
+    });
+    const definition = request.TrainingJobDefinition as NonNullable<typeof request.TrainingJobDefinition>;
+    definition.EnableManagedSpotTraining = true;
+    definition.StoppingCondition = { MaxRuntimeInSeconds: 300, MaxWaitTimeInSeconds: 600 };
+    await sm.send(
+      new CreateHyperParameterTuningJobCommand({ ...request, Tags: [{ Key: "team", Value: "ml" }] }),
+    );
+    const job = await waitForTuning("spot-tagged");
+    expect(job.HyperParameterTuningJobStatus).toBe("Completed");
+    for (const child of await children("spot-tagged")) {
+      const described = await sm.send(
+        new DescribeTrainingJobCommand({ TrainingJobName: child.TrainingJobName }),
+      );
+      expect(described).toMatchObject({
+        EnableManagedSpotTraining: true,
+        StoppingCondition: { MaxRuntimeInSeconds: 300, MaxWaitTimeInSeconds: 600 },
+      });
+      const tags = await sm.send(new ListTagsCommand({ ResourceArn: described.TrainingJobArn }));
+      expect(tags.Tags).toEqual([{ Key: "team", Value: "ml" }]);
+    }
+    definition.StoppingCondition = { MaxRuntimeInSeconds: 300 };
+    const refused = await sm
+      .send(
+        new CreateHyperParameterTuningJobCommand({ ...request, HyperParameterTuningJobName: "spot-no-wait" }),
+      )
+      .catch((e: Error) => e);
+    expect(refused).toMatchObject({ name: "ValidationException" });
   });
 
   it("Stop: running children are stopped, nothing more starts, the job ends Stopped", async () => {

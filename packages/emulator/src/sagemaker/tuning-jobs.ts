@@ -18,7 +18,7 @@ import { childTrainingJob, runTuningJob, type TuningRun } from "./tuning/run-tun
 import { encode } from "./tuning/space.js";
 import type { Observation } from "./tuning/strategy.js";
 import { parseTuningConfig, type TuningPlan } from "./tuning/tuning-config.js";
-import { createValidator, validationError } from "./validation.js";
+import { createValidator, validateTags, validationError } from "./validation.js";
 
 const STATUS_VALUES = ["Completed", "InProgress", "Failed", "Stopped", "Stopping"] as const;
 const TRIAL_STATUS_VALUES = ["InProgress", "Completed", "Failed", "Stopping", "Stopped"] as const;
@@ -208,6 +208,7 @@ function validateCreate(
       oneOf: ["IdenticalDataAndAlgorithm", "TransferLearning"],
     });
   }
+  validateTags(v, input.Tags, "tags");
   v.done();
   if (!definition) {
     throw validationError(

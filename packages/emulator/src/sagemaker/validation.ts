@@ -154,7 +154,9 @@ export function createValidator(): Validator {
 
 function matches(pattern: string, value: string): boolean {
   const anchored = pattern.startsWith("^") ? pattern : `^${pattern}`;
-  return new RegExp(anchored.endsWith("$") ? anchored : `${anchored}$`).test(value);
+  // Unicode property classes (the tag alphabet) need the u flag; the other patterns are written without it.
+  const flags = pattern.includes("\\p{") ? "u" : "";
+  return new RegExp(anchored.endsWith("$") ? anchored : `${anchored}$`, flags).test(value);
 }
 
 /** True for a valid SageMaker resource name. */
@@ -179,4 +181,18 @@ export function timestampFilter(v: Validator, value: unknown, path: string): num
   if (typeof value === "string" && !Number.isNaN(Date.parse(value))) return Date.parse(value);
   v.fail(`Value '${String(value)}' at '${path}' failed to satisfy constraint: Member must be a timestamp`);
   return undefined;
+}
+
+const TAG_PATTERN = "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$";
+
+/** A `Tags` list as SageMaker checks it: at most 50, Key 1-128 and Value 0-256 characters of the tag alphabet. */
+export function validateTags(v: Validator, value: unknown, path: string, required = false): void {
+  const tags = v.list(value, path, { required, max: 50 });
+  tags?.forEach((raw, i) => {
+    const at = `${path}.${i + 1}.member`;
+    const tag = v.object(raw, at, true);
+    if (!tag) return;
+    v.string(tag.Key, `${at}.key`, { required: true, minLength: 1, maxLength: 128, pattern: TAG_PATTERN });
+    v.string(tag.Value, `${at}.value`, { required: true, maxLength: 256, pattern: TAG_PATTERN });
+  });
 }

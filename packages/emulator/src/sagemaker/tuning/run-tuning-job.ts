@@ -148,6 +148,8 @@ export function runTuningJob(
     job.Trials.push(trial);
     try {
       const child = childTrainingJob(job.TrainingJobDefinition, name, tuned, plan.objective.metricName);
+      // SageMaker adds the tuning job's tags to every training job it launches.
+      if (job.Tags?.length) child.Tags = job.Tags;
       const record = deps.training.startJob(child, {
         tuningJobArn: job.HyperParameterTuningJobArn,
         observer: { onMetric: (value) => onMetric(trial, value) },

@@ -31,16 +31,25 @@ export function objectiveScore(hps: Record<string, string>): number {
   return Number((-((x - 0.3) ** 2) - (y - 0.7) ** 2).toFixed(6));
 }
 
-/** Creates `bucket` and uploads the script as `s3://<bucket>/code/sourcedir.tar.gz`; returns that URI. */
-export async function uploadObjectiveCode(s3: S3Client, bucket: string): Promise<string> {
+/** Creates `bucket` and uploads `script` as `<file>` in `s3://<bucket>/code/sourcedir.tar.gz`; returns that URI. */
+export async function uploadScriptCode(
+  s3: S3Client,
+  bucket: string,
+  file: string,
+  script: string,
+): Promise<string> {
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   const dir = join(tempDir(), "code");
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "objective.mjs"), OBJECTIVE_SCRIPT);
+  writeFileSync(join(dir, file), script);
   const tarball = join(dir, "..", "sourcedir.tar.gz");
-  await createTar({ gzip: true, file: tarball, cwd: dir }, ["objective.mjs"]);
+  await createTar({ gzip: true, file: tarball, cwd: dir }, [file]);
   await s3.send(
     new PutObjectCommand({ Bucket: bucket, Key: "code/sourcedir.tar.gz", Body: readFileSync(tarball) }),
   );
   return `s3://${bucket}/code/sourcedir.tar.gz`;
 }
+
+/** Creates `bucket` and uploads the objective script as `s3://<bucket>/code/sourcedir.tar.gz`; returns that URI. */
+export const uploadObjectiveCode = (s3: S3Client, bucket: string): Promise<string> =>
+  uploadScriptCode(s3, bucket, "objective.mjs", OBJECTIVE_SCRIPT);
