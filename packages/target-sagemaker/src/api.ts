@@ -50,6 +50,9 @@ import {
   ListEndpointsCommand,
   type ListEndpointsCommandInput,
   type ListEndpointsCommandOutput,
+  ListTagsCommand,
+  type ListTagsCommandInput,
+  type ListTagsCommandOutput,
   ListTrainingJobsCommand,
   type ListTrainingJobsCommandInput,
   type ListTrainingJobsCommandOutput,
@@ -106,6 +109,8 @@ export interface SageMakerApi {
   ): Promise<DescribeTransformJobCommandOutput>;
   stopTransformJob(i: StopTransformJobCommandInput): Promise<unknown>;
   listTransformJobs(i: ListTransformJobsCommandInput): Promise<ListTransformJobsCommandOutput>;
+  /** Optional, so ports written before it still fit: without it, `describe` shows no tags. */
+  listTags?(i: ListTagsCommandInput, o?: Opts): Promise<ListTagsCommandOutput>;
 }
 
 /** CloudWatch Logs reads: training and transform logs by stream, endpoint logs across a group. */
@@ -151,6 +156,7 @@ export function sageMakerApi(client: SageMakerClient): SageMakerApi {
     describeTransformJob: (i, o) => client.send(new DescribeTransformJobCommand(i), o),
     stopTransformJob: (i) => client.send(new StopTransformJobCommand(i)),
     listTransformJobs: (i) => client.send(new ListTransformJobsCommand(i)),
+    listTags: (i, o) => client.send(new ListTagsCommand(i), o),
   };
 }
 

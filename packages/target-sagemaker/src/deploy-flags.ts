@@ -1,5 +1,6 @@
 import { MlshipError } from "@mlship/core";
 import type { SageMakerDeploySpec } from "./deploy.js";
+import { splitOptions } from "./option-split.js";
 
 /** The plugin's flat deploy options (`--min-instances`, `--async-output`, `--capture`, ...), as parsed. */
 export interface DeployFlagOptions {
@@ -15,7 +16,7 @@ export interface DeployFlagOptions {
   captureDestination?: string;
 }
 
-const DEPLOY_FLAG_KEYS: ReadonlySet<string> = new Set<keyof DeployFlagOptions>([
+const DEPLOY_FLAG_KEYS: ReadonlySet<keyof DeployFlagOptions> = new Set<keyof DeployFlagOptions>([
   "minInstances",
   "maxInstances",
   "targetInvocations",
@@ -32,24 +33,21 @@ const DEPLOY_FLAG_KEYS: ReadonlySet<string> = new Set<keyof DeployFlagOptions>([
 export function splitDeployFlags<O extends DeployFlagOptions>(
   options: O,
 ): { flags: DeployFlagOptions; rest: Omit<O, keyof DeployFlagOptions> } {
-  const entries = Object.entries(options);
-  return {
-    flags: Object.fromEntries(entries.filter(([k]) => DEPLOY_FLAG_KEYS.has(k))) as DeployFlagOptions,
-    rest: Object.fromEntries(entries.filter(([k]) => !DEPLOY_FLAG_KEYS.has(k))) as Omit<
-      O,
-      keyof DeployFlagOptions
-    >,
-  };
+  const { picked, rest } = splitOptions(options, DEPLOY_FLAG_KEYS);
+  return { flags: picked as DeployFlagOptions, rest };
 }
 
 /** What the flags add to every deploy that does not set the same part itself. */
-export type DeployDefaults = Pick<SageMakerDeploySpec, "autoscaling" | "asyncInference" | "dataCapture">;
+export type DeployDefaults = Pick<
+  SageMakerDeploySpec,
+  "autoscaling" | "asyncInference" | "dataCapture" | "tags"
+>;
 
-const usage = (flag: string, message: string, hint: string) =>
+export const usage = (flag: string, message: string, hint: string) =>
   new MlshipError("E_USAGE", message, { where: flag, hint });
 
 /** The flags that only mean something with the group's required ones; E_USAGE names the missing flag. */
-function requireAll(group: string, given: Record<string, unknown>, required: string[]): boolean {
+export function requireAll(group: string, given: Record<string, unknown>, required: string[]): boolean {
   const set = Object.entries(given).filter(([, v]) => v !== undefined);
   if (set.length === 0) return false;
   const missing = required.filter((flag) => given[flag] === undefined);
@@ -107,12 +105,14 @@ export function deployDefaultsFromFlags(flags: DeployFlagOptions): DeployDefault
   return defaults;
 }
 
-/** The spec with the flags' parts added where the spec has none of its own. */
+/** The spec with the flags' parts added where the spec has none of its own (tags: merged). */
 export function withDeployDefaults<S extends DeployDefaults>(spec: S, defaults: DeployDefaults): S {
   return {
     ...spec,
     ...(spec.autoscaling || !defaults.autoscaling ? {} : { autoscaling: defaults.autoscaling }),
     ...(spec.asyncInference || !defaults.asyncInference ? {} : { asyncInference: defaults.asyncInference }),
     ...(spec.dataCapture || !defaults.dataCapture ? {} : { dataCapture: defaults.dataCapture }),
+    // Tags merge: the flags' on every deploy, a spec's own value winning for its keys.
+    ...(defaults.tags ? { tags: { ...defaults.tags, ...spec.tags } } : {}),
   };
 }

@@ -4,6 +4,24 @@ import { z } from "zod";
 const count = z.coerce.number().int().positive();
 const seconds = z.coerce.number().int().min(0);
 
+const DURATION = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
+/** Whole seconds, as a number or a string: `7200`, `2h`, `90m`, `1h30m`, `45s`. */
+const duration = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const text = String(value).trim();
+  const parts = DURATION.exec(text);
+  const total = /^\d+$/.test(text)
+    ? Number(text)
+    : parts && text
+      ? Number(parts[1] ?? 0) * 3600 + Number(parts[2] ?? 0) * 60 + Number(parts[3] ?? 0)
+      : Number.NaN;
+  if (Number.isInteger(total) && total > 0) return total;
+  ctx.addIssue({
+    code: "custom",
+    message: `expected whole seconds or a duration such as 90m, 2h or 1h30m (got "${text}")`,
+  });
+  return z.NEVER;
+});
+
 /** What `mlship.config.json`, the environment and flags may set (programmatic users pass SageMakerTargetOptions). */
 export const sageMakerPluginOptions = z
   .object({
@@ -65,6 +83,24 @@ export const sageMakerPluginOptions = z
       .optional()
       .describe("Data capture: percent of requests recorded (0-100)"),
     captureDestination: z.string().min(1).optional().describe("Data capture: s3:// URI of the records"),
+    spot: z.boolean().optional().describe("Managed spot training for train and tune"),
+    maxWaitSeconds: duration
+      .optional()
+      .describe("Spot: most seconds to wait for capacity and run (>= the max runtime; default: equal)"),
+    checkpointS3Uri: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("s3:// URI synced with the job's checkpoint folder (a new job resumes from it)"),
+    checkpointLocalPath: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("The job's checkpoint folder (default /opt/ml/checkpoints)"),
+    tags: z
+      .union([z.array(z.string()), z.record(z.string(), z.string())])
+      .optional()
+      .describe("Tags on training and tuning jobs, models, endpoint configs and endpoints"),
   })
   .strict();
 
@@ -185,12 +221,53 @@ export default defineTargetPlugin({
       "captureDestination",
       "data capture: where records are written",
     ),
+    {
+      name: "--spot",
+      option: "spot",
+      description: "managed spot training (the SageMaker SDK's use_spot_instances)",
+      commands: ["train", "tune"],
+    },
+    {
+      name: "--max-wait <seconds|duration>",
+      option: "maxWaitSeconds",
+      description:
+        "spot: most time to wait for capacity and run, >= --max-runtime (e.g. 7200, 2h; default: equal)",
+      commands: ["train", "tune"],
+    },
+    {
+      name: "--checkpoint-s3-uri <s3-uri>",
+      option: "checkpointS3Uri",
+      description: "checkpoints synced with this S3 prefix; a job started on it resumes from them",
+      commands: ["train", "tune"],
+    },
+    {
+      name: "--checkpoint-local-path <path>",
+      option: "checkpointLocalPath",
+      description: "the job's checkpoint folder (default /opt/ml/checkpoints)",
+      commands: ["train", "tune"],
+    },
+    {
+      name: "--tag <key=value...>",
+      option: "tags",
+      description: "tag on the job (train, tune) or model, endpoint config and endpoint (deploy); repeatable",
+      commands: ["train", "tune", "deploy"],
+    },
   ],
   async create(options) {
     const { createSageMakerTarget } = await import("./target.js");
     const { deployDefaultsFromFlags, splitDeployFlags } = await import("./deploy-flags.js");
-    const { flags, rest } = splitDeployFlags(options);
-    const target = createSageMakerTarget({ ...rest, deployDefaults: deployDefaultsFromFlags(flags) });
+    const { trainDefaultsFromFlags, splitTrainFlags } = await import("./train-flags.js");
+    const deploy = splitDeployFlags(options);
+    const { flags, rest } = splitTrainFlags(deploy.rest);
+    const trainDefaults = trainDefaultsFromFlags(flags);
+    const target = createSageMakerTarget({
+      ...rest,
+      trainDefaults,
+      deployDefaults: {
+        ...deployDefaultsFromFlags(deploy.flags),
+        ...(trainDefaults.tags ? { tags: trainDefaults.tags } : {}),
+      },
+    });
     return {
       train: target.training,
       deploy: target.deployment,

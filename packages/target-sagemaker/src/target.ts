@@ -48,6 +48,7 @@ import { endpointLogs } from "./endpoint-logs.js";
 import { deleteDeployment } from "./endpoints.js";
 import { createSageMakerInvoker, type SageMakerInvoker } from "./invoker.js";
 import { Session } from "./session.js";
+import { type TrainDefaults, withTrainDefaults } from "./train-flags.js";
 import {
   describeTraining,
   downloadArtifacts,
@@ -79,8 +80,10 @@ export interface SageMakerTargetOptions extends AwsConnectionOptions {
   transformInstanceType?: string;
   /** Deploys that give no `serverless` settings of their own become serverless endpoints with this memory (MB). */
   serverlessMemoryMb?: number;
-  /** Autoscaling, async inference and data capture for deploys whose spec sets none (the plugin's deploy flags). */
+  /** Autoscaling, async inference, data capture and tags for deploys whose spec sets none (the plugin's deploy flags). */
   deployDefaults?: DeployDefaults;
+  /** Spot, checkpoints and tags for training and tuning jobs whose spec sets none (the plugin's train flags). */
+  trainDefaults?: TrainDefaults;
   /** Status polling backoff (ms). */
   poll?: Partial<PollOptions>;
   /** Injected ports (tests, custom transports); built from the connection options otherwise. */
@@ -171,6 +174,7 @@ export function createSageMakerTarget(options: SageMakerTargetOptions = {}): Sag
     runtimeUrl: options.endpoint,
   });
   const memorySizeMb = options.serverlessMemoryMb;
+  const trainDefaults = options.trainDefaults ?? {};
   const withDefaults = <S extends Pick<SageMakerDeploySpec, "serverless" | keyof DeployDefaults>>(
     spec: S,
   ): S => {
@@ -183,7 +187,7 @@ export function createSageMakerTarget(options: SageMakerTargetOptions = {}): Sag
   const target: Omit<SageMakerTarget, "training" | "deployment" | "transformer" | "tuning"> = {
     name: TARGET_NAME,
     region: () => session.region(),
-    train: (spec, ctx) => train(session, spec, ctx),
+    train: (spec, ctx) => train(session, withTrainDefaults(spec, trainDefaults), ctx),
     describe: (jobName, ctx) => describeTraining(session, jobName, ctx),
     listTrainingJobs: (listOptions) => listTraining(session, listOptions),
     stop: (jobName) => stopTraining(session, jobName),
@@ -261,7 +265,8 @@ export function createSageMakerTarget(options: SageMakerTargetOptions = {}): Sag
   };
   const tuning: TuneTarget = {
     name: TARGET_NAME,
-    tune: (spec, ctx) => tune(session, spec, ctx),
+    tune: (spec, ctx) =>
+      tune(session, { ...spec, training: withTrainDefaults(spec.training, trainDefaults) }, ctx),
     describe: (name, ctx) => describeTuning(session, name, ctx),
     list: (listOptions) => listTuning(session, listOptions),
     stop: (name) => stopTuning(session, name),

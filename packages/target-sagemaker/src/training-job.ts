@@ -9,6 +9,7 @@ import {
 import { aws, sklearnVersionFromImage } from "@mlship/data-s3";
 import type { SageMakerApi } from "./api.js";
 import { userHyperparameters } from "./hyperparameters.js";
+import { DEFAULT_CHECKPOINT_LOCAL_PATH } from "./training-request.js";
 
 export const TARGET_NAME = "sagemaker";
 
@@ -102,6 +103,20 @@ export function trainingRunFromDescription(d: DescribeTrainingJobCommandOutput):
       instanceCount: d.ResourceConfig?.InstanceCount ?? null,
       outputPath: outputPath ?? null,
       spot: d.EnableManagedSpotTraining ?? false,
+      ...(d.StoppingCondition?.MaxRuntimeInSeconds
+        ? { maxRuntimeSeconds: d.StoppingCondition.MaxRuntimeInSeconds }
+        : {}),
+      ...(d.StoppingCondition?.MaxWaitTimeInSeconds
+        ? { maxWaitSeconds: d.StoppingCondition.MaxWaitTimeInSeconds }
+        : {}),
+      ...(d.CheckpointConfig?.S3Uri
+        ? {
+            checkpoint: {
+              s3Uri: d.CheckpointConfig.S3Uri,
+              localPath: d.CheckpointConfig.LocalPath || DEFAULT_CHECKPOINT_LOCAL_PATH,
+            },
+          }
+        : {}),
     },
   };
   for (const key of Object.keys(run) as (keyof TrainingRun)[]) if (run[key] === undefined) delete run[key];

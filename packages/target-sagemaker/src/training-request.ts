@@ -93,10 +93,20 @@ function positiveInt(value: number, where: string): number {
  * before it uploads code or stages data, so bad input leaves nothing behind in S3.
  */
 export function checkTrainingLimits(
-  input: Pick<TrainingJobRequestInput, "maxRuntimeSeconds" | "spot" | "instanceCount" | "volumeSizeGb">,
+  input: Pick<
+    TrainingJobRequestInput,
+    "maxRuntimeSeconds" | "spot" | "instanceCount" | "volumeSizeGb" | "checkpointS3Uri"
+  >,
   channelNames: string[],
 ): { maxRuntime: number; maxWait?: number; instanceCount: number; volumeSizeGb: number } {
   const maxRuntime = positiveInt(input.maxRuntimeSeconds ?? DEFAULT_MAX_RUNTIME_SECONDS, "maxRuntimeSeconds");
+  if (input.checkpointS3Uri !== undefined && !/^s3:\/\/[^/]+/.test(input.checkpointS3Uri)) {
+    throw new MlshipError(
+      "E_INVALID_INPUT",
+      `Checkpoints are synced with S3: "${input.checkpointS3Uri}" is not an s3:// URI`,
+      { where: "checkpointS3Uri", hint: "Pass s3://<bucket>/<prefix> as `checkpointS3Uri`." },
+    );
+  }
   const spot = input.spot === true ? {} : input.spot || undefined;
   let maxWait: number | undefined;
   if (spot) {

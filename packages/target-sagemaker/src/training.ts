@@ -490,7 +490,18 @@ export async function describeTraining(
   jobName: string,
   ctx?: OperationContext,
 ): Promise<TrainingRun> {
-  return trainingRunFromDescription(await describeTrainingJob(session.deps.api, jobName, ctx?.signal));
+  const description = await describeTrainingJob(session.deps.api, jobName, ctx?.signal);
+  const run = trainingRunFromDescription(description);
+  const listTags = session.deps.api.listTags?.bind(session.deps.api);
+  if (!listTags) return run;
+  // DescribeTrainingJob has no tags; ListTags on the job's ARN has those its Create call was given.
+  const tags = await aws(
+    `Listing the tags of training job ${jobName}`,
+    () => listTags({ ResourceArn: description.TrainingJobArn, MaxResults: 50 }, { abortSignal: ctx?.signal }),
+    { where: jobName },
+  );
+  const pairs = (tags.Tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]);
+  return pairs.length ? { ...run, details: { ...run.details, tags: Object.fromEntries(pairs) } } : run;
 }
 
 export async function listTraining(session: Session, options: ListOptions = {}): Promise<TrainingRun[]> {
