@@ -2,8 +2,10 @@
 // Same contract as a SageMaker script-mode job: hyperparameters arrive as `--name value` arguments,
 // data in the `train` (and optional `test`) channel, and the model goes to SM_MODEL_DIR.
 // Label: the `target` column, 1 = malignant (the positive class), 0 = benign.
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+// With a checkpoint folder (the job has a CheckpointConfig: `--checkpoint-s3-uri`), it resumes from the
+// weights the last job left there and leaves its own: each run trains `epochs` more.
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 
 const { values: args } = parseArgs({
@@ -73,12 +75,12 @@ function predictProba(model, row) {
   return sigmoid(z);
 }
 
-function fit(X, y) {
+function fit(X, y, start) {
   const { mean, std } = standardiser(X);
   const Z = X.map((row) => row.map((v, j) => (v - mean[j]) / std[j]));
   const d = X[0].length;
-  const weights = new Array(d).fill(0);
-  let bias = 0;
+  const weights = start ? [...start.weights] : new Array(d).fill(0);
+  let bias = start?.bias ?? 0;
   // Full-batch gradient descent: 455 rows x 30 features converges in a few hundred epochs.
   for (let epoch = 0; epoch < epochs; epoch++) {
     const grad = new Array(d).fill(0);
@@ -106,7 +108,17 @@ const train = readChannel(process.env.SM_CHANNEL_TRAIN);
 console.log(
   `training on ${train.X.length} rows, ${train.names.length} features, ${train.y.filter((v) => v === 1).length} malignant`,
 );
-const model = { featureNames: train.names, positiveClass: "malignant", ...fit(train.X, train.y) };
+// SageMaker's checkpoint folder, /opt/ml/checkpoints, is SM_MODEL_DIR's sibling; it exists only with a CheckpointConfig.
+const checkpoints = join(dirname(process.env.SM_MODEL_DIR), "checkpoints");
+const stateFile = join(checkpoints, "state.json");
+const start = existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, "utf8")) : undefined;
+if (start) console.log(`resuming from the checkpoint after ${start.epochs} epochs`);
+const model = { featureNames: train.names, positiveClass: "malignant", ...fit(train.X, train.y, start) };
+if (existsSync(checkpoints)) {
+  const state = { epochs: (start?.epochs ?? 0) + epochs, weights: model.weights, bias: model.bias };
+  writeFileSync(stateFile, JSON.stringify(state));
+  console.log(`checkpoint saved after ${state.epochs} epochs`);
+}
 
 const metrics = { train_accuracy: accuracy(model, train.X, train.y) };
 if (process.env.SM_CHANNEL_TEST) {

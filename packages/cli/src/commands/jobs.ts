@@ -11,7 +11,8 @@ async function trainTarget(ctx: CliContext, options: Record<string, unknown>) {
   return (await loadTargets(ctx, [name])).train(name);
 }
 
-export const renderRun = (run: TrainingRun) =>
+/** A run as `key: value` lines; with `details`, the target's facts too (as `deployments get` shows them). */
+export const renderRun = (run: TrainingRun, { details = false } = {}) =>
   renderRecord({
     job: run.jobName,
     target: run.target,
@@ -25,6 +26,7 @@ export const renderRun = (run: TrainingRun) =>
     ended: run.endedAt,
     billableSeconds: run.billableSeconds,
     metrics: run.finalMetrics?.map((m) => `${m.name}=${m.value}`).join(", "),
+    ...(details ? run.details : {}),
   });
 
 export const list: CommandRun = async (ctx, _args, options) => {
@@ -42,7 +44,7 @@ export const describe: CommandRun = async (ctx, [job = ""], options) => {
     signal: ctx.signal,
     events: ctx.events,
   });
-  ctx.print(run, () => renderRun(run));
+  ctx.print(run, () => renderRun(run, { details: true }));
 };
 
 export const logs: CommandRun = async (ctx, [job = ""], options) => {

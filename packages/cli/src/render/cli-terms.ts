@@ -15,6 +15,7 @@ const CLI_FLAGS: Record<string, string> = {
   entryPoint: "--entry-point",
   sourceDir: "--source-dir",
   since: "--since",
+  maxRuntimeSeconds: "--max-runtime",
 };
 
 /** option name -> CLI flag, from the CLI's own flags and every loaded plugin's declared flags. */
