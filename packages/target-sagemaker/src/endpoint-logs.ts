@@ -1,4 +1,4 @@
-import type { FilteredLogEvent } from "@aws-sdk/client-cloudwatch-logs";
+import type { FilterLogEventsCommandOutput } from "@aws-sdk/client-cloudwatch-logs";
 import type { DeploymentLogLine, DeploymentLogOptions, OperationContext } from "@mlship/core";
 import { MlshipError } from "@mlship/core";
 import { isNotFound, wrapAwsError } from "@mlship/data-s3";
@@ -10,8 +10,8 @@ import { sleep } from "./wait.js";
 
 /**
  * The endpoint's log lines across all its instances, as `aws logs tail` reads them: FilterLogEvents over the
- * group from `since`, then, when following, again every poll interval from the newest timestamp seen, skipping
- * the events already yielded at that timestamp. A group not created yet is "no lines yet".
+ * group from `since`, page by page, then, when following, again every poll interval from the newest timestamp
+ * seen, skipping the events already yielded at that timestamp. A group not created yet is "no lines yet".
  */
 export async function* endpointLogs(
   session: Session,
@@ -24,49 +24,50 @@ export async function* endpointLogs(
   }
   const group = endpointLogGroup(name);
   let startTime = options.since;
+  // Ids of the events at `startTime` already yielded: the next poll starts there and returns them again.
   let seen = new Set<string>();
   for (;;) {
-    const events = await filterGroup(session.deps.logs, group, startTime, ctx.signal);
-    for (const e of events) {
-      if (seen.has(e.eventId ?? "")) continue;
-      yield {
-        timestamp: e.timestamp,
-        message: (e.message ?? "").replace(/\n$/, ""),
-        stream: e.logStreamName,
-      };
-    }
+    let newest = startTime ?? Number.NEGATIVE_INFINITY;
+    let atNewest = new Set(seen);
+    let nextToken: string | undefined;
+    do {
+      const page = await filterPage(session.deps.logs, group, startTime, nextToken, ctx.signal);
+      for (const e of page.events ?? []) {
+        const timestamp = e.timestamp ?? 0;
+        if (timestamp > newest) {
+          newest = timestamp;
+          atNewest = new Set();
+        }
+        if (timestamp === newest && e.eventId) atNewest.add(e.eventId);
+        if (seen.has(e.eventId ?? "")) continue;
+        yield { timestamp, message: (e.message ?? "").replace(/\n$/, ""), stream: e.logStreamName };
+      }
+      nextToken = page.nextToken;
+    } while (nextToken);
     if (!options.follow) return;
-    const last = events.at(-1)?.timestamp;
-    if (last !== undefined && last !== startTime) {
-      startTime = last;
-      seen = new Set();
+    if (Number.isFinite(newest)) {
+      startTime = newest;
+      seen = atNewest;
     }
-    for (const e of events) if (e.timestamp === startTime && e.eventId) seen.add(e.eventId);
     await sleep(session.poll.intervalMs, ctx.signal, `Following the logs of ${name}`);
   }
 }
 
-/** Every event of the group from `startTime`, in time order (all pages). */
-async function filterGroup(
+/** One page of the group's events from `startTime`, in time order; a group that does not exist has none. */
+async function filterPage(
   logs: LogsApi,
   group: string,
   startTime: number | undefined,
+  nextToken: string | undefined,
   signal: AbortSignal | undefined,
-): Promise<Array<FilteredLogEvent & { timestamp: number }>> {
-  const out: Array<FilteredLogEvent & { timestamp: number }> = [];
-  let nextToken: string | undefined;
+): Promise<Pick<FilterLogEventsCommandOutput, "events" | "nextToken">> {
   try {
-    do {
-      const page = await logs.filterLogEvents(
-        { logGroupName: group, ...(startTime !== undefined ? { startTime } : {}), nextToken },
-        { abortSignal: signal },
-      );
-      for (const e of page.events ?? []) out.push({ ...e, timestamp: e.timestamp ?? 0 });
-      nextToken = page.nextToken;
-    } while (nextToken);
+    return await logs.filterLogEvents(
+      { logGroupName: group, ...(startTime !== undefined ? { startTime } : {}), nextToken },
+      { abortSignal: signal },
+    );
   } catch (e) {
-    if (isNotFound(e)) return [];
+    if (isNotFound(e)) return {};
     throw wrapAwsError(e, `Reading the log group ${group}`, { where: group });
   }
-  return out.sort((a, b) => a.timestamp - b.timestamp);
 }
