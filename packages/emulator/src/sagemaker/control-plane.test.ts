@@ -98,6 +98,73 @@ describe("models", () => {
   });
 });
 
+describe("tags", () => {
+  it("keeps the Tags a Create call was given for ListTags, and refuses malformed ones before creating", async () => {
+    const sm = service();
+    const tags = [
+      { Key: "team", Value: "ml" },
+      { Key: "cost center", Value: "" },
+    ];
+    const { ModelArn } = (await sm.handle("CreateModel", { ...model("tagged"), Tags: tags })) as {
+      ModelArn: string;
+    };
+    expect(await sm.handle("ListTags", { ResourceArn: ModelArn })).toEqual({ Tags: tags });
+    await sm.handle("AddTags", { ResourceArn: ModelArn, Tags: [{ Key: "team", Value: "platform" }] });
+    expect(
+      await sm.handle("ListTags", {
+        ResourceArn: ModelArn.replace("/tagged", "/TAGGED"),
+      }),
+    ).toEqual({
+      Tags: [
+        { Key: "cost center", Value: "" },
+        { Key: "team", Value: "platform" },
+      ],
+    });
+    for (const bad of [[{ Key: "", Value: "x" }], [{ Key: "k" }], [{ Key: "a#b", Value: "x" }]]) {
+      const refused = await awsError(sm.handle("CreateModel", { ...model("refused"), Tags: bad }));
+      expect(refused.message, JSON.stringify(bad)).toMatch(
+        /at 'tags\.1\.member\.(key|value)' failed to satisfy constraint/,
+      );
+    }
+    const many = Array.from({ length: 51 }, (_, i) => ({ Key: `k${i}`, Value: "v" }));
+    expect((await awsError(sm.handle("CreateModel", { ...model("refused"), Tags: many }))).message).toMatch(
+      /at 'tags' failed to satisfy constraint: Member must have length less than or equal to 50/,
+    );
+    const config = await awsError(
+      sm.handle("CreateEndpointConfig", {
+        EndpointConfigName: "cfg",
+        ProductionVariants: [
+          {
+            VariantName: "AllTraffic",
+            ModelName: "tagged",
+            InstanceType: "ml.m5.large",
+            InitialInstanceCount: 1,
+          },
+        ],
+        Tags: [{ Key: "aws", Value: "x", Extra: 1 }, "nope"],
+      }),
+    );
+    expect(config.message).toMatch(
+      /at 'tags\.2\.member' failed to satisfy constraint: Member must be a structure/,
+    );
+    expect(
+      (
+        await awsError(
+          sm.handle("ListTags", { ResourceArn: "arn:aws:sagemaker:us-east-1:000000000000:model/refused" }),
+        )
+      ).code,
+    ).toBe("ValidationException");
+    expect((await awsError(sm.handle("ListTags", { ResourceArn: "not-an-arn" }))).message).toMatch(
+      /at 'resourceArn'/,
+    );
+    expect(
+      (await awsError(sm.handle("ListTags", { ResourceArn: ModelArn, MaxResults: 10 }))).message,
+    ).toMatch(
+      /at 'maxResults' failed to satisfy constraint: Member must have value greater than or equal to 50/,
+    );
+  });
+});
+
 describe("endpoint configs", () => {
   it("needs existing models and a valid instance or serverless setup", async () => {
     const sm = service();

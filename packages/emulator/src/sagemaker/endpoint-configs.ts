@@ -5,7 +5,7 @@ import { type ModelRecord, modelNotFound, requiredName } from "./models.js";
 import { listPage } from "./paging.js";
 import type { RecordStore } from "./store.js";
 import { toEpochSeconds } from "./time.js";
-import { createValidator, NAME_PATTERN, resourceName, validationError } from "./validation.js";
+import { createValidator, NAME_PATTERN, resourceName, validateTags, validationError } from "./validation.js";
 
 export interface ServerlessConfig {
   MemorySizeInMB: number;
@@ -87,6 +87,7 @@ export function createEndpointConfigOperations(
         }
       });
       validateEndpointFeatures(v, input);
+      validateTags(v, input.Tags, "tags");
       v.done();
       const typed = variants as ProductionVariant[];
       const seen = new Set<string>();

@@ -24,7 +24,7 @@ import {
 } from "./serving.js";
 import type { RecordStore } from "./store.js";
 import { toEpochSeconds } from "./time.js";
-import { createValidator, resourceName, validationError } from "./validation.js";
+import { createValidator, resourceName, validateTags, validationError } from "./validation.js";
 import { resizeVariant } from "./variant-instances.js";
 
 export type EndpointStatus =
@@ -262,6 +262,7 @@ export function createEndpoints(
       const v = createValidator();
       const name = resourceName(v, input.EndpointName, "endpointName");
       const configName = resourceName(v, input.EndpointConfigName, "endpointConfigName");
+      validateTags(v, input.Tags, "tags");
       v.done();
       const arn = sageMakerArn(scope, "endpoint", name);
       if (endpoints.has(name)) throw validationError(`Cannot create already existing endpoint "${arn}".`);

@@ -10,6 +10,7 @@ import {
   resourceName,
   S3_URI_PATTERN,
   type Validator,
+  validateTags,
   validationError,
 } from "./validation.js";
 
@@ -72,6 +73,7 @@ export function createModelOperations(
         maxLength: 2048,
         pattern: ROLE_ARN_PATTERN,
       });
+      validateTags(v, input.Tags, "tags");
       v.done();
       if (!primary && !containers?.length) {
         throw validationError("Either PrimaryContainer or Containers must be provided.");

@@ -6,7 +6,13 @@ import { listPage } from "./paging.js";
 import type { RecordStore } from "./store.js";
 import { toEpochSeconds } from "./time.js";
 import { runTransform, type TransformRunDeps } from "./transform-instances.js";
-import { createValidator, resourceName, S3_URI_PATTERN, validationError } from "./validation.js";
+import {
+  createValidator,
+  resourceName,
+  S3_URI_PATTERN,
+  validateTags,
+  validationError,
+} from "./validation.js";
 
 export type TransformJobStatus = "InProgress" | "Completed" | "Failed" | "Stopping" | "Stopped";
 const STATUS_VALUES = ["InProgress", "Completed", "Failed", "Stopping", "Stopped"] as const;
@@ -244,6 +250,7 @@ function validateCreate(scope: AccountScope, input: Record<string, unknown>): Tr
     v.string(dp.OutputFilter, "dataProcessing.outputFilter", { maxLength: 63 });
     v.string(dp.JoinSource, "dataProcessing.joinSource", { oneOf: ["Input", "None"] });
   }
+  validateTags(v, input.Tags, "tags");
   v.done();
   const record = {
     TransformInput: tin,
