@@ -27,7 +27,7 @@ export interface BodyBatchOptions {
 
 /**
  * Cuts rows into request bodies by row count and body bytes, exactly as the general reader's BatchBuilder
- * does, copying each row's feature bytes (and a "\n") into a body buffer. Body buffers are reused: one comes
+ * does; each row's feature bytes (and a "\n") go into a body buffer. Body buffers are reused: one comes
  * back with `release` once its batch has been answered.
  */
 export class BodyBatches {
@@ -76,14 +76,39 @@ export class BodyBatches {
     return this.#o.overheadBytes + bytes <= this.#o.maxBytes;
   }
 
-  /** Appends `src[s, e)` (`src` viewed as a DataView) as one row's unit. */
-  add(src: DataView, s: number, e: number, label: string | undefined, endOffset: number): void {
-    const bytes = e - s + 1;
-    const o = this.#o;
-    if (this.#count > 0 && (this.#count >= o.maxRows || o.overheadBytes + this.#used + bytes > o.maxBytes))
-      this.close();
+  /**
+   * The open body, with room for `bytes` more after `end`: the reader writes a line there while it checks it
+   * (one pass over the line's bytes), then `add`s it or leaves it (it is overwritten).
+   */
+  reserve(bytes: number): DataView {
     if (this.#used + bytes > this.#body.length) this.#grow(this.#used + bytes);
-    const at = copyBytes(src, s, e, this.#bodyView, this.#used);
+    return this.#bodyView;
+  }
+
+  /** Where the next row is written in the open body (see `reserve`). */
+  get end(): number {
+    return this.#used;
+  }
+
+  /**
+   * Takes the row just written at `end` as one unit: its feature bytes are `[end + skip, end + skip + length)`.
+   * A row that starts the next batch is moved to the front of the next body.
+   */
+  add(skip: number, length: number, label: string | undefined, endOffset: number): void {
+    const o = this.#o;
+    const s = this.#used + skip;
+    if (
+      this.#count > 0 &&
+      (this.#count >= o.maxRows || o.overheadBytes + this.#used + length + 1 > o.maxBytes)
+    ) {
+      const written = this.#bodyView;
+      this.close(); // the row stays in the closed batch's buffer, after its end
+      copyBytes(written, s, s + length, this.reserve(length + 1), 0);
+    } else if (skip > 0) {
+      // Forward, to a lower offset: overlapping is safe.
+      copyBytes(this.#bodyView, s, s + length, this.#bodyView, this.#used);
+    }
+    const at = this.#used + length;
     this.#body[at] = 0x0a;
     this.#used = at + 1;
     this.#ends[this.#count++] = at + 1;

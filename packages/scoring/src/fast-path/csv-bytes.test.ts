@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { lcg } from "../test/data.js";
 import { viewOf } from "./copy-bytes.js";
-import { findCommas } from "./csv-bytes.js";
+import { copyFindingCommas } from "./csv-bytes.js";
 
-describe("findCommas", () => {
-  it("finds the same commas as a byte-by-byte search, wherever they fall in a 4-byte word", () => {
+describe("copyFindingCommas", () => {
+  it("copies the line and finds the same commas as a byte-by-byte search, wherever they fall in a 4-byte word", () => {
     const rand = lcg(11);
     // Commas next to each other, bytes just around ',' (0x2b, 0x2d), high bytes, and short lines.
     const alphabet = [0x2c, 0x2c, 0x2c, 0x2b, 0x2d, 0x30, 0x39, 0x2e, 0xac, 0xff, 0x00, 0x0d];
@@ -20,7 +20,9 @@ describe("findCommas", () => {
       const expected = [lead - 1];
       for (let i = lead; i < bytes.length; i++) if (bytes[i] === 0x2c) expected.push(i);
       const commas = new Int32Array(width + 1);
-      const fields = findCommas(viewOf(bytes), lead, bytes.length, commas, width);
+      const out = new Uint8Array(bytes.length + 3);
+      const fields = copyFindingCommas(viewOf(bytes), lead, bytes.length, commas, width, viewOf(out), 3);
+      expect([...out.subarray(3, 3 + length)]).toEqual([...bytes.subarray(lead)]);
       expect(fields, String(line)).toBe(expected.length);
       expect([...commas.subarray(0, Math.min(fields, width))], String(line)).toEqual(
         expected.slice(0, width),
