@@ -64,7 +64,8 @@ export function writeSnippets(
   mkdirSync(dir, { recursive: true });
   const groups = programs(blocks);
   const write = (group: DocBlock[], checkOnly: boolean): Snippet => {
-    const first = group.at(-1)?.kind === "example" ? (group.at(-1) as DocBlock) : (group[0] as DocBlock);
+    // Named after its first block; an example checked in scope, after the example itself.
+    const first = (checkOnly ? group.at(-1) : group[0]) as DocBlock;
     const test = isTestProgram(group);
     const suffix = `${checkOnly ? "-example" : ""}${test ? ".test" : ""}`;
     const name = `${first.file.replaceAll(/[^\w]+/g, "-")}-L${first.line}${suffix}.ts`;
