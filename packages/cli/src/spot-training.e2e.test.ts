@@ -88,10 +88,11 @@ describe("mlship train/deploy with the sagemaker plugin's spot, checkpoint and t
     const human = await cli(describe.map((a) => (a === "<job>" ? job : a)));
     expect(human.stdout).toMatch(/tags: +\{"team":"ml"\}/);
 
-    const deployed = json<{ status: string; details: Record<string, string> }>(
+    const deployed = json<{ status: string; details: Record<string, unknown> }>(
       await cli([...deploy.map((a) => (a === "<job>" ? job : a)), "--json"]),
     );
     expect(deployed.status).toBe("InService");
+    expect(deployed.details.tags).toEqual({ team: "ml", stage: "dev" });
     const arn = (kind: string, name: string) =>
       `arn:aws:sagemaker:${emulator.region}:${emulator.accountId}:${kind}/${name}`;
     const tagged = [

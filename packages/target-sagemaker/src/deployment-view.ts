@@ -4,6 +4,7 @@ import { aws, isNotFound, wrapAwsError } from "@mlship/data-s3";
 import { autoscalingDetails, describeAutoscaling } from "./autoscaling.js";
 import { describeEndpoint } from "./endpoints.js";
 import { DEFAULT_VARIANT_NAME } from "./hosting-requests.js";
+import { resourceTags } from "./resource-tags.js";
 import type { Session } from "./session.js";
 import { TARGET_NAME } from "./training-job.js";
 
@@ -88,6 +89,7 @@ export async function getDeployment(
             maxConcurrency: variant.ServerlessConfig.MaxConcurrency ?? null,
           }
         : null,
+      tags: (await resourceTags(api, d.EndpointArn, `endpoint ${name}`, ctx?.signal)) ?? null,
     },
   };
   for (const key of Object.keys(deployment) as (keyof Deployment)[])

@@ -30,6 +30,7 @@ import {
 import { encodeHyperparameters } from "./hyperparameters.js";
 import { LogTail } from "./logs.js";
 import { baseNameFromEntryPoint, isValidName, nameFromBase } from "./naming.js";
+import { resourceTags } from "./resource-tags.js";
 import type { Session } from "./session.js";
 import {
   artifactUri,
@@ -492,16 +493,13 @@ export async function describeTraining(
 ): Promise<TrainingRun> {
   const description = await describeTrainingJob(session.deps.api, jobName, ctx?.signal);
   const run = trainingRunFromDescription(description);
-  const listTags = session.deps.api.listTags?.bind(session.deps.api);
-  if (!listTags) return run;
-  // DescribeTrainingJob has no tags; ListTags on the job's ARN has those its Create call was given.
-  const tags = await aws(
-    `Listing the tags of training job ${jobName}`,
-    () => listTags({ ResourceArn: description.TrainingJobArn, MaxResults: 50 }, { abortSignal: ctx?.signal }),
-    { where: jobName },
+  const tags = await resourceTags(
+    session.deps.api,
+    description.TrainingJobArn,
+    `training job ${jobName}`,
+    ctx?.signal,
   );
-  const pairs = (tags.Tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]);
-  return pairs.length ? { ...run, details: { ...run.details, tags: Object.fromEntries(pairs) } } : run;
+  return tags ? { ...run, details: { ...run.details, tags } } : run;
 }
 
 export async function listTraining(session: Session, options: ListOptions = {}): Promise<TrainingRun[]> {
