@@ -220,6 +220,8 @@ function userEnv(installed: boolean): NodeJS.ProcessEnv {
     NO_COLOR: "1",
   };
   for (const k of Object.keys(env)) if (/^(AWS|MLSHIP)_/.test(k)) delete env[k];
+  // Not the reader's setting: it keeps the sessions' records out of the real ~/.mlship (vitest.config.ts).
+  env.MLSHIP_STATE_DIR = process.env.MLSHIP_STATE_DIR;
   env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
   return env;
 }
