@@ -107,6 +107,8 @@ describe("README code blocks", () => {
 const runnableTs = blocks.filter((b) => b.lang === "ts" && (b.kind === "run" || b.kind === "continues"));
 // Examples run by their own tests are typechecked here too; one that shows a file is checked with that file.
 const tsExamples = blocks.filter((b) => b.lang === "ts" && b.kind === "example" && b.shows === undefined);
+// What needs a real cloud cannot run here, but it is typechecked, so it cannot drift from the API either.
+const tsCloud = blocks.filter((b) => b.lang === "ts" && b.kind === "cloud");
 const shellReadmes = READMES.filter((f) => readBlocks(ROOT, f).some(isRunnableShell));
 let snippets: Snippet[] = [];
 let snippetDir = "";
@@ -114,7 +116,7 @@ let snippetDir = "";
 beforeAll(() => {
   // Inside the repository, so `@mlship/*` and their dependencies resolve as in a user's project.
   snippetDir = mkdtempSync(join(ROOT, ".doc-test-"));
-  snippets = writeSnippets(ROOT, snippetDir, runnableTs, tsExamples);
+  snippets = writeSnippets(ROOT, snippetDir, runnableTs, { examples: tsExamples, cloud: tsCloud });
 });
 afterAll(() => {
   if (snippetDir) rmSync(snippetDir, { recursive: true, force: true });

@@ -13,7 +13,7 @@ export interface Snippet {
   path: string;
   /** A test file (it imports vitest or the conformance kit): vitest runs it, as its reader would. */
   test: boolean;
-  /** An example in its program's scope: typechecked only (its own test runs it). */
+  /** Typechecked only: an example (its own test runs it) or a block that needs a real cloud. */
   checkOnly?: boolean;
 }
 
@@ -51,23 +51,29 @@ export function exampleInScope(example: DocBlock, groups: DocBlock[][]): DocBloc
   return [...(before ?? []), example];
 }
 
+/** Blocks typechecked but not run: examples (in their program's scope) and cloud programs (alone). */
+export interface CheckOnly {
+  examples?: DocBlock[];
+  cloud?: DocBlock[];
+}
+
 /**
- * Writes each program to `dir` (inside the repository), and each TypeScript example in its scope, with a
+ * Writes each program to `dir` (inside the repository), and each block that is only checked, with a
  * tsconfig that typechecks them all, without emitting.
  */
 export function writeSnippets(
   root: string,
   dir: string,
   blocks: DocBlock[],
-  examples: DocBlock[] = [],
+  check: CheckOnly = {},
 ): Snippet[] {
   mkdirSync(dir, { recursive: true });
   const groups = programs(blocks);
   const write = (group: DocBlock[], checkOnly: boolean): Snippet => {
-    // Named after its first block; an example checked in scope, after the example itself.
+    // Named after its first block; an example checked in scope after the example itself.
     const first = (checkOnly ? group.at(-1) : group[0]) as DocBlock;
     const test = isTestProgram(group);
-    const suffix = `${checkOnly ? "-example" : ""}${test ? ".test" : ""}`;
+    const suffix = `${checkOnly ? "-check" : ""}${test ? ".test" : ""}`;
     const name = `${first.file.replaceAll(/[^\w]+/g, "-")}-L${first.line}${suffix}.ts`;
     const path = join(dir, name);
     // `export {}` makes even an import-less snippet a module, where top-level await is allowed.
@@ -76,7 +82,8 @@ export function writeSnippets(
   };
   const snippets = [
     ...groups.map((group) => write(group, false)),
-    ...examples.map((example) => write(exampleInScope(example, groups), true)),
+    ...(check.examples ?? []).map((example) => write(exampleInScope(example, groups), true)),
+    ...(check.cloud ?? []).map((block) => write([block], true)),
   ];
   const tsconfig = {
     extends: relative(dir, join(root, "tsconfig.base.json")),
