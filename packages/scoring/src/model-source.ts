@@ -218,9 +218,10 @@ export function createModelSource(given: ModelSourceOptions): ModelSource<number
 
   const scratch = new Array<Cell>(features?.length ?? 0);
 
-  function encodeRow(row: Row): Unit {
+  /** A row's cells in feature order (preprocess run); the scratch array is only valid until the next call. */
+  function cellsOf(row: Row): readonly Cell[] {
     const prepared = preprocess ? preprocess(row) : row;
-    if (Array.isArray(prepared)) return codec.encode(prepared.map((v, i) => toCell(v, String(i))));
+    if (Array.isArray(prepared)) return prepared.map((v, i) => toCell(v, String(i)));
     const dict = prepared as Row;
     const names = features ?? Object.keys(dict);
     // Encoding is synchronous and the codec copies what it needs: one scratch array serves every row.
@@ -230,8 +231,10 @@ export function createModelSource(given: ModelSourceOptions): ModelSource<number
       const v = dict[name];
       values[i] = typeof v === "number" ? v : toCell(v, name);
     }
-    return codec.encode(values);
+    return values;
   }
+
+  const encodeRow = (row: Row): Unit => codec.encode(cellsOf(row));
 
   async function request(
     body: string | Uint8Array,
@@ -309,20 +312,24 @@ export function createModelSource(given: ModelSourceOptions): ModelSource<number
 
   const limits = { maxRows: maxBatchRows, maxBytes: maxBatchBytes, overheadBytes: codec.overheadBytes };
   // CSV rows (text units) are written into one batch Buffer as they come; other formats collect units.
-  let coalesce: (unit: Unit) => Promise<number | number[]>;
+  let coalesce: (row: Row) => Promise<number | number[]>;
   if (codec.contentType === CONTENT_TYPES.csv) {
     const bodies = new BodyCoalescer<number | number[]>({
       ...limits,
       send: (rows) => limiter.run(() => scoreBody(rows)),
     });
-    coalesce = (unit) => bodies.add(unit as string);
+    // A row of finite numbers is written as bytes, with no text per row; any other row as its CSV text.
+    coalesce = (row) => {
+      const cells = cellsOf(row);
+      return bodies.addNumbers(cells) ?? bodies.add(codec.encode(cells) as string);
+    };
   } else {
     const units = new Coalescer<Unit, number | number[]>({
       ...limits,
       bytesOf: (u) => codec.unitBytes(u),
       flush: (batch) => limiter.run(() => scoreUnits(batch)),
     });
-    coalesce = (unit) => units.add(unit);
+    coalesce = (row) => units.add(encodeRow(row));
   }
 
   async function predictBatchSettled(rows: readonly Row[]): Promise<Array<RowResult<number | number[]>>> {
@@ -399,19 +406,17 @@ export function createModelSource(given: ModelSourceOptions): ModelSource<number
     predictDict(row) {
       let unit: Unit;
       try {
+        if (options.coalesce !== false) return coalesce(row);
         unit = encodeRow(row);
       } catch (error) {
         return Promise.reject(error);
       }
-      if (options.coalesce === false) {
-        return limiter
-          .run(() => scoreUnits([unit]))
-          .then(([r]) => {
-            if (isMlshipError(r)) throw r;
-            return r as number | number[];
-          });
-      }
-      return coalesce(unit);
+      return limiter
+        .run(() => scoreUnits([unit]))
+        .then(([r]) => {
+          if (isMlshipError(r)) throw r;
+          return r as number | number[];
+        });
     },
     async close() {
       await invoker.close?.();

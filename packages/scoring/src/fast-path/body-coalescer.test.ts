@@ -3,6 +3,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createModelSource } from "../model-source.js";
 import { BINARY, dataset } from "../test/data.js";
 import { startTestServer, type TestServer } from "../test/model-server.js";
+import { BodyCoalescer } from "./body-coalescer.js";
+import type { BodyRows } from "./body-rows.js";
 
 const servers: TestServer[] = [];
 afterEach(async () => {
@@ -45,5 +47,33 @@ describe("coalesced CSV rows in one batch Buffer", () => {
     // The test model reads "ünïcödé" as NaN: those rows fail alone, the others are scored.
     expect(settled.filter((s) => s.status === "fulfilled")).toHaveLength(270);
     await source.close();
+  });
+
+  it("writes a row of numbers as the same bytes as its CSV text, and declines any other row", async () => {
+    const bodies = (add: (c: BodyCoalescer<number>, row: number[]) => Promise<number> | undefined) => {
+      const sent: Buffer[] = [];
+      const coalescer = new BodyCoalescer<number>({
+        ...{ maxRows: 50, maxBytes: 1500, overheadBytes: 0 },
+        send: async (rows: BodyRows) => {
+          sent.push(Buffer.from(rows.body()));
+          return Array.from({ length: rows.length }, () => 0.5);
+        },
+      });
+      return { sent, coalescer, add };
+    };
+    const values = [0, -0, 1.5, -2.25, 1e-7, 123456789.125, 2 ** 21, 0.1 + 0.2, -1 / 3, 7, 1e21, 5e-324];
+    const rows = Array.from({ length: 400 }, (_, i) =>
+      Array.from(
+        { length: 1 + (i % 6) },
+        (_, j) => (values[(i * 7 + j) % values.length] as number) * (i + 1),
+      ),
+    );
+    const bytes = bodies((c, row) => c.addNumbers(row));
+    const text = bodies((c, row) => c.add(JSON.stringify(row).slice(1, -1)));
+    for (const run of [bytes, text]) await Promise.all(rows.map((row) => run.add(run.coalescer, row)));
+    expect(Buffer.concat(bytes.sent).equals(Buffer.concat(text.sent))).toBe(true);
+    expect(bytes.sent.length).toBeGreaterThan(8); // cut by rows and by bytes
+    for (const odd of [[1, Number.NaN], [Number.POSITIVE_INFINITY], [1, "a" as unknown as number]])
+      expect(bytes.coalescer.addNumbers(odd)).toBeUndefined();
   });
 });

@@ -1,4 +1,6 @@
+import type { Cell } from "@mlship/core";
 import { BodyRows } from "./body-rows.js";
+import { writeNumberText } from "./number-text.js";
 import { type PlainAnswer, plainScores } from "./plain-answer.js";
 
 export interface BodyCoalescerOptions<S> {
@@ -18,6 +20,8 @@ const FIRST_BUFFER = 1 << 16;
  */
 export class BodyCoalescer<S> {
   #buf: Buffer = Buffer.allocUnsafeSlow(FIRST_BUFFER);
+  /** `#buf` as a plain Uint8Array (stores are cheaper than on the Buffer). */
+  #bytes = new Uint8Array(this.#buf.buffer, this.#buf.byteOffset, this.#buf.byteLength);
   #used = 0;
   #ends: number[] = [];
   #resolves: Array<(value: S) => void> = [];
@@ -36,12 +40,43 @@ export class BodyCoalescer<S> {
 
   /** One row's CSV text (no newline); resolves with that row's score or rejects with its error. */
   add(text: string): Promise<S> {
-    const o = this.#o;
-    if (this.#ends.length >= o.maxRows) this.#flushNow();
+    this.#open();
     const at = this.#used;
     this.#room(at + text.length * 3 + 1);
-    const bytes = this.#buf.write(text, at) + 1;
-    this.#buf[at + bytes - 1] = 0x0a;
+    return this.#take(at, this.#buf.write(text, at));
+  }
+
+  /**
+   * One row of cells written as `csvLine` writes them (`String()` of each, comma-separated) when every cell
+   * is a finite number, straight into the batch Buffer; undefined (nothing added) for any other row.
+   */
+  addNumbers(cells: readonly Cell[]): Promise<S> | undefined {
+    this.#open();
+    const start = this.#used;
+    // A double's text is at most 25 bytes ("-1.2345678901234567e-300"), its comma included.
+    this.#room(start + cells.length * 25 + 1);
+    const out = this.#bytes;
+    let at = start;
+    for (let i = 0; i < cells.length; i++) {
+      const v = cells[i];
+      if (typeof v !== "number" || !Number.isFinite(v)) return undefined;
+      if (i > 0) out[at++] = 0x2c;
+      const end = writeNumberText(out, at, v);
+      at = end === -1 ? at + this.#buf.write(String(v), at, "latin1") : end;
+    }
+    return this.#take(start, at - start);
+  }
+
+  /** Flushes first when the open body has as many rows as a request may hold. */
+  #open(): void {
+    if (this.#ends.length >= this.#o.maxRows) this.#flushNow();
+  }
+
+  /** Takes the row of `length` bytes just written at `at` (its newline is added here). */
+  #take(at: number, length: number): Promise<S> {
+    const o = this.#o;
+    const bytes = length + 1;
+    this.#buf[at + length] = 0x0a;
     if (this.#ends.length > 0 && o.overheadBytes + at + bytes > o.maxBytes) {
       // This row starts the next body: it moves to the front of a fresh buffer.
       const row = Buffer.from(this.#buf.subarray(at, at + bytes));
@@ -68,7 +103,12 @@ export class BodyCoalescer<S> {
     if (need <= this.#buf.length) return;
     const bigger = Buffer.allocUnsafeSlow(Math.max(need, this.#buf.length * 2));
     this.#buf.copy(bigger, 0, 0, this.#used);
-    this.#buf = bigger;
+    this.#use(bigger);
+  }
+
+  #use(buf: Buffer): void {
+    this.#buf = buf;
+    this.#bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
   #flushNow(): void {
@@ -76,7 +116,7 @@ export class BodyCoalescer<S> {
     const rows = new BodyRows(this.#buf, Uint32Array.from(this.#ends));
     const resolves = this.#resolves;
     const rejects = this.#rejects;
-    this.#buf = this.#spare.pop() ?? Buffer.allocUnsafeSlow(FIRST_BUFFER);
+    this.#use(this.#spare.pop() ?? Buffer.allocUnsafeSlow(FIRST_BUFFER));
     this.#used = 0;
     this.#ends = [];
     this.#resolves = [];
