@@ -168,10 +168,8 @@ describe.each([
       .map((l) => JSON.parse(l) as { message: string; timestamp?: number; stream?: string });
     const line = lines.find((l) => l.message === "scoring 1 row(s), first sums to 6");
     expect(line).toBeDefined();
-    if (stream) {
-      expect(line?.stream).toMatch(stream);
-      expect(Math.abs((line?.timestamp ?? 0) - Date.now())).toBeLessThan(120_000);
-    }
+    if (stream) expect(line?.stream).toMatch(stream);
+    expect(Math.abs((line?.timestamp ?? 0) - Date.now())).toBeLessThan(120_000);
   });
 
   it("--follow prints a line written after it started, and Ctrl-C exits 130", async () => {
@@ -230,16 +228,10 @@ describe.each([
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("--since takes a duration");
     const future = await cli(target, ["deployments", "logs", name, "--since", "2099-01-01T00:00:00Z"]);
-    if (target === "sagemaker") {
-      expect(ok(future).stdout).toBe("");
-      expect(ok(await cli(target, ["deployments", "logs", name, "--since", "1h"])).stdout).toContain(
-        "model loaded",
-      );
-    } else {
-      expect(future.code).toBe(2);
-      expect(future.stderr).toContain("E_INVALID_INPUT");
-      expect(future.stderr).toContain("Leave out --since");
-    }
+    expect(ok(future).stdout).toBe("");
+    expect(ok(await cli(target, ["deployments", "logs", name, "--since", "1h"])).stdout).toContain(
+      "model loaded",
+    );
   });
 });
 

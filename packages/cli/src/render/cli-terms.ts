@@ -14,7 +14,6 @@ const CLI_FLAGS: Record<string, string> = {
   lenientQuotes: "--lenient-quotes",
   entryPoint: "--entry-point",
   sourceDir: "--source-dir",
-  since: "--since",
   maxRuntimeSeconds: "--max-runtime",
 };
 

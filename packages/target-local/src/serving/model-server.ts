@@ -1,4 +1,4 @@
-import { closeSync, openSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
 import { access, mkdir, rm, stat } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
@@ -6,7 +6,7 @@ import { abortError, emit, MlshipError, type ObjectStore, type OperationContext 
 import { extractTarGz } from "@mlship/core/archive";
 import { findPython } from "../python.js";
 import { fetchFile, isS3Uri, localPath } from "../sources.js";
-import { type CrashInfo, nodeServerCommand, PYTHON_SERVER, ServerProcess } from "./server-process.js";
+import { type CrashInfo, nodeScriptCommand, PYTHON_SERVER, ServerProcess } from "./server-process.js";
 
 export interface ModelServerOptions {
   /** Scratch directory: the model is unpacked to `<workDir>/model` (the /opt/ml/model analogue). */
@@ -122,6 +122,23 @@ export async function prepareModel(
   return { modelDir, codeDir, program };
 }
 
+/**
+ * A detached process that appends what the server writes to `logFile`, each line after the time it came
+ * (`<ISO 8601> <line>`), so the log can say when and be read from a time on; it outlives this process, as the
+ * server does, and ends when the server's output does.
+ */
+function startLogStamper(logFile: string): ChildProcess {
+  const [command = "", ...args] = nodeScriptCommand("log-stamper");
+  const stamper = spawn(command, [...args, logFile], { detached: true, stdio: ["pipe", "ignore", "ignore"] });
+  if (stamper.pid === undefined) {
+    throw new MlshipError("E_DEPLOY_FAILED", `Cannot start the log writer for ${logFile}`, {
+      details: { command },
+    });
+  }
+  stamper.unref();
+  return stamper;
+}
+
 /** Launch a model server process; the target uses `logFile` to run it detached from this process. */
 export async function launchModelServer(
   options: ModelServerOptions,
@@ -133,7 +150,7 @@ export async function launchModelServer(
   const command =
     runtime === "python"
       ? [await findPython({ python: options.python }), PYTHON_SERVER]
-      : nodeServerCommand();
+      : nodeScriptCommand("node-server");
   const env: Record<string, string | undefined> = {
     ...process.env,
     PYTHONUNBUFFERED: "TRUE",
@@ -153,7 +170,7 @@ export async function launchModelServer(
     }
   };
   if (detached) await mkdir(join(detached.logFile, ".."), { recursive: true });
-  const logFd = detached ? openSync(detached.logFile, "a") : undefined;
+  const stamper = detached ? startLogStamper(detached.logFile) : undefined;
   let server: ServerProcess;
   try {
     server = new ServerProcess({
@@ -170,13 +187,13 @@ export async function launchModelServer(
         controlFd: 3,
         watchStdin: !detached,
       },
-      logFd,
+      logFd: stamper?.stdin ?? undefined,
       onLog,
       readyTimeoutMs: options.readyTimeoutMs,
     });
   } finally {
-    // The child has its own copy of the log file descriptor.
-    if (logFd !== undefined) closeSync(logFd);
+    // The server has its own copy of the pipe: the stamper ends once the server (and its workers) have.
+    stamper?.stdin?.destroy();
   }
   try {
     await server.waitListening();

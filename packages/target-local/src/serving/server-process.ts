@@ -1,7 +1,7 @@
 import type { ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import type { Readable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { MlshipError } from "@mlship/core";
 import { forEachLine } from "../lines.js";
@@ -42,9 +42,9 @@ const packageRoot = join(here, "..", "..");
 export const PYTHON_SERVER = join(packageRoot, "python", "mlship_serve.py");
 const fromSource = import.meta.url.endsWith(".ts");
 
-/** Command line of the Node server; from sources (tests) it runs the .ts file through tsx. */
-export function nodeServerCommand(): string[] {
-  if (!fromSource) return [process.execPath, join(here, "node-server.js")];
+/** Command line of a Node script of ours (`node-server`, `log-stamper`); from sources (tests) through tsx. */
+export function nodeScriptCommand(script: "node-server" | "log-stamper"): string[] {
+  if (!fromSource) return [process.execPath, join(here, `${script}.js`)];
   const require = createRequire(import.meta.url);
   const tsx = join(dirname(require.resolve("tsx/package.json")), "dist", "loader.mjs");
   return [
@@ -52,7 +52,7 @@ export function nodeServerCommand(): string[] {
     "--conditions=@mlship/source",
     "--import",
     pathToFileURL(tsx).href,
-    join(here, "node-server.ts"),
+    join(here, `${script}.ts`),
   ];
 }
 
@@ -61,8 +61,8 @@ export interface LaunchOptions {
   config: ServerConfig;
   env: Record<string, string | undefined>;
   cwd: string;
-  /** Attached: stdout/stderr lines to onLog, and the server dies with us. Detached: output to `logFd`. */
-  logFd?: number;
+  /** Attached: stdout/stderr lines to onLog, and the server dies with us. Detached: output to `logFd` (a file or a pipe). */
+  logFd?: number | Writable;
   onLog?: (line: string, stream: "stdout" | "stderr") => void;
   readyTimeoutMs?: number;
 }

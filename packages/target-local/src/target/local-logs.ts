@@ -13,10 +13,18 @@ import {
 /** How often `follow` looks for new lines in the server's log file. */
 const FOLLOW_INTERVAL_MS = 250;
 
+/** `<ISO 8601> <text>`, as the log stamper writes each line the server wrote. */
+const STAMPED = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z) (.*)$/s;
+
+function parseLine(line: string): DeploymentLogLine {
+  const m = STAMPED.exec(line);
+  return m ? { timestamp: Date.parse(m[1] as string), message: m[2] as string } : { message: line };
+}
+
 /**
  * The lines a local deployment's server wrote (stdout and stderr of every server it ran, updates included),
- * from its `server.log`; with `follow`, new lines as they are written, until the signal aborts or the
- * deployment is deleted. The file has no per-line times, so `since` cannot be honoured: E_INVALID_INPUT.
+ * from its `server.log`, each with the time the log stamper wrote it down; with `follow`, new lines as they
+ * are written, until the signal aborts or the deployment is deleted.
  */
 export async function* localDeploymentLogs(
   deploymentDir: string,
@@ -25,12 +33,6 @@ export async function* localDeploymentLogs(
   options: DeploymentLogOptions = {},
   ctx: OperationContext = {},
 ): AsyncGenerator<DeploymentLogLine> {
-  if (options.since !== undefined) {
-    throw new MlshipError("E_INVALID_INPUT", "The local target's server log has no timestamps to filter by", {
-      where: "since",
-      hint: "Leave out `since` for a local deployment: its log starts with the deployment.",
-    });
-  }
   if (!(await exists())) {
     throw new MlshipError("E_NOT_FOUND", `No local deployment named ${name}`, { where: name });
   }
@@ -44,11 +46,11 @@ export async function* localDeploymentLogs(
     offset += read?.length ?? 0;
     const lines = (partial + decoder.write(read ?? Buffer.alloc(0))).split("\n");
     partial = lines.pop() ?? "";
-    for (const message of lines) yield { message };
-    if (!options.follow) {
-      if (partial !== "") yield { message: partial };
-      return;
+    if (!options.follow && partial !== "") lines.push(partial);
+    for (const line of lines.map(parseLine)) {
+      if (options.since === undefined || (line.timestamp ?? 0) >= options.since) yield line;
     }
+    if (!options.follow) return;
     await sleep(FOLLOW_INTERVAL_MS, ctx.signal).catch(() => {
       throw abortError(ctx.signal as AbortSignal, `Following the logs of ${name}`);
     });
