@@ -73,9 +73,12 @@ export function plainAnswer(answer: Uint8Array, rows: number): PlainAnswer | und
   return n === rows ? { kind: "plain", body, spans } : undefined;
 }
 
-/** Reads the answer's numbers one by one (for metrics, or a caller's score): one Buffer view per answer. */
+/**
+ * Reads the answer's numbers one by one (for metrics, or a caller's score): one string per answer, sliced per
+ * number (~1.6x faster than a `toString` per number, bench/score (c)).
+ */
 export function plainScores(answer: PlainAnswer): (i: number) => number {
   const { body, spans } = answer;
-  const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  return (i) => Number(bytes.toString("latin1", spans[2 * i] as number, spans[2 * i + 1] as number));
+  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("latin1");
+  return (i) => Number(text.slice(spans[2 * i] as number, spans[2 * i + 1] as number));
 }
