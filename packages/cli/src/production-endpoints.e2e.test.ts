@@ -158,7 +158,12 @@ describe("mlship deploy with the sagemaker plugin's production flags", () => {
     ]);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain("Capture destination must be an s3:// URI");
-    for (const name of ["prod-partial", "prod-bad"]) {
+    expect(bad.stderr).toContain("where: --capture-destination");
+    const missing = await cli([...deployArgs("prod-missing"), "--async-output", "s3://mlship-missing/out"]);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain("The asynchronous output bucket mlship-missing does not exist");
+    expect(missing.stderr).toContain("where: --async-output");
+    for (const name of ["prod-partial", "prod-bad", "prod-missing"]) {
       expect((await cli(["deployments", "get", name])).code).not.toBe(0);
     }
   });

@@ -145,6 +145,18 @@ describe("mlship score --engine transform", () => {
     expect(r.stderr).toMatch(/E_USAGE[\s\S]*--resume applies to the client-side engine/);
   });
 
+  it("refuses transform sizing without --engine transform instead of ignoring it", async () => {
+    for (const flag of [
+      ["--instance-count", "2"],
+      ["--instance-type", "ml.m5.xlarge"],
+    ]) {
+      const r = await cli(["score", "breast-cancer", "--data", data, ...flag]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`E_USAGE]: ${flag[0]} only applies with --engine transform`);
+      expect(r.stdout).toBe("");
+    }
+  });
+
   it("stops the transform job on Ctrl-C and exits 130", async () => {
     let sent = false;
     const r = await cli(

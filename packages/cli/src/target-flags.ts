@@ -52,12 +52,22 @@ export function checkTargetFlags(
   target: string,
   plugin?: TargetPlugin,
 ): void {
-  const taken = new Set(plugin ? flagsFor(plugin, command).map(longName) : []);
+  const taken = new Map((plugin ? flagsFor(plugin, command) : []).map((f) => [longName(f), f]));
   for (const [name, flag] of added.get(cmd) ?? []) {
-    if (taken.has(name) || cmd.getOptionValueSource(attributeOf(flag)) !== "cli") continue;
-    throw new MlshipError("E_USAGE", `${name} is not a flag of the "${target}" target`, {
-      where: name,
-      hint: `Drop ${name}, or pick a target that takes it (\`mlship ${command} --help\` lists each target's flags).`,
-    });
+    if (cmd.getOptionValueSource(attributeOf(flag)) !== "cli") continue;
+    const declared = taken.get(name);
+    if (!declared) {
+      throw new MlshipError("E_USAGE", `${name} is not a flag of the "${target}" target`, {
+        where: name,
+        hint: `Drop ${name}, or pick a target that takes it (\`mlship ${command} --help\` lists each target's flags).`,
+      });
+    }
+    const when = declared.when;
+    if (when && cmd.opts()[new Option(when.flag).attributeName()] !== when.value) {
+      throw new MlshipError("E_USAGE", `${name} only applies with ${when.flag} ${when.value}`, {
+        where: name,
+        hint: `Add ${when.flag} ${when.value}, or drop ${name}.`,
+      });
+    }
   }
 }

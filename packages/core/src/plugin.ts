@@ -31,6 +31,16 @@ export interface TargetFlag {
   readonly commands: readonly CommandName[];
   /** The value is the path of an existing file or folder: the CLI checks it up front and passes it absolute. */
   readonly path?: "file" | "folder";
+  /**
+   * The paths the target's errors name (`where`) for what this flag sets, when they are not `option` itself
+   * (e.g. `async.outputPath` for `--async-output`): the CLI shows the flag instead.
+   */
+  readonly paths?: readonly string[];
+  /**
+   * The flag only means something when one of the command's own flags has this value (`score`'s
+   * `--instance-count` with `--engine transform`): anywhere else the CLI refuses it rather than ignore it.
+   */
+  readonly when?: { readonly flag: `--${string}`; readonly value: string };
 }
 
 /**

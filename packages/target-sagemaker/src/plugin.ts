@@ -104,10 +104,16 @@ export const sageMakerPluginOptions = z
   })
   .strict();
 
-/** A `deploy` flag (one entry, spread into `flags`). */
-const deployFlag = (name: TargetFlag["name"], option: string, description: string): TargetFlag[] => [
-  { name, option, description, commands: ["deploy"] },
-];
+/** A `deploy` flag (one entry, spread into `flags`); `paths` are the spec paths its errors name. */
+const deployFlag = (
+  name: TargetFlag["name"],
+  option: string,
+  description: string,
+  paths?: string[],
+): TargetFlag[] => [{ name, option, description, commands: ["deploy"], ...(paths ? { paths } : {}) }];
+
+/** Batch transform sizing means nothing to the client-side scorer. */
+const TRANSFORM_ENGINE = { flag: "--engine", value: "transform" } as const;
 
 const EVERYWHERE = [
   "train",
@@ -166,12 +172,14 @@ export default defineTargetPlugin({
     {
       name: "--instance-count <n>",
       option: "transformInstanceCount",
+      when: TRANSFORM_ENGINE,
       description: "score --engine transform: batch transform instances (default 1)",
       commands: ["score"],
     },
     {
       name: "--instance-type <type>",
       option: "transformInstanceType",
+      when: TRANSFORM_ENGINE,
       description: "score --engine transform: batch transform instance type (default ml.m5.large)",
       commands: ["score"],
     },
@@ -179,47 +187,58 @@ export default defineTargetPlugin({
       "--min-instances <n>",
       "minInstances",
       "autoscaling: fewest instances (with --max-instances, --target-invocations)",
+      ["autoscaling.minInstances"],
     ),
-    ...deployFlag("--max-instances <n>", "maxInstances", "autoscaling: most instances"),
+    ...deployFlag("--max-instances <n>", "maxInstances", "autoscaling: most instances", [
+      "autoscaling.maxInstances",
+    ]),
     ...deployFlag(
       "--target-invocations <n>",
       "targetInvocations",
       "autoscaling: invocations per instance per minute to hold",
+      ["autoscaling.targetInvocations"],
     ),
     ...deployFlag(
       "--scale-in-cooldown <s>",
       "scaleInCooldown",
       "autoscaling: seconds after a scale-in (default 300)",
+      ["autoscaling.scaleInCooldown"],
     ),
     ...deployFlag(
       "--scale-out-cooldown <s>",
       "scaleOutCooldown",
       "autoscaling: seconds after a scale-out (default 300)",
+      ["autoscaling.scaleOutCooldown"],
     ),
     ...deployFlag(
       "--async-output <s3-uri>",
       "asyncOutput",
       "asynchronous endpoint: where outputs are written",
+      ["async.outputPath"],
     ),
     ...deployFlag(
       "--async-success-topic <arn>",
       "asyncSuccessTopic",
       "asynchronous endpoint: SNS topic on success",
+      ["async.successTopic"],
     ),
     ...deployFlag(
       "--async-error-topic <arn>",
       "asyncErrorTopic",
       "asynchronous endpoint: SNS topic on error",
+      ["async.errorTopic"],
     ),
     ...deployFlag(
       "--capture <percent>",
       "capturePercentage",
       "data capture: percent of requests recorded (with --capture-destination)",
+      ["dataCapture.samplingPercentage"],
     ),
     ...deployFlag(
       "--capture-destination <s3-uri>",
       "captureDestination",
       "data capture: where records are written",
+      ["dataCapture.destinationS3Uri"],
     ),
     {
       name: "--spot",

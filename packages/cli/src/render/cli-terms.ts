@@ -21,7 +21,10 @@ const CLI_FLAGS: Record<string, string> = {
 export function flagsByOption(plugins: readonly { plugin: TargetPlugin }[]): Map<string, string> {
   const map = new Map(Object.entries(CLI_FLAGS));
   for (const { plugin } of plugins)
-    for (const flag of plugin.flags ?? []) map.set(flag.option, flag.name.split(" ")[0] as string);
+    for (const flag of plugin.flags ?? []) {
+      const name = flag.name.split(" ")[0] as string;
+      for (const key of [flag.option, ...(flag.paths ?? [])]) map.set(key, name);
+    }
   return map;
 }
 

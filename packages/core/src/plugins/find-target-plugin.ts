@@ -154,7 +154,10 @@ function flagProblems(flags: unknown): string[] {
       typeof f.description === "string" &&
       Array.isArray(f.commands) &&
       f.commands.every((c) => typeof c === "string") &&
-      (f.path === undefined || f.path === "file" || f.path === "folder");
+      (f.path === undefined || f.path === "file" || f.path === "folder") &&
+      (f.paths === undefined || (Array.isArray(f.paths) && f.paths.every((p) => typeof p === "string"))) &&
+      (f.when === undefined ||
+        (isObject(f.when) && typeof f.when.flag === "string" && typeof f.when.value === "string"));
     return ok
       ? []
       : [
