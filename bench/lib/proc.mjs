@@ -2,7 +2,7 @@
 // kernel's own counters for that one process, unlike process.resourceUsage().maxRSS, which in a forked child
 // includes the parent's memory at fork time. Pinning uses taskset (util-linux) when it is installed.
 import { execFileSync, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 let ticks;
 const clockTicks = () => {
@@ -21,6 +21,21 @@ export function cpuSeconds(pid = "self") {
   // Fields after the command name, which may itself hold spaces: utime and stime are fields 14 and 15.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(fields[11]) + Number(fields[12])) / clockTicks();
+}
+
+/**
+ * CPU seconds of this process's main thread and of all its other threads together (V8's compiler and GC
+ * helpers, libuv's file I/O pool): what the main thread's profile does not show.
+ */
+export function threadCpuSeconds() {
+  let main = 0;
+  let others = 0;
+  for (const tid of readdirSync("/proc/self/task")) {
+    const seconds = cpuSeconds(`self/task/${tid}`);
+    if (tid === String(process.pid)) main = seconds;
+    else others += seconds;
+  }
+  return { main, others };
 }
 
 /** Summed CPU seconds of several processes (an endpoint's primary and its workers). */

@@ -1,7 +1,10 @@
 // Profiles (b) alone: score() on a generated file against the bench endpoint, the scorer under
 // `node --cpu-prof` (plain node on the built packages, as bench/score runs it). Prints the top self-time
 // entries of the profile. Build first (npx tsc -b packages/scoring).
-//   node --conditions=@mlship/source --import tsx bench/score/profile.mjs [--rows 1000000] [--pin]
+//   node --conditions=@mlship/source --import tsx bench/score/profile.mjs [--rows 1000000] [--pin] [--v8 <flag>]
+// --v8 passes a V8 flag to the scorer, to see what a cost is: e.g. --v8 --liftoff-only leaves undici's llhttp
+// WebAssembly on its baseline tier (no optimizing compile on a V8 worker thread, which the profile below,
+// of the main thread, does not show; the child's message gives main-thread and other-thread CPU).
 import { fork } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -13,7 +16,11 @@ import { canPin, pin } from "../lib/proc.mjs";
 import { generate } from "./data.mjs";
 
 const { values: args } = parseArgs({
-  options: { rows: { type: "string", default: "1000000" }, pin: { type: "boolean", default: false } },
+  options: {
+    rows: { type: "string", default: "1000000" },
+    pin: { type: "boolean", default: false },
+    v8: { type: "string", multiple: true, default: [] },
+  },
 });
 const here = fileURLToPath(new URL(".", import.meta.url));
 const dir = await mkdtemp(join(tmpdir(), "mlship-bench-profile-"));
@@ -33,7 +40,7 @@ try {
     pin([process.pid], "1");
   }
   const child = fork(join(here, "score-child.mjs"), [server.url, data, join(dir, "out.csv"), "4", "1000"], {
-    execArgv: ["--cpu-prof", `--cpu-prof-dir=${dir}`],
+    execArgv: ["--cpu-prof", `--cpu-prof-dir=${dir}`, ...args.v8],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   child.on("message", (m) => (m.starting ? child.send("go") : console.log(m)));

@@ -133,6 +133,7 @@ async function measured(endpointPids, run) {
 const k = (n) => `${Math.round(n).toLocaleString()} rows/s`;
 const us = (m) =>
   `endpoint ${m.endpointUsPerRow.toFixed(2)} µs/row, client ${m.clientUsPerRow.toFixed(2)} µs/row`;
+const usPerRow = (seconds, rows) => `${((seconds * 1e6) / rows).toFixed(2)}`;
 const loadNote = () => `load ${load1().toFixed(2)}`;
 
 /** (a), (b) and (c) in the current placement; (a) before and after, averaged (the load drifts). */
@@ -148,7 +149,8 @@ async function round(name, ctx) {
   b.clientUsPerRow = (b.cpuSeconds * 1e6) / b.rows;
   console.log(
     `[${name}] (b) score() ${b.rows.toLocaleString()} rows: ${k(b.rowsPerSecond)}, failed ${b.failed}, ` +
-      `peak RSS ${b.peakRssMB.toFixed(0)} MB, p50 ${b.p50.toFixed(1)} ms p99 ${b.p99.toFixed(1)} ms; ${us(b)}; ${loadNote()}`,
+      `peak RSS ${b.peakRssMB.toFixed(0)} MB, p50 ${b.p50.toFixed(1)} ms p99 ${b.p99.toFixed(1)} ms; ${us(b)} ` +
+      `(main thread ${usPerRow(b.mainThreadCpuSeconds, b.rows)}, other threads ${usPerRow(b.otherThreadsCpuSeconds, b.rows)}); ${loadNote()}`,
   );
   const invoker = createHttpInvoker({ url, connections: CONCURRENCY });
   const coalesced = createModelSource({ invoker, features: FEATURES, maxConcurrency: CONCURRENCY });

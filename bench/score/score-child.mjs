@@ -2,7 +2,7 @@
 // CPU time and peak RSS are the scorer's alone. argv: url data out concurrency batchSize [label]
 import { createHttpInvoker } from "@mlship/core";
 import { createModelSource, score } from "@mlship/scoring";
-import { cpuSeconds, peakRssMB } from "../lib/proc.mjs";
+import { cpuSeconds, peakRssMB, threadCpuSeconds } from "../lib/proc.mjs";
 
 const [url, data, out, concurrency, batchSize, label] = process.argv.slice(2);
 const features = Array.from({ length: 10 }, (_, i) => `f${i}`);
@@ -12,6 +12,7 @@ const model = createModelSource({ invoker, features });
 process.send?.({ starting: true });
 await new Promise((r) => process.once("message", r));
 const cpu0 = cpuSeconds();
+const threads0 = threadCpuSeconds();
 const summary = await score({
   model,
   data,
@@ -21,6 +22,7 @@ const summary = await score({
   batchSize: Number(batchSize),
 });
 const cpu = cpuSeconds() - cpu0;
+const threads = threadCpuSeconds();
 await invoker.close();
 process.send?.({
   rows: summary.rows,
@@ -28,6 +30,8 @@ process.send?.({
   elapsedMs: summary.elapsedMs,
   rowsPerSecond: summary.rowsPerSecond,
   cpuSeconds: cpu,
+  mainThreadCpuSeconds: threads.main - threads0.main,
+  otherThreadsCpuSeconds: threads.others - threads0.others,
   peakRssMB: peakRssMB(),
   p50: summary.latency.p50Ms,
   p99: summary.latency.p99Ms,
