@@ -1,14 +1,11 @@
 // Plan, then apply, over real wires: the plan (reads and server-side dry runs only) must list exactly what
 // applying it changes on the Kubernetes API test server, and change nothing itself.
 import { writeFileSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ECRClient } from "@aws-sdk/client-ecr";
-import { CreateBucketCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { KubeConfig } from "@kubernetes/client-node";
+import type { ECRClient } from "@aws-sdk/client-ecr";
+import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { DeployPlan } from "@mlship/core";
-import { createS3Client, packSourceDir } from "@mlship/data-s3";
-import { type Emulator, emulatorClientConfig, startEmulator } from "@mlship/emulator";
+import type { Emulator } from "@mlship/emulator";
 import {
   type KubeApiServer,
   mlshipRejection,
@@ -17,7 +14,8 @@ import {
   tempDir,
 } from "@mlship/testing";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createKymaTarget, ecrApi, type KymaTarget } from "./index.js";
+import type { KymaTarget } from "./index.js";
+import { kymaTargetOn, startEmulatorWithModel, stopEmulatorWithModel } from "./test/kyma-on-emulator.js";
 
 const BUCKET = "kyma-plans";
 const MODEL = `s3://${BUCKET}/bc/output/model.tar.gz`;
@@ -37,23 +35,10 @@ let ecr: ECRClient;
 let kube: KubeApiServer;
 
 beforeAll(async () => {
-  emulator = await startEmulator();
-  const config = emulatorClientConfig(emulator);
-  s3 = createS3Client(config);
-  ecr = new ECRClient(config);
-  await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-  const dir = tempDir("kyma-plan-");
-  await mkdir(join(dir, "model"));
-  await writeFile(join(dir, "model", "model.joblib"), "weights");
-  await packSourceDir(join(dir, "model"), join(dir, "model.tar.gz"));
-  await emulator.objectStore.upload(join(dir, "model.tar.gz"), MODEL);
+  ({ emulator, s3, ecr } = await startEmulatorWithModel(BUCKET, MODEL));
 }, 60_000);
 
-afterAll(async () => {
-  s3?.destroy();
-  ecr?.destroy();
-  await emulator?.stop();
-}, 60_000);
+afterAll(() => stopEmulatorWithModel({ emulator, s3, ecr }), 60_000);
 
 beforeEach(async () => {
   kube = await startKubeApiServer({ contextNamespace: "ml" });
@@ -65,18 +50,7 @@ afterEach(async () => {
 });
 
 function target(): KymaTarget {
-  const kc = new KubeConfig();
-  kc.loadFromString(kube.kubeconfig);
-  return createKymaTarget({
-    kubeConfig: kc,
-    region: "us-east-1",
-    domain: "c-1.kyma.example.com",
-    s3,
-    ecr: ecrApi(ecr),
-    pollIntervalMs: 10,
-    waitTimeoutMs: 10_000,
-    ...JWT,
-  });
+  return kymaTargetOn(kube, { s3, ecr }, { domain: "c-1.kyma.example.com", ...JWT });
 }
 
 /** `Kind name` -> resourceVersion of everything mlship may write. */

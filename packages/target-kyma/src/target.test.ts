@@ -2,17 +2,15 @@
 // server, ECR GetAuthorizationToken and S3 presigning against the emulator with the real AWS SDK.
 
 import { writeFileSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ECRClient } from "@aws-sdk/client-ecr";
-import { CreateBucketCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { ECRClient } from "@aws-sdk/client-ecr";
+import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { AutoscalingV2Api, KubeConfig } from "@kubernetes/client-node";
 import { collectingSink, createContainer, createTargetPlugin, resolveDeployTarget } from "@mlship/core";
-import { createS3Client, packSourceDir } from "@mlship/data-s3";
-import { type Emulator, emulatorClientConfig, startEmulator } from "@mlship/emulator";
+import { type Emulator, emulatorClientConfig } from "@mlship/emulator";
 import { createSageMakerTarget } from "@mlship/target-sagemaker";
 import {
   type KubeApiServer,
@@ -30,6 +28,7 @@ import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
 import { Namespace, Secret, Service } from "kubernetes-models/v1";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import plugin, { createKymaTarget, ecrApi, type KymaTarget, type KymaTargetOptions } from "./index.js";
+import { kymaTargetOn, startEmulatorWithModel, stopEmulatorWithModel } from "./test/kyma-on-emulator.js";
 
 const EXAMPLES = resolve(fileURLToPath(new URL("../../../examples", import.meta.url)));
 const BUCKET = "kyma-models";
@@ -54,25 +53,11 @@ let ecr: ECRClient;
 let kube: KubeApiServer;
 
 beforeAll(async () => {
-  emulator = await startEmulator();
-  const config = emulatorClientConfig(emulator);
-  s3 = createS3Client(config);
-  ecr = new ECRClient(config);
-  await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-  const dir = tempDir("kyma-model-");
-  await mkdir(join(dir, "model"));
-  await writeFile(join(dir, "model", "model.joblib"), "weights");
-  const tarball = join(dir, "model.tar.gz");
-  await packSourceDir(join(dir, "model"), tarball);
-  await emulator.objectStore.upload(tarball, MODEL);
+  ({ emulator, s3, ecr } = await startEmulatorWithModel(BUCKET, MODEL));
   await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: "bc/source/sourcedir.tar.gz", Body: "code" }));
 }, 60_000);
 
-afterAll(async () => {
-  s3?.destroy();
-  ecr?.destroy();
-  await emulator?.stop();
-}, 60_000);
+afterAll(() => stopEmulatorWithModel({ emulator, s3, ecr }), 60_000);
 
 type Scenario = "ready" | "imagePull" | "crash" | "fetchFail" | "apiRuleError" | "stuck";
 let scenario: Scenario;
@@ -120,18 +105,7 @@ function kymaGateway(): KubeObject {
 }
 
 function makeTarget(extra: Partial<KymaTargetOptions> = {}): KymaTarget {
-  const kc = new KubeConfig();
-  kc.loadFromString(kube.kubeconfig);
-  return createKymaTarget({
-    kubeConfig: kc,
-    region: "us-east-1",
-    s3,
-    ecr: ecrApi(ecr),
-    pollIntervalMs: 10,
-    waitTimeoutMs: 10_000,
-    ...JWT,
-    ...extra,
-  });
+  return kymaTargetOn(kube, { s3, ecr }, { ...JWT, ...extra });
 }
 
 const spec = (name = "breast-cancer", extra: Record<string, unknown> = {}) => ({

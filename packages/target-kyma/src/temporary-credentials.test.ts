@@ -1,6 +1,5 @@
 import { ECRClient } from "@aws-sdk/client-ecr";
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { KubeConfig } from "@kubernetes/client-node";
 import { collectingSink } from "@mlship/core";
 import { createS3Client } from "@mlship/data-s3";
 import { type Emulator, emulatorClientConfig, startEmulator } from "@mlship/emulator";
@@ -12,7 +11,7 @@ import {
   startKubeApiServer,
 } from "@mlship/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createKymaTarget, ecrApi } from "./index.js";
+import { kymaTargetOn } from "./test/kyma-on-emulator.js";
 
 // What reaches the cluster when temporary AWS credentials (SSO, an assumed role) sign the model URLs: every
 // presigned URL carries their session token. The URLs must not outlive the credentials, the deploy says so,
@@ -72,17 +71,7 @@ function targetWith(expiration: Date) {
     },
   });
   clients.push(s3);
-  const kc = new KubeConfig();
-  kc.loadFromString(kube.kubeconfig);
-  return createKymaTarget({
-    kubeConfig: kc,
-    region: "us-east-1",
-    s3,
-    ecr: ecrApi(ecr),
-    pollIntervalMs: 10,
-    waitTimeoutMs: 10_000,
-    auth: "none",
-  });
+  return kymaTargetOn(kube, { s3, ecr }, { auth: "none" });
 }
 
 const urlsSecret = () => kube.get({ apiVersion: "v1", kind: "Secret" }, "ml", "tc-model-urls") as KubeObject;
