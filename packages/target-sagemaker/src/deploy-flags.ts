@@ -1,6 +1,6 @@
 import { MlshipError } from "@mlship/core";
 import type { SageMakerDeploySpec } from "./deploy.js";
-import { splitOptions } from "./option-split.js";
+import { flagSplitter } from "./option-split.js";
 
 /** The plugin's flat deploy options (`--min-instances`, `--async-output`, `--capture`, ...), as parsed. */
 export interface DeployFlagOptions {
@@ -16,7 +16,8 @@ export interface DeployFlagOptions {
   captureDestination?: string;
 }
 
-const DEPLOY_FLAG_KEYS: ReadonlySet<keyof DeployFlagOptions> = new Set<keyof DeployFlagOptions>([
+/** The plugin's options split into the deploy flags and what the target itself takes. */
+export const splitDeployFlags = flagSplitter<DeployFlagOptions>([
   "minInstances",
   "maxInstances",
   "targetInvocations",
@@ -28,14 +29,6 @@ const DEPLOY_FLAG_KEYS: ReadonlySet<keyof DeployFlagOptions> = new Set<keyof Dep
   "capturePercentage",
   "captureDestination",
 ]);
-
-/** The plugin's options split into the deploy flags and what the target itself takes. */
-export function splitDeployFlags<O extends DeployFlagOptions>(
-  options: O,
-): { flags: DeployFlagOptions; rest: Omit<O, keyof DeployFlagOptions> } {
-  const { picked, rest } = splitOptions(options, DEPLOY_FLAG_KEYS);
-  return { flags: picked as DeployFlagOptions, rest };
-}
 
 /** What the flags add to every deploy that does not set the same part itself. */
 export type DeployDefaults = Pick<

@@ -1,6 +1,6 @@
 import { MlshipError } from "@mlship/core";
 import { requireAll, usage } from "./deploy-flags.js";
-import { splitOptions } from "./option-split.js";
+import { flagSplitter } from "./option-split.js";
 import type { SageMakerTrainSpec } from "./training.js";
 import { DEFAULT_MAX_RUNTIME_SECONDS } from "./training-request.js";
 
@@ -14,21 +14,14 @@ export interface TrainFlagOptions {
   tags?: readonly string[] | Readonly<Record<string, string>>;
 }
 
-const TRAIN_FLAG_KEYS: ReadonlySet<keyof TrainFlagOptions> = new Set<keyof TrainFlagOptions>([
+/** The plugin's options split into the training flags (and `tags`, which deploys take too) and the rest. */
+export const splitTrainFlags = flagSplitter<TrainFlagOptions>([
   "spot",
   "maxWaitSeconds",
   "checkpointS3Uri",
   "checkpointLocalPath",
   "tags",
 ]);
-
-/** The plugin's options split into the training flags (and `tags`, which deploys take too) and the rest. */
-export function splitTrainFlags<O extends TrainFlagOptions>(
-  options: O,
-): { flags: TrainFlagOptions; rest: Omit<O, keyof TrainFlagOptions> } {
-  const { picked, rest } = splitOptions(options, TRAIN_FLAG_KEYS);
-  return { flags: picked as TrainFlagOptions, rest };
-}
 
 /** What the flags add to every training job (and tuning job) whose spec does not set the same part. */
 export type TrainDefaults = Pick<
