@@ -12,15 +12,16 @@ import {
   ListEndpointConfigsCommand,
   ListEndpointsCommand,
   ListModelsCommand,
-  SageMakerClient,
+  type SageMakerClient,
 } from "@aws-sdk/client-sagemaker";
 import type { DeployPlan } from "@mlship/core";
 import { createS3Client } from "@mlship/data-s3";
-import { type Emulator, emulatorClientConfig, startEmulator } from "@mlship/emulator";
+import { type Emulator, emulatorClientConfig } from "@mlship/emulator";
 import { mlshipRejection, tempDir } from "@mlship/testing";
 import { create as createTar } from "tar";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSageMakerTarget, type SageMakerTarget } from "./index.js";
+import type { SageMakerTarget } from "./index.js";
+import { startTargetOnEmulator, stopTargetOnEmulator } from "./test/target-on-emulator.js";
 
 let emulator: Emulator;
 let target: SageMakerTarget;
@@ -30,16 +31,8 @@ const modelData = "s3://plan-models/m/model.tar.gz";
 let sourceDir: string;
 
 beforeAll(async () => {
-  emulator = await startEmulator();
+  ({ emulator, target, sm } = await startTargetOnEmulator());
   const config = emulatorClientConfig(emulator);
-  target = createSageMakerTarget({
-    endpoint: config.endpoint,
-    region: config.region,
-    credentials: config.credentials,
-    role: "arn:aws:iam::000000000000:role/SageMakerRole",
-    poll: { intervalMs: 100, maxIntervalMs: 500 },
-  });
-  sm = new SageMakerClient(config);
   s3 = createS3Client(config);
   sourceDir = tempDir();
   writeFileSync(
@@ -55,10 +48,8 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  sm?.destroy();
   s3?.destroy();
-  await target?.close();
-  await emulator?.stop();
+  await stopTargetOnEmulator({ emulator, target, sm });
 }, 60_000);
 
 /** Everything a deploy may touch: `Kind name` -> a version (the endpoint's config). */

@@ -13,16 +13,20 @@ import {
   GetObjectCommand,
   ListObjectsV2Command,
 } from "@aws-sdk/client-s3";
-import { ListEndpointConfigsCommand, ListModelsCommand, SageMakerClient } from "@aws-sdk/client-sagemaker";
+import {
+  ListEndpointConfigsCommand,
+  ListModelsCommand,
+  type SageMakerClient,
+} from "@aws-sdk/client-sagemaker";
 import { collectingSink, NODE_RUNTIME_IMAGE } from "@mlship/core";
 import { createS3Client } from "@mlship/data-s3";
-import { type Emulator, emulatorClientConfig, startEmulator } from "@mlship/emulator";
+import { type Emulator, emulatorClientConfig } from "@mlship/emulator";
 import { mlshipRejection, runReadmeExample, tempDir } from "@mlship/testing";
 import { create as createTar } from "tar";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSageMakerTarget, type SageMakerDeploySpec, type SageMakerTarget } from "./index.js";
+import type { SageMakerDeploySpec, SageMakerTarget } from "./index.js";
+import { startTargetOnEmulator, stopTargetOnEmulator } from "./test/target-on-emulator.js";
 
-const ROLE = "arn:aws:iam::000000000000:role/SageMakerRole";
 let emulator: Emulator;
 let target: SageMakerTarget;
 let sm: SageMakerClient;
@@ -40,19 +44,14 @@ export function predictFn(input, model) {
 `;
 
 beforeAll(async () => {
-  emulator = await startEmulator({
-    autoscaling: { periodSeconds: 0.5, scaleOutDatapoints: 2, scaleInDatapoints: 4 },
-    dataCaptureFlushSeconds: 0.2,
-  });
+  ({ emulator, target, sm } = await startTargetOnEmulator({
+    emulator: {
+      autoscaling: { periodSeconds: 0.5, scaleOutDatapoints: 2, scaleInDatapoints: 4 },
+      dataCaptureFlushSeconds: 0.2,
+    },
+    maxPollMs: 300,
+  }));
   const config = emulatorClientConfig(emulator);
-  target = createSageMakerTarget({
-    endpoint: config.endpoint,
-    region: config.region,
-    credentials: config.credentials,
-    role: ROLE,
-    poll: { intervalMs: 100, maxIntervalMs: 300 },
-  });
-  sm = new SageMakerClient(config);
   scaling = new ApplicationAutoScalingClient(config);
   bucket = `sagemaker-${emulator.region}-${emulator.accountId}`;
   const sourceDir = tempDir();
@@ -72,10 +71,8 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  sm?.destroy();
   scaling?.destroy();
-  await target?.close();
-  await emulator?.stop();
+  await stopTargetOnEmulator({ emulator, target, sm });
 }, 60_000);
 
 const RESOURCE = (name: string) => `endpoint/${name}/variant/AllTraffic`;

@@ -13,7 +13,7 @@ import {
   DescribeEndpointConfigCommand,
   DescribeModelCommand,
   DescribeTrainingJobCommand,
-  SageMakerClient,
+  type SageMakerClient,
 } from "@aws-sdk/client-sagemaker";
 import {
   collectingSink,
@@ -26,13 +26,13 @@ import {
   type Values,
 } from "@mlship/core";
 import { createS3Client, downloadAndExtract, parseS3Uri } from "@mlship/data-s3";
-import { type Emulator, emulatorClientConfig, startEmulator } from "@mlship/emulator";
+import { type Emulator, emulatorClientConfig } from "@mlship/emulator";
 import { mlshipRejection, tempDir } from "@mlship/testing";
 import { create as createTar } from "tar";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import plugin, { createSageMakerTarget, type SageMakerTarget } from "./index.js";
+import { ROLE, startTargetOnEmulator, stopTargetOnEmulator } from "./test/target-on-emulator.js";
 
-const ROLE = "arn:aws:iam::000000000000:role/SageMakerRole";
 const EXAMPLES = resolve(fileURLToPath(new URL("../../../examples", import.meta.url)));
 const NODE_EXAMPLE = join(EXAMPLES, "node-breast-cancer");
 const SKLEARN_EXAMPLE = join(EXAMPLES, "sklearn-breast-cancer");
@@ -94,23 +94,10 @@ async function brokenModel(): Promise<{ modelData: string; sourceDir: string; en
 }
 
 beforeAll(async () => {
-  emulator = await startEmulator();
-  const config = emulatorClientConfig(emulator);
-  target = createSageMakerTarget({
-    endpoint: config.endpoint,
-    region: config.region,
-    credentials: config.credentials,
-    role: ROLE,
-    poll: { intervalMs: 100, maxIntervalMs: 500 },
-  });
-  sm = new SageMakerClient(config);
+  ({ emulator, target, sm } = await startTargetOnEmulator());
 }, 60_000);
 
-afterAll(async () => {
-  sm?.destroy();
-  await target?.close();
-  await emulator?.stop();
-}, 60_000);
+afterAll(() => stopTargetOnEmulator({ emulator, target, sm }), 60_000);
 
 describe("training", () => {
   it("trains the Node example from an s3:// channel: uploads code, streams status and logs", async () => {

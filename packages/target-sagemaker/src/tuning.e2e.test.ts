@@ -3,13 +3,17 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DescribeModelCommand, DescribeTrainingJobCommand, SageMakerClient } from "@aws-sdk/client-sagemaker";
+import {
+  DescribeModelCommand,
+  DescribeTrainingJobCommand,
+  type SageMakerClient,
+} from "@aws-sdk/client-sagemaker";
 import { collectingSink, type MetricDefinition } from "@mlship/core";
-import { type Emulator, emulatorClientConfig, startEmulator } from "@mlship/emulator";
+import type { Emulator } from "@mlship/emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSageMakerTarget, type SageMakerTarget } from "./index.js";
+import type { SageMakerTarget } from "./index.js";
+import { startTargetOnEmulator, stopTargetOnEmulator } from "./test/target-on-emulator.js";
 
-const ROLE = "arn:aws:iam::000000000000:role/SageMakerRole";
 const EXAMPLE = resolve(fileURLToPath(new URL("../../../examples/sklearn-breast-cancer", import.meta.url)));
 const TEST_ROWS = readFileSync(join(EXAMPLE, "data", "test.csv"), "utf8")
   .trim()
@@ -31,23 +35,10 @@ let target: SageMakerTarget;
 let sm: SageMakerClient;
 
 beforeAll(async () => {
-  emulator = await startEmulator();
-  const config = emulatorClientConfig(emulator);
-  target = createSageMakerTarget({
-    endpoint: config.endpoint,
-    region: config.region,
-    credentials: config.credentials,
-    role: ROLE,
-    poll: { intervalMs: 100, maxIntervalMs: 500 },
-  });
-  sm = new SageMakerClient(config);
+  ({ emulator, target, sm } = await startTargetOnEmulator());
 }, 60_000);
 
-afterAll(async () => {
-  sm?.destroy();
-  await target?.close();
-  await emulator?.stop();
-}, 60_000);
+afterAll(() => stopTargetOnEmulator({ emulator, target, sm }), 60_000);
 
 /** ROC AUC by ranks (ties averaged), as scikit-learn's roc_auc_score computes it. */
 function rocAuc(scores: number[], labels: number[]): number {
