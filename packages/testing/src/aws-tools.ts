@@ -82,3 +82,33 @@ export function runAwsTool(
     child.stdin?.end(options.input ?? "");
   });
 }
+
+/** Where a tool is pointed: an endpoint (the emulator's) and its region. */
+export interface AwsToolEndpoint {
+  endpoint: string;
+  region: string;
+}
+
+/** `aws --endpoint-url <endpoint> ...args` as a user runs it (see `runAwsTool`); resolves whatever the exit code. */
+export const awsCliAt = (at: AwsToolEndpoint, args: string[]): Promise<AwsToolResult> =>
+  runAwsTool(awsCli(), ["--endpoint-url", at.endpoint, ...args], { region: at.region });
+
+/** `awsCliAt` for a command that must succeed: its output; throws with the CLI's stderr when it exits non-zero. */
+export async function awsCliOk(at: AwsToolEndpoint, args: string[]): Promise<string> {
+  const r = await awsCliAt(at, args);
+  if (r.code !== 0) throw new Error(`aws ${args.slice(0, 2).join(" ")} exited ${r.code}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** `awsCliOk` with `--output json`: the answer parsed (`{}` for a command that prints nothing). */
+export async function awsCliJson(at: AwsToolEndpoint, args: string[]): Promise<Record<string, unknown>> {
+  const stdout = await awsCliOk(at, ["--output", "json", ...args]);
+  return stdout ? (JSON.parse(stdout) as Record<string, unknown>) : {};
+}
+
+/**
+ * A boto3 script against `at`, as `python3 - <endpoint> ...args` with the script on stdin: the script reads the
+ * endpoint from `sys.argv[1]`. Resolves whatever the exit code.
+ */
+export const boto3At = (at: AwsToolEndpoint, script: string, args: string[] = []): Promise<AwsToolResult> =>
+  runAwsTool(boto3Python(), ["-", at.endpoint, ...args], { region: at.region, input: script });

@@ -1,5 +1,5 @@
-export type { AwsToolResult } from "./aws-tools.js";
-export { awsCli, boto3Python, runAwsTool } from "./aws-tools.js";
+export type { AwsToolEndpoint, AwsToolResult } from "./aws-tools.js";
+export { awsCli, awsCliAt, awsCliJson, awsCliOk, boto3At, boto3Python, runAwsTool } from "./aws-tools.js";
 export type {
   FakeDeployTarget,
   FakeDeployTargetOptions,
