@@ -1,33 +1,18 @@
 // boto3 and the AWS CLI against the emulator, used as their docs show: Application Auto Scaling,
 // invoke_endpoint_async, and reading data capture. Our TypeScript SDK usage and the emulator must not
 // share one misunderstanding of these APIs.
-import { awsCli, boto3Python, runAwsTool, tempDir } from "@mlship/testing";
+import { awsCliJson, boto3At } from "@mlship/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Emulator, startEmulator } from "../index.js";
-import { tinyModelTarball } from "../sagemaker/tiny-model.js";
+import type { Emulator } from "../index.js";
+import { startEmulatorWithTinyModel } from "../test-support.js";
 
 let emulator: Emulator;
 
 /** The AWS CLI's JSON answer; fails the test with its stderr when the command fails. */
-async function aws(...args: string[]): Promise<Record<string, unknown>> {
-  const r = await runAwsTool(awsCli(), ["--endpoint-url", emulator.endpoint, "--output", "json", ...args], {
-    region: emulator.region,
-  });
-  expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout || "{}");
-}
+const aws = (...args: string[]) => awsCliJson(emulator, args);
 
 beforeAll(async () => {
-  emulator = await startEmulator({ dataCaptureFlushSeconds: 0.2 });
-  const made = await runAwsTool(
-    awsCli(),
-    ["--endpoint-url", emulator.endpoint, "s3", "mb", "s3://boto-prod"],
-    {
-      region: emulator.region,
-    },
-  );
-  expect(made.code, made.stderr).toBe(0);
-  await emulator.objectStore.upload(await tinyModelTarball(tempDir()), "s3://boto-prod/tiny/model.tar.gz");
+  emulator = await startEmulatorWithTinyModel("boto-prod", { dataCaptureFlushSeconds: 0.2 });
 }, 60_000);
 
 afterAll(async () => {
@@ -149,10 +134,7 @@ print(json.dumps({
 
 describe("boto3 and the AWS CLI on the emulator's production endpoint features", () => {
   it("registers a scalable target and policy, invokes asynchronously and reads captured records", async () => {
-    const r = await runAwsTool(boto3Python(), ["-", emulator.endpoint], {
-      region: emulator.region,
-      input: SCRIPT,
-    });
+    const r = await boto3At(emulator, SCRIPT);
     expect(r.code, r.stderr).toBe(0);
     const result = JSON.parse(r.stdout);
     expect(result.policyArn).toMatch(

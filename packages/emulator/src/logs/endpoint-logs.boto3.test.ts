@@ -2,26 +2,19 @@
 // `mlship deployments logs` makes through the JS SDK (FilterLogEvents over the group) and the ones users
 // make by hand (DescribeLogStreams with a prefix, GetLogEvents, `aws logs tail`). Our SDK usage and the
 // emulator must not share one misunderstanding of SageMaker's group and stream names.
-import { awsCli, boto3Python, runAwsTool, tempDir } from "@mlship/testing";
+import { awsCliOk, boto3At } from "@mlship/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Emulator, startEmulator } from "../index.js";
-import { tinyModelTarball } from "../sagemaker/tiny-model.js";
+import type { Emulator } from "../index.js";
+import { startEmulatorWithTinyModel } from "../test-support.js";
 
 let emulator: Emulator;
 const GROUP = "/aws/sagemaker/Endpoints/boto-logs";
 
-async function aws(...args: string[]) {
-  const r = await runAwsTool(awsCli(), ["--endpoint-url", emulator.endpoint, ...args], {
-    region: emulator.region,
-  });
-  expect(r.code, r.stderr).toBe(0);
-  return r.stdout;
-}
+/** The AWS CLI's output; fails the test with its stderr when the command fails. */
+const aws = (...args: string[]) => awsCliOk(emulator, args);
 
 beforeAll(async () => {
-  emulator = await startEmulator();
-  await aws("s3", "mb", "s3://boto-logs");
-  await emulator.objectStore.upload(await tinyModelTarball(tempDir()), "s3://boto-logs/tiny/model.tar.gz");
+  emulator = await startEmulatorWithTinyModel("boto-logs");
 }, 60_000);
 
 afterAll(async () => {
@@ -76,10 +69,7 @@ print(json.dumps({
 
 describe("an endpoint's logs through boto3 and the AWS CLI", () => {
   it("are in /aws/sagemaker/Endpoints/<endpoint>, one <variant>/<instance-id> stream per instance", async () => {
-    const r = await runAwsTool(boto3Python(), ["-", emulator.endpoint], {
-      region: emulator.region,
-      input: SCRIPT,
-    });
+    const r = await boto3At(emulator, SCRIPT);
     expect(r.code, r.stderr).toBe(0);
     const result = JSON.parse(r.stdout) as {
       streams: string[];

@@ -1,10 +1,10 @@
 // The tuning API as boto3 and the AWS CLI use it (their documented calls), so the emulator and our
 // JavaScript SDK usage cannot share one misunderstanding of the wire format.
-import { S3Client } from "@aws-sdk/client-s3";
 import { NODE_RUNTIME_IMAGE } from "@mlship/core";
-import { awsCli, boto3Python, runAwsTool } from "@mlship/testing";
+import { awsCliAt, awsCliJson, boto3At } from "@mlship/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Emulator, emulatorClientConfig, startEmulator } from "../index.js";
+import { type Emulator, startEmulator } from "../index.js";
+import { withS3 } from "../test-support.js";
 import { objectiveScore, uploadObjectiveCode } from "./tuning/test-support.js";
 
 let emulator: Emulator;
@@ -12,10 +12,7 @@ let source: string;
 
 beforeAll(async () => {
   emulator = await startEmulator();
-  const config = emulatorClientConfig(emulator);
-  const s3 = new S3Client(config);
-  source = await uploadObjectiveCode(s3, "boto");
-  s3.destroy();
+  source = await withS3(emulator, (s3) => uploadObjectiveCode(s3, "boto"));
 });
 
 afterAll(async () => {
@@ -78,13 +75,7 @@ print(json.dumps({
 
 describe("tuning jobs through boto3 and the AWS CLI", () => {
   it("boto3 creates a tuning job, lists its child jobs and reads BestTrainingJob", async () => {
-    const run = await runAwsTool(
-      boto3Python(),
-      ["-c", BOTO3_SCRIPT, emulator.endpoint, source, NODE_RUNTIME_IMAGE],
-      {
-        region: emulator.region,
-      },
-    );
+    const run = await boto3At(emulator, BOTO3_SCRIPT, [source, NODE_RUNTIME_IMAGE]);
     expect(run.stderr).toBe("");
     const out = JSON.parse(run.stdout) as {
       status: string;
@@ -111,15 +102,8 @@ describe("tuning jobs through boto3 and the AWS CLI", () => {
   });
 
   it("the AWS CLI describes and lists tuning jobs and their training jobs, and refuses to stop a finished one", async () => {
-    const cli = (...args: string[]) =>
-      runAwsTool(awsCli(), ["sagemaker", ...args, "--endpoint-url", emulator.endpoint, "--output", "json"], {
-        region: emulator.region,
-      });
-    const aws = async (...args: string[]) => {
-      const r = await cli(...args);
-      expect(r.code, r.stderr).toBe(0);
-      return JSON.parse(r.stdout) as Record<string, unknown>;
-    };
+    const cli = (...args: string[]) => awsCliAt(emulator, ["--output", "json", "sagemaker", ...args]);
+    const aws = (...args: string[]) => awsCliJson(emulator, ["sagemaker", ...args]);
     const listed = (await aws("list-hyper-parameter-tuning-jobs", "--name-contains", "boto")) as {
       HyperParameterTuningJobSummaries: Array<{ HyperParameterTuningJobName: string; Strategy: string }>;
     };

@@ -1,10 +1,10 @@
 // Spot training, checkpoints and tags as boto3 and the AWS CLI use them (their documented calls), so the
 // emulator and our JavaScript SDK usage cannot share one misunderstanding of the wire format.
-import { S3Client } from "@aws-sdk/client-s3";
 import { NODE_RUNTIME_IMAGE } from "@mlship/core";
-import { awsCli, boto3Python, runAwsTool } from "@mlship/testing";
+import { awsCliAt, awsCliJson, boto3At } from "@mlship/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Emulator, emulatorClientConfig, startEmulator } from "../../index.js";
+import { type Emulator, startEmulator } from "../../index.js";
+import { withS3 } from "../../test-support.js";
 import { uploadResumingCode } from "./test-support.js";
 
 let emulator: Emulator;
@@ -12,9 +12,7 @@ let source: string;
 
 beforeAll(async () => {
   emulator = await startEmulator();
-  const s3 = new S3Client(emulatorClientConfig(emulator));
-  source = await uploadResumingCode(s3, "spot-boto");
-  s3.destroy();
+  source = await withS3(emulator, (s3) => uploadResumingCode(s3, "spot-boto"));
 });
 
 afterAll(async () => {
@@ -82,11 +80,7 @@ print(json.dumps({
 
 describe("spot training, checkpoints and tags through boto3 and the AWS CLI", () => {
   it("boto3 runs two spot jobs on one checkpoint URI (the second resumes), and lists, adds and deletes tags", async () => {
-    const run = await runAwsTool(
-      boto3Python(),
-      ["-c", BOTO3_SCRIPT, emulator.endpoint, source, NODE_RUNTIME_IMAGE],
-      { region: emulator.region },
-    );
+    const run = await boto3At(emulator, BOTO3_SCRIPT, [source, NODE_RUNTIME_IMAGE]);
     expect(run.stderr).toBe("");
     expect(JSON.parse(run.stdout)).toEqual({
       refused: ["ValidationException", "ValidationException"],
@@ -108,15 +102,8 @@ describe("spot training, checkpoints and tags through boto3 and the AWS CLI", ()
   });
 
   it("the AWS CLI describes a spot job, manages its tags, and shows SageMaker's refusal of a short max wait", async () => {
-    const cli = (...args: string[]) =>
-      runAwsTool(awsCli(), ["sagemaker", ...args, "--endpoint-url", emulator.endpoint, "--output", "json"], {
-        region: emulator.region,
-      });
-    const aws = async (...args: string[]) => {
-      const r = await cli(...args);
-      expect(r.code, r.stderr).toBe(0);
-      return r.stdout ? (JSON.parse(r.stdout) as Record<string, unknown>) : {};
-    };
+    const cli = (...args: string[]) => awsCliAt(emulator, ["--output", "json", "sagemaker", ...args]);
+    const aws = (...args: string[]) => awsCliJson(emulator, ["sagemaker", ...args]);
     const described = await aws("describe-training-job", "--training-job-name", "boto-spot-1");
     expect(described).toMatchObject({
       EnableManagedSpotTraining: true,
