@@ -2,46 +2,32 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { DataRef } from "@mlship/core";
-import { type Emulator, emulatorClientConfig, startEmulator } from "@mlship/emulator";
+import { emulatorClientConfig } from "@mlship/emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { emulatorEnv } from "./test/emulator-env.js";
-import { BIN, type CliResult, runCli } from "./test/run-cli.js";
+import { breastCancerData, emulatorForFile, json, nodeExample, ok } from "./test/emulator-cli.js";
+import { BIN, runCli } from "./test/run-cli.js";
 
 // The built CLI, spawned as a user would, against the emulator (real S3 and SageMaker SDK calls underneath).
-const examples = fileURLToPath(new URL("../../../examples/", import.meta.url));
-const nodeExample = join(examples, "node-breast-cancer");
-const trainCsv = join(examples, "sklearn-breast-cancer", "data", "train.csv");
+const trainCsv = join(breastCancerData, "train.csv");
 const work = mkdtempSync(join(tmpdir(), "mlship-cleanup-e2e-"));
 const state = join(work, "state");
-let emulator: Emulator;
+const e2e = emulatorForFile({
+  role: "cleanup-e2e",
+  work,
+  env: { MLSHIP_STATE_DIR: state, MLSHIP_LOCAL_STATE_DIR: join(work, "local") },
+});
+const { env } = e2e;
 let s3: S3Client;
-let env: Record<string, string | undefined>;
 
-beforeAll(async () => {
-  emulator = await startEmulator();
-  env = {
-    ...emulatorEnv(emulator, "cleanup-e2e"),
-    MLSHIP_STATE_DIR: state,
-    MLSHIP_LOCAL_STATE_DIR: join(work, "local"),
-  };
-  s3 = new S3Client(emulatorClientConfig(emulator));
+beforeAll(() => {
+  s3 = new S3Client(emulatorClientConfig(e2e.emulator));
 });
-afterAll(async () => {
-  s3?.destroy();
-  await emulator?.stop();
-  rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => s3?.destroy());
 
 const cli = (args: string[], extra: Record<string, string> = {}) =>
   runCli(args, { cwd: work, env: { ...env, ...extra } });
-const ok = (r: CliResult) => {
-  expect(r.code, r.stderr).toBe(0);
-  return r;
-};
-const json = <T>(r: CliResult): T => JSON.parse(ok(r).stdout) as T;
 
 const split = (uri: string) => {
   const [, bucket = "", key = ""] = /^s3:\/\/([^/]+)\/(.*)$/.exec(uri) ?? [];
@@ -149,7 +135,7 @@ describe("mlship data cleanup", () => {
       AWS_ENDPOINT_URL: "http://127.0.0.1:9",
     });
     expect(elsewhere.code).toBe(2);
-    expect(elsewhere.stderr).toContain(`--endpoint-url ${new URL(emulator.endpoint).origin}`);
+    expect(elsewhere.stderr).toContain(`--endpoint-url ${new URL(e2e.emulator.endpoint).origin}`);
     const typo = await cli(["data", "cleanup", `${job.slice(0, -1)}x`, "--yes"]);
     expect(typo.code).toBe(1);
     expect(typo.stderr).toMatch(new RegExp(`E_NOT_FOUND[\\s\\S]*Did you mean "${job}"`));

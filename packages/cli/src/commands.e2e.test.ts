@@ -1,41 +1,24 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { DescribeTrainingJobCommand, SageMakerClient } from "@aws-sdk/client-sagemaker";
-import { type Emulator, startEmulator } from "@mlship/emulator";
 import { type KubeApiServer, startKubeApiServer } from "@mlship/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import {
+  breastCancerData as data,
+  emulatorForFile,
+  examples,
+  json,
+  nodeExample,
+} from "./test/emulator-cli.js";
 import { runCli } from "./test/run-cli.js";
 
 // The built CLI, spawned as a user would, against the emulator with the real AWS SDK underneath.
-const examples = fileURLToPath(new URL("../../../examples/", import.meta.url));
-const nodeExample = join(examples, "node-breast-cancer");
-const data = join(examples, "sklearn-breast-cancer", "data");
 const work = mkdtempSync(join(tmpdir(), "mlship-cli-e2e-"));
-let emulator: Emulator;
-let env: Record<string, string | undefined>;
-
-beforeAll(async () => {
-  emulator = await startEmulator();
-  env = {
-    AWS_ENDPOINT_URL: emulator.endpoint,
-    AWS_REGION: emulator.region,
-    AWS_ACCESS_KEY_ID: "test",
-    AWS_SECRET_ACCESS_KEY: "test",
-    MLSHIP_SAGEMAKER_ROLE: `arn:aws:iam::${emulator.accountId}:role/cli-e2e`,
-  };
-});
-afterAll(async () => {
-  await emulator?.stop();
-  rmSync(work, { recursive: true, force: true });
-});
+const e2e = emulatorForFile({ role: "cli-e2e", work });
+const { env } = e2e;
 
 const cli = (args: string[]) => runCli([...args, "--target", "sagemaker"], { cwd: work, env });
-const json = <T = Record<string, unknown>>(r: { code: number | null; stdout: string; stderr: string }): T => {
-  expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout) as T;
-};
 
 describe("mlship against the emulator", () => {
   let job = "";
@@ -90,8 +73,8 @@ describe("mlship against the emulator", () => {
     job = run.jobName;
     // --content-type reaches the job's channel definition on the wire.
     const sm = new SageMakerClient({
-      endpoint: emulator.endpoint,
-      region: emulator.region,
+      endpoint: e2e.emulator.endpoint,
+      region: e2e.emulator.region,
       credentials: { accessKeyId: "test", secretAccessKey: "test" },
     });
     const wire = await sm.send(new DescribeTrainingJobCommand({ TrainingJobName: job }));
@@ -474,7 +457,7 @@ describe("mlship against the emulator", () => {
     const r = await runCli(["deployments", "list", "--target", "sagemaker"], {
       cwd: work,
       env: {
-        AWS_ENDPOINT_URL: emulator.endpoint,
+        AWS_ENDPOINT_URL: e2e.emulator.endpoint,
         AWS_REGION: "us-east-1",
         AWS_ACCESS_KEY_ID: undefined,
         AWS_SECRET_ACCESS_KEY: undefined,

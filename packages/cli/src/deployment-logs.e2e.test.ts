@@ -1,22 +1,29 @@
 // `mlship deployments logs <name> [--follow] [--since] [--json]`: the built CLI, spawned as a user would,
 // against the emulator (CloudWatch Logs of the endpoint), the local target (the server's log) and the
 // Kubernetes API test server (pod logs through client-node; no pod runs there, so the test writes them).
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Emulator, emulatorClientConfig, startEmulator } from "@mlship/emulator";
-import { createSageMakerTarget } from "@mlship/target-sagemaker";
 import { type KubeApiServer, simulateControllers, startKubeApiServer } from "@mlship/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CliResult, runCli } from "./test/run-cli.js";
+import {
+  breastCancerData as data,
+  emulatorForFile,
+  examples,
+  ok,
+  trainNodeExample,
+} from "./test/emulator-cli.js";
+import { runCli } from "./test/run-cli.js";
 
-const examples = fileURLToPath(new URL("../../../examples/", import.meta.url));
-const data = join(examples, "sklearn-breast-cancer", "data");
 const work = mkdtempSync(join(tmpdir(), "mlship-cli-logs-"));
 const code = join(work, "code");
-let emulator: Emulator;
-let env: Record<string, string | undefined>;
+const e2e = emulatorForFile({
+  role: "cli-logs",
+  work,
+  env: { MLSHIP_LOCAL_STATE_DIR: join(work, "local-state") },
+});
+const { env } = e2e;
 let job = "";
 
 // An inference script that logs every request it scores, with the sum of its first row: a line the test
@@ -38,40 +45,11 @@ export function predictFn(input) {
 beforeAll(async () => {
   mkdirSync(code, { recursive: true });
   writeFileSync(join(code, "inference.mjs"), INFERENCE);
-  emulator = await startEmulator();
-  const role = `arn:aws:iam::${emulator.accountId}:role/cli-logs`;
-  env = {
-    AWS_ENDPOINT_URL: emulator.endpoint,
-    AWS_REGION: emulator.region,
-    AWS_ACCESS_KEY_ID: "test",
-    AWS_SECRET_ACCESS_KEY: "test",
-    MLSHIP_SAGEMAKER_ROLE: role,
-    MLSHIP_LOCAL_STATE_DIR: join(work, "local-state"),
-  };
-  const target = createSageMakerTarget({ ...emulatorClientConfig(emulator), role });
-  const run = await target.train({
-    entryPoint: "train.mjs",
-    sourceDir: join(examples, "node-breast-cancer"),
-    framework: "node",
-    channels: { train: join(data, "train.csv") },
-    contentType: "text/csv;label_size=1",
-    hyperparameters: { epochs: 5 },
-  });
-  job = run.jobName;
-  await target.close();
+  job = await trainNodeExample(e2e, 5);
 }, 300_000);
-
-afterAll(async () => {
-  await emulator?.stop();
-  rmSync(work, { recursive: true, force: true });
-});
 
 const cli = (target: string, args: string[], options: Parameters<typeof runCli>[1] = {}) =>
   runCli([...args, "--target", target], { cwd: work, env, ...options });
-const ok = (r: CliResult) => {
-  expect(r.code, r.stderr).toBe(0);
-  return r;
-};
 
 /**
  * `mlship <args>` (a `deployments logs --follow`) until it has printed `first`, then `write()` (something that

@@ -1,54 +1,21 @@
 // The sagemaker plugin's production-endpoint deploy flags (autoscaling, data capture), the built CLI spawned
 // as a user would, against the emulator. One quick Node training job serves every deploy here.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { type Emulator, emulatorClientConfig, startEmulator } from "@mlship/emulator";
-import { createSageMakerTarget } from "@mlship/target-sagemaker";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { breastCancerData as data, emulatorForFile, json, trainNodeExample } from "./test/emulator-cli.js";
 import { runCli } from "./test/run-cli.js";
 
-const examples = fileURLToPath(new URL("../../../examples/", import.meta.url));
-const data = join(examples, "sklearn-breast-cancer", "data");
 const work = mkdtempSync(join(tmpdir(), "mlship-cli-production-"));
-let emulator: Emulator;
-let env: Record<string, string | undefined>;
+const e2e = emulatorForFile({ role: "cli-e2e", work });
 let job = "";
 
 beforeAll(async () => {
-  emulator = await startEmulator();
-  const role = `arn:aws:iam::${emulator.accountId}:role/cli-e2e`;
-  env = {
-    AWS_ENDPOINT_URL: emulator.endpoint,
-    AWS_REGION: emulator.region,
-    AWS_ACCESS_KEY_ID: "test",
-    AWS_SECRET_ACCESS_KEY: "test",
-    MLSHIP_SAGEMAKER_ROLE: role,
-  };
-  const target = createSageMakerTarget({ ...emulatorClientConfig(emulator), role });
-  const run = await target.train({
-    entryPoint: "train.mjs",
-    sourceDir: join(examples, "node-breast-cancer"),
-    framework: "node",
-    channels: { train: join(data, "train.csv") },
-    contentType: "text/csv;label_size=1",
-    hyperparameters: { epochs: 50 },
-  });
-  job = run.jobName;
-  await target.close();
+  job = await trainNodeExample(e2e, 50);
 }, 300_000);
 
-afterAll(async () => {
-  await emulator?.stop();
-  rmSync(work, { recursive: true, force: true });
-});
-
-const cli = (args: string[]) => runCli([...args, "--target", "sagemaker"], { cwd: work, env });
-const json = <T>(r: { code: number | null; stdout: string; stderr: string }): T => {
-  expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout) as T;
-};
+const cli = (args: string[]) => runCli([...args, "--target", "sagemaker"], { cwd: work, env: e2e.env });
 const deployArgs = (name: string) => [
   "deploy",
   "--model",
@@ -76,7 +43,7 @@ describe("mlship deploy with the sagemaker plugin's production flags", () => {
   it("plans, then deploys with autoscaling and data capture; deployments get shows both", async () => {
     const name = "prod-flags";
     // The bucket the training job used; a capture bucket that does not exist is refused before deploying.
-    const capture = `s3://sagemaker-${emulator.region}-${emulator.accountId}/capture`;
+    const capture = `s3://sagemaker-${e2e.emulator.region}-${e2e.emulator.accountId}/capture`;
     const planned = json<{ changes: Array<{ action: string; kind: string }> }>(
       await cli([...deployArgs(name), ...PRODUCTION, capture, "--dry-run", "--json"]),
     );
@@ -107,7 +74,7 @@ describe("mlship deploy with the sagemaker plugin's production flags", () => {
 
   it("deploys an asynchronous endpoint (--async-output); invoke --async waits for the output, --no-wait prints where", async () => {
     const name = "prod-async";
-    const output = `s3://sagemaker-${emulator.region}-${emulator.accountId}/async-outputs`; // the bucket mlship uploads to
+    const output = `s3://sagemaker-${e2e.emulator.region}-${e2e.emulator.accountId}/async-outputs`; // the bucket mlship uploads to
     const deployed = json<{ status: string }>(
       await cli([...deployArgs(name), "--async-output", output, "--json"]),
     );
@@ -169,7 +136,10 @@ describe("mlship deploy with the sagemaker plugin's production flags", () => {
   });
 
   it("a flag of another target's is a usage error naming the target", async () => {
-    const kyma = await runCli([...deployArgs("x"), "--target", "kyma", "--capture", "5"], { cwd: work, env });
+    const kyma = await runCli([...deployArgs("x"), "--target", "kyma", "--capture", "5"], {
+      cwd: work,
+      env: e2e.env,
+    });
     expect(kyma.code).not.toBe(0);
     expect(kyma.stderr).toContain('--capture is not a flag of the "kyma" target');
   });

@@ -1,12 +1,13 @@
 // `mlship score --engine transform` and `mlship transforms`, the built CLI spawned as a user would, against
 // the emulator hosting the scikit-learn example: the same output and metrics as the client-side engine.
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Emulator, emulatorClientConfig, startEmulator } from "@mlship/emulator";
+import { emulatorClientConfig } from "@mlship/emulator";
 import { createSageMakerTarget } from "@mlship/target-sagemaker";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { emulatorForFile, json } from "./test/emulator-cli.js";
 import { type RunOptions, runCli } from "./test/run-cli.js";
 
 const example = fileURLToPath(new URL("../../../examples/sklearn-breast-cancer/", import.meta.url));
@@ -16,21 +17,11 @@ const [HEADER = "", ...ROWS] = readFileSync(join(example, "data", "test.csv"), "
 const FEATURES = HEADER.split(",").slice(1).join(",");
 const work = mkdtempSync(join(tmpdir(), "mlship-cli-transform-"));
 const data = join(work, "data.csv");
-let emulator: Emulator;
-let env: Record<string, string | undefined>;
+const e2e = emulatorForFile({ role: "cli-e2e", work });
 
 beforeAll(async () => {
-  emulator = await startEmulator();
-  const role = `arn:aws:iam::${emulator.accountId}:role/cli-e2e`;
-  env = {
-    AWS_ENDPOINT_URL: emulator.endpoint,
-    AWS_REGION: emulator.region,
-    AWS_ACCESS_KEY_ID: "test",
-    AWS_SECRET_ACCESS_KEY: "test",
-    MLSHIP_SAGEMAKER_ROLE: role,
-  };
   writeFileSync(data, `${[`id,${HEADER}`, ...ROWS.map((r, i) => `case-${i},${r}`)].join("\n")}\n`);
-  const target = createSageMakerTarget({ ...emulatorClientConfig(emulator), role });
+  const target = createSageMakerTarget({ ...emulatorClientConfig(e2e.emulator), role: e2e.role });
   const run = await target.train({
     entryPoint: "train.py",
     sourceDir: example,
@@ -43,17 +34,8 @@ beforeAll(async () => {
   await target.close();
 }, 300_000);
 
-afterAll(async () => {
-  await emulator?.stop();
-  rmSync(work, { recursive: true, force: true });
-});
-
 const cli = (args: string[], onOutput?: RunOptions["onOutput"]) =>
-  runCli([...args, "--target", "sagemaker"], { cwd: work, env, onOutput });
-const json = <T>(r: { code: number | null; stdout: string; stderr: string }): T => {
-  expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout) as T;
-};
+  runCli([...args, "--target", "sagemaker"], { cwd: work, env: e2e.env, onOutput });
 const columns = (file: string) =>
   readFileSync(file, "utf8")
     .trim()

@@ -5,41 +5,26 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { ListTagsCommand, SageMakerClient } from "@aws-sdk/client-sagemaker";
-import { type Emulator, emulatorClientConfig, startEmulator } from "@mlship/emulator";
+import { emulatorClientConfig } from "@mlship/emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CliResult, runCli } from "./test/run-cli.js";
+import { emulatorForFile, json } from "./test/emulator-cli.js";
+import { runCli } from "./test/run-cli.js";
 
 const repo = fileURLToPath(new URL("../../../", import.meta.url));
-let emulator: Emulator;
+const e2e = emulatorForFile({ role: "cli-e2e" });
 let sm: SageMakerClient;
-let env: Record<string, string | undefined>;
 
 beforeAll(async () => {
-  emulator = await startEmulator();
-  env = {
-    AWS_ENDPOINT_URL: emulator.endpoint,
-    AWS_REGION: emulator.region,
-    AWS_ACCESS_KEY_ID: "test",
-    AWS_SECRET_ACCESS_KEY: "test",
-    MLSHIP_SAGEMAKER_ROLE: `arn:aws:iam::${emulator.accountId}:role/cli-e2e`,
-  };
-  const config = emulatorClientConfig(emulator);
+  const config = emulatorClientConfig(e2e.emulator);
   sm = new SageMakerClient(config);
   const s3 = new S3Client(config);
   await s3.send(new CreateBucketCommand({ Bucket: "my-bucket" })); // the README's checkpoint bucket
   s3.destroy();
 }, 120_000);
 
-afterAll(async () => {
-  sm?.destroy();
-  await emulator?.stop();
-});
+afterAll(() => sm?.destroy());
 
-const cli = (args: string[]) => runCli(args, { cwd: repo, env });
-const json = <T>(r: CliResult): T => {
-  expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout) as T;
-};
+const cli = (args: string[]) => runCli(args, { cwd: repo, env: e2e.env });
 
 /** The README example's commands, as written: continuation lines joined, comments dropped, `mlship` removed. */
 function readmeCommands(): string[][] {
@@ -94,7 +79,7 @@ describe("mlship train/deploy with the sagemaker plugin's spot, checkpoint and t
     expect(deployed.status).toBe("InService");
     expect(deployed.details.tags).toEqual({ team: "ml", stage: "dev" });
     const arn = (kind: string, name: string) =>
-      `arn:aws:sagemaker:${emulator.region}:${emulator.accountId}:${kind}/${name}`;
+      `arn:aws:sagemaker:${e2e.emulator.region}:${e2e.emulator.accountId}:${kind}/${name}`;
     const tagged = [
       arn("endpoint", "bc-tagged"),
       arn("endpoint-config", deployed.details.endpointConfigName as string),
@@ -131,7 +116,7 @@ describe("mlship train/deploy with the sagemaker plugin's spot, checkpoint and t
       ]),
     );
     expect(tuned.status).toBe("Completed");
-    const tuningArn = `arn:aws:sagemaker:${emulator.region}:${emulator.accountId}:hyper-parameter-tuning-job/spot-tune`;
+    const tuningArn = `arn:aws:sagemaker:${e2e.emulator.region}:${e2e.emulator.accountId}:hyper-parameter-tuning-job/spot-tune`;
     expect((await sm.send(new ListTagsCommand({ ResourceArn: tuningArn }))).Tags).toEqual([
       { Key: "team", Value: "ml" },
     ]);
@@ -179,8 +164,8 @@ describe("mlship train/deploy with the sagemaker plugin's spot, checkpoint and t
       await cli(["jobs", "list", "--target", "sagemaker", "--json"]),
     );
     expect(jobs.filter((j) => j.jobName.startsWith("refused"))).toEqual([]);
-    const s3 = new S3Client(emulatorClientConfig(emulator));
-    const bucket = `sagemaker-${emulator.region}-${emulator.accountId}`;
+    const s3 = new S3Client(emulatorClientConfig(e2e.emulator));
+    const bucket = `sagemaker-${e2e.emulator.region}-${e2e.emulator.accountId}`;
     const objects = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
     s3.destroy();
     expect((objects.Contents ?? []).map((o) => o.Key).filter((k) => k?.includes("refused"))).toEqual([]);

@@ -1,40 +1,16 @@
 // `mlship tune` and `mlship deploy --model <tuning job>`: the built CLI spawned as a user would, against
 // the emulator, tuning the Node breast-cancer example (cheap trials) and deploying the best one.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { type Emulator, startEmulator } from "@mlship/emulator";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { breastCancerData as data, emulatorForFile, json, nodeExample } from "./test/emulator-cli.js";
 import { runCli } from "./test/run-cli.js";
 
-const examples = fileURLToPath(new URL("../../../examples/", import.meta.url));
-const nodeExample = join(examples, "node-breast-cancer");
-const data = join(examples, "sklearn-breast-cancer", "data");
 const work = mkdtempSync(join(tmpdir(), "mlship-cli-tune-"));
-let emulator: Emulator;
-let env: Record<string, string | undefined>;
-
-beforeAll(async () => {
-  emulator = await startEmulator();
-  env = {
-    AWS_ENDPOINT_URL: emulator.endpoint,
-    AWS_REGION: emulator.region,
-    AWS_ACCESS_KEY_ID: "test",
-    AWS_SECRET_ACCESS_KEY: "test",
-    MLSHIP_SAGEMAKER_ROLE: `arn:aws:iam::${emulator.accountId}:role/cli-e2e`,
-  };
-});
-afterAll(async () => {
-  await emulator?.stop();
-  rmSync(work, { recursive: true, force: true });
-});
+const { env } = emulatorForFile({ role: "cli-e2e", work });
 
 const cli = (args: string[]) => runCli([...args, "--target", "sagemaker"], { cwd: work, env });
-const json = <T = Record<string, unknown>>(r: { code: number | null; stdout: string; stderr: string }): T => {
-  expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout) as T;
-};
 
 interface Trial {
   jobName: string;
