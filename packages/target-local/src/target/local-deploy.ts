@@ -66,7 +66,24 @@ export function createLocalDeploy(
 ): Omit<DeployTarget, "name" | "logs"> & Required<Pick<DeployTarget, "logs">> {
   const dirOf = (name: string) => c.state.deploymentDir(name);
   const read = (name: string) => c.state.read<DeploymentRecord>(dirOf(name), FILE);
-  const write = (record: DeploymentRecord) => c.state.write(dirOf(record.deployment.name), FILE, record);
+  /** The first record creates the deployment's directory; later ones only replace it (false: deleted meanwhile). */
+  const create = (record: DeploymentRecord) => c.state.write(dirOf(record.deployment.name), FILE, record);
+  const write = (record: DeploymentRecord) => c.state.replace(dirOf(record.deployment.name), FILE, record);
+  const deletedMeanwhile = (name: string) =>
+    new MlshipError("E_DEPLOY_FAILED", `Deployment ${name} was deleted while it was being deployed`, {
+      hint: "Deploy it again if it is still wanted.",
+      where: name,
+    });
+  /** A deployer that cannot write its record any more lost the name to a delete: it stops. */
+  const mustWrite = async (record: DeploymentRecord) => {
+    if (!(await write(record))) throw deletedMeanwhile(record.deployment.name);
+  };
+  /** The last write of a deploy or update: if a delete took the name meanwhile, the new server goes too. */
+  async function commit(record: DeploymentRecord & { pid: number }): Promise<void> {
+    if (await write(record)) return;
+    if (isOurServer(record.pid)) await killGroup(record.pid);
+    throw deletedMeanwhile(record.deployment.name);
+  }
   /**
    * One deployer per name: deploy, update and delete hold a lock file (pid + stale check, core's
    * acquireFileLock) beside the state, so a second one at the same time gets E_CONFLICT naming the first.
@@ -86,7 +103,10 @@ export function createLocalDeploy(
     }
   }
   /** Recorded before the server is waited for: even a deployer that dies leaves it findable. */
-  const recordServer = (name: string, pid: number) => appendFile(join(dirOf(name), SERVERS), `${pid}\n`);
+  const recordServer = (name: string, pid: number) =>
+    appendFile(join(dirOf(name), SERVERS), `${pid}\n`).catch((error: NodeJS.ErrnoException) => {
+      throw error.code === "ENOENT" ? deletedMeanwhile(name) : error;
+    });
   async function everyServer(name: string, record: DeploymentRecord): Promise<number[]> {
     const text = await readFile(join(dirOf(name), SERVERS), "utf8").catch(() => "");
     const pids = text.split("\n").filter(Boolean).map(Number);
@@ -234,11 +254,11 @@ export function createLocalDeploy(
       createdAt: now,
       updatedAt: now,
     };
-    await write({ deployment, spec: rest, generation: 1 });
+    await create({ deployment, spec: rest, generation: 1 });
     emit(ctx, { type: "deploy.status", name, status: "Creating" });
     try {
       const s = await startServer(name, options, ctx, (pid) =>
-        write({ deployment, spec: rest, generation: 1, startingPid: pid }),
+        mustWrite({ deployment, spec: rest, generation: 1, startingPid: pid }),
       );
       const ready: Deployment = {
         ...deployment,
@@ -247,17 +267,18 @@ export function createLocalDeploy(
         updatedAt: new Date().toISOString(),
         details: { pid: s.pid, port: s.port, logFile: s.logFile },
       };
-      await write({ deployment: ready, spec: rest, pid: s.pid, port: s.port, generation: 1 });
+      await commit({ deployment: ready, spec: rest, pid: s.pid, port: s.port, generation: 1 });
       emit(ctx, { type: "deploy.status", name, status: "InService" });
       return ready;
     } catch (error) {
       const reason = (error as Error).message;
       if (isMlshipError(error) && error.code === "E_ABORTED") {
         // Called off before it served: remove what this call created.
-        await rm(dirOf(name), { recursive: true, force: true });
+        await c.state.remove(dirOf(name));
         emit(ctx, { type: "deploy.status", name, status: "NotFound", message: reason });
         throw error;
       }
+      // Not if a delete took the name meanwhile: a deleted deployment does not come back as Failed.
       await write({
         deployment: { ...deployment, status: "Failed", failureReason: reason },
         spec: rest,
@@ -282,10 +303,10 @@ export function createLocalDeploy(
     const options = await serverOptions(name, spec, generation);
     emit(ctx, { type: "deploy.status", name, status: "Updating" });
     const updating = { ...record, deployment: { ...record.deployment, status: "Updating" as const } };
-    await write(updating);
+    await mustWrite(updating);
     let started: Awaited<ReturnType<typeof startServer>>;
     try {
-      started = await startServer(name, options, ctx, (pid) => write({ ...updating, startingPid: pid }));
+      started = await startServer(name, options, ctx, (pid) => mustWrite({ ...updating, startingPid: pid }));
     } catch (error) {
       // Like a SageMaker update that fails (or is called off): the old model keeps serving.
       const reason = (error as Error).message;
@@ -309,7 +330,7 @@ export function createLocalDeploy(
       updatedAt: new Date().toISOString(),
       details: { pid: started.pid, port: started.port, logFile: started.logFile },
     };
-    await write({ deployment, spec, pid: started.pid, port: started.port, generation });
+    await commit({ deployment, spec, pid: started.pid, port: started.port, generation });
     emit(ctx, { type: "deploy.status", name, status: "InService" });
     return deployment;
   }
@@ -320,7 +341,7 @@ export function createLocalDeploy(
     if (!record) return;
     emit(ctx, { type: "deploy.status", name, status: "Deleting" });
     for (const pid of await everyServer(name, record)) if (isOurServer(pid)) await killGroup(pid);
-    await rm(dirOf(name), { recursive: true, force: true });
+    await c.state.remove(dirOf(name));
     emit(ctx, { type: "deploy.status", name, status: "NotFound" });
   }
 

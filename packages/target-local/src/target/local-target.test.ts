@@ -398,8 +398,11 @@ describe("training with the local target", () => {
       await writeFile(lock, JSON.stringify({ ...JSON.parse(await readFile(lock, "utf8")), pid: dead }));
       await other.delete("loading");
       expect(await waitGone(pids)).toEqual([]);
+      // Here the "killed" deployer still runs and fails as its server dies, while delete removes the state: it
+      // must fail with a code, and neither trip up the delete nor bring the deleted deployment back as Failed.
       expect(codeOf(await deploying)).toBe("E_DEPLOY_FAILED");
-      await target.delete("loading");
+      await expect(other.get("loading")).rejects.toMatchObject({ code: "E_NOT_FOUND" });
+      expect(existsSync(join(tmp.dir, "state", "deployments", "loading"))).toBe(false);
     });
 
     it("fails a deployment whose model cannot load, leaving nothing running", async () => {

@@ -1,4 +1,5 @@
-import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { MlshipError } from "@mlship/core";
@@ -52,10 +53,51 @@ export class StateStore {
 
   /** Write-then-rename, so a reader never sees half a file. */
   async write(dir: string, file: string, value: unknown): Promise<void> {
-    await mkdir(dir, { recursive: true });
+    await this.put(dir, file, value, true);
+  }
+
+  /** As write, into a directory that must still exist: false (nothing written) once it is gone, e.g. deleted. */
+  replace(dir: string, file: string, value: unknown): Promise<boolean> {
+    return this.put(dir, file, value, false);
+  }
+
+  private async put(dir: string, file: string, value: unknown, create: boolean): Promise<boolean> {
     const tmp = join(dir, `.${file}.${process.pid}.${writes++}.tmp`);
-    await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`);
-    await rename(tmp, join(dir, file));
+    try {
+      if (create) await mkdir(dir, { recursive: true });
+      await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`);
+      await rename(tmp, join(dir, file));
+      return true;
+    } catch (error) {
+      await rm(tmp, { force: true });
+      if (!create && (error as NodeJS.ErrnoException).code === "ENOENT") return false;
+      throw this.cannot("write", join(dir, file), error);
+    }
+  }
+
+  /**
+   * Removes a state directory as one step: it is first moved out of the tree (under `deleting/`), then removed,
+   * so whoever still writes to its path (a deployer whose lock was taken over, a late log writer) gets ENOENT
+   * instead of racing the removal (ENOTEMPTY) or recreating it. False when it was already gone.
+   */
+  async remove(dir: string): Promise<boolean> {
+    const aside = join(this.root, "deleting", randomBytes(6).toString("hex"));
+    try {
+      await mkdir(join(this.root, "deleting"), { recursive: true });
+      await rename(dir, aside);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+      throw this.cannot("remove", dir, error);
+    }
+    await rm(aside, { recursive: true, force: true });
+    return true;
+  }
+
+  private cannot(what: string, path: string, error: unknown): MlshipError {
+    return new MlshipError("E_INTERNAL", `Cannot ${what} ${path}: ${(error as Error).message}`, {
+      cause: error,
+      hint: `Check that ${this.root} is writable and has space.`,
+    });
   }
 
   async names(kind: "jobs" | "deployments"): Promise<string[]> {
