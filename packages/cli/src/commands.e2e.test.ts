@@ -336,26 +336,7 @@ describe("mlship against the emulator", () => {
       expect(human.stdout).toContain("Dry run: nothing was changed.");
       expect(kube.requests.filter((r) => r.method !== "GET" && r.query.dryRun !== "All")).toEqual([]);
       const deployed = json<{ name: string; status: string; url: string }>(
-        await kyma([
-          "deploy",
-          "--model",
-          sklearn.jobName,
-          "--name",
-          "bc",
-          "--entry-point",
-          "inference.py",
-          "--namespace",
-          "ml",
-          "--kubeconfig",
-          "kubeconfig.yml",
-          "--domain",
-          "c-1.kyma.example.com",
-          "--jwt-issuer",
-          "https://issuer.example.com",
-          "--jwks-uri",
-          "https://issuer.example.com/jwks",
-          "--json",
-        ]),
+        await kyma([...deployArgs, "--json"]),
       );
       expect(deployed).toMatchObject({
         name: "bc",
