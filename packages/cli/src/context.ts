@@ -13,6 +13,13 @@ export interface CliContext {
   signal: AbortSignal;
   /** Prints the command's result: JSON with --json, else the human rendering. */
   print(result: unknown, human: () => string): void;
+  /**
+   * For a command whose --json output is JSON lines (NDJSON), as logs are: returns the printer of one line. An
+   * error that ends the command is then printed as one line too, so a reader can parse every line.
+   */
+  jsonLines(): (value: unknown) => void;
+  /** True once the command has chosen JSON lines (jsonLines()). */
+  readonly printsJsonLines: boolean;
   /** Region/profile/endpoint from flags, then config, then the environment. */
   aws(): { region?: string; profile?: string; endpoint?: string };
   /** The values of the flags `plugin` declares for the running command, by option name. */
@@ -28,6 +35,7 @@ export function createContext(
   const colors = colorsFor(io, opts);
   const config = loadConfig(io.cwd, opts.config);
   const renderer: EventRenderer = createEventRenderer(io, opts, colors);
+  let printsJsonLines = false;
   return {
     io,
     opts,
@@ -39,6 +47,13 @@ export function createContext(
       renderer.close();
       if (opts.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       else io.stdout.write(human()); // --quiet silences events and progress, never the result
+    },
+    jsonLines() {
+      printsJsonLines = true;
+      return (value) => io.stdout.write(`${JSON.stringify(value)}\n`);
+    },
+    get printsJsonLines() {
+      return printsJsonLines;
     },
     aws() {
       const c = config.config;

@@ -59,7 +59,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     // commander has already printed usage errors, --help and --version.
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     ctx?.close();
-    reportError(io, opts, error, flagsByOption(targets.plugins));
+    reportError(io, opts, error, flagsByOption(targets.plugins), ctx?.printsJsonLines ?? false);
     return interrupted ? EXIT_INTERRUPTED : exitCodeFor(error);
   } finally {
     process.off("SIGINT", onSigint);
@@ -73,6 +73,7 @@ function reportError(
   opts: GlobalOptions,
   error: unknown,
   flags: ReadonlyMap<string, string>,
+  jsonLines: boolean,
 ): void {
   const colors = colorsFor(io, opts);
   const code = isMlshipError(error) ? error.code : "E_INTERNAL";
@@ -87,6 +88,7 @@ function reportError(
   if (opts.verbose && error instanceof Error && error.stack) io.stderr.write(`${colors.dim(error.stack)}\n`);
   if (opts.json) {
     const body = isMlshipError(error) ? error.toJSON() : { name: "Error", code, message };
-    io.stdout.write(`${JSON.stringify({ error: body }, null, 2)}\n`);
+    // After JSON lines (logs --json), the error is one more line: an NDJSON reader parses every line.
+    io.stdout.write(`${JSON.stringify({ error: body }, null, jsonLines ? undefined : 2)}\n`);
   }
 }

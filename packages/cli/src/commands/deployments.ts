@@ -102,8 +102,9 @@ export const logs: CommandRun = async (ctx, [name = ""], options) => {
   const lines = target
     .logs(name, { follow: Boolean(options.follow), since: options.since as number | undefined }, op)
     [Symbol.asyncIterator]();
+  const jsonLine = ctx.jsonLines();
   const print = (line: DeploymentLogLine) =>
-    ctx.io.stdout.write(ctx.opts.json ? `${JSON.stringify(line)}\n` : `${line.message}\n`);
+    ctx.opts.json ? jsonLine(line) : ctx.io.stdout.write(`${line.message}\n`);
   const first = await withDidYouMean(
     name,
     () => target.list({}, op),

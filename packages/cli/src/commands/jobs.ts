@@ -1,4 +1,4 @@
-import { isMlshipError, MlshipError, type TrainingRun, type TrainingStatus } from "@mlship/core";
+import { abortError, isMlshipError, MlshipError, type TrainingRun, type TrainingStatus } from "@mlship/core";
 import { confirmOrYes } from "../confirm.js";
 import type { CliContext } from "../context.js";
 import { withDidYouMean } from "../did-you-mean.js";
@@ -49,12 +49,18 @@ export const describe: CommandRun = async (ctx, [job = ""], options) => {
 
 export const logs: CommandRun = async (ctx, [job = ""], options) => {
   const target = await trainTarget(ctx, options);
+  // --follow --json prints JSON lines as they come (the job may run for hours, and Ctrl-C ends a follow), as
+  // deployments logs does; without --follow the finished log is one JSON array.
+  const jsonLine = options.follow ? ctx.jsonLines() : undefined;
   const lines = [];
   for await (const event of target.logs(job, { follow: Boolean(options.follow), signal: ctx.signal })) {
-    if (ctx.opts.json) lines.push(event);
-    else ctx.io.stdout.write(`${event.message}\n`);
+    if (!ctx.opts.json) ctx.io.stdout.write(`${event.message}\n`);
+    else if (jsonLine) jsonLine(event);
+    else lines.push(event);
   }
-  if (ctx.opts.json) ctx.print(lines, () => "");
+  // A target may end the iteration quietly on abort: a follow ended by Ctrl-C is E_ABORTED (exit 130) all the same.
+  if (ctx.signal.aborted) throw abortError(ctx.signal, `Following the logs of ${job}`);
+  if (ctx.opts.json && !jsonLine) ctx.print(lines, () => "");
 };
 
 const FINISHED = new Set<TrainingStatus>(["Completed", "Failed", "Stopped"]);

@@ -1,4 +1,4 @@
-import type { TransformJob } from "@mlship/core";
+import { abortError, type TransformJob } from "@mlship/core";
 import type { CliContext } from "../context.js";
 import type { CommandRun } from "../program.js";
 import { renderRecord, renderTable } from "../render/table.js";
@@ -44,12 +44,18 @@ export const describe: CommandRun = async (ctx, [job = ""], options) => {
 
 export const logs: CommandRun = async (ctx, [job = ""], options) => {
   const target = await transformer(ctx, options);
+  // --follow --json prints JSON lines as they come (the job may run for hours, and Ctrl-C ends a follow), as
+  // deployments logs does; without --follow the finished log is one JSON array.
+  const jsonLine = options.follow ? ctx.jsonLines() : undefined;
   const lines = [];
   for await (const event of target.logs(job, { follow: Boolean(options.follow), signal: ctx.signal })) {
-    if (ctx.opts.json) lines.push(event);
-    else ctx.io.stdout.write(`${event.stream ? `[${event.stream}] ` : ""}${event.message}\n`);
+    if (!ctx.opts.json) ctx.io.stdout.write(`${event.stream ? `[${event.stream}] ` : ""}${event.message}\n`);
+    else if (jsonLine) jsonLine(event);
+    else lines.push(event);
   }
-  if (ctx.opts.json) ctx.print(lines, () => "");
+  // A target may end the iteration quietly on abort: a follow ended by Ctrl-C is E_ABORTED (exit 130) all the same.
+  if (ctx.signal.aborted) throw abortError(ctx.signal, `Following the logs of ${job}`);
+  if (ctx.opts.json && !jsonLine) ctx.print(lines, () => "");
 };
 
 const FINISHED = new Set(["Completed", "Failed", "Stopped"]);
