@@ -139,6 +139,32 @@ describe("mlship score --engine transform", () => {
     }
   });
 
+  it("a failed job's hint names `mlship transforms logs <job>`, and that command shows why", async () => {
+    const bad = join(work, "bad.csv");
+    const rows = ROWS.slice(0, 3).map((r, i) => `case-${i},${i === 1 ? r.replace(/,[^,]+$/, ",oops") : r}`);
+    writeFileSync(bad, `${[`id,${HEADER}`, ...rows].join("\n")}\n`);
+    const failed = await cli([
+      "score",
+      "breast-cancer",
+      "--data",
+      bad,
+      "--features",
+      FEATURES,
+      "--engine",
+      "transform",
+      "--out",
+      join(work, "bad-scores.csv"),
+    ]);
+    expect(failed.code, failed.stderr).toBe(1);
+    expect(failed.stderr).toContain("E_TRANSFORM_FAILED");
+    const job = /hint: Its log says why: `mlship transforms logs (\S+)`/.exec(failed.stderr)?.[1];
+    expect(job, failed.stderr).toMatch(/^breast-cancer-transform-/);
+    expect(failed.stderr).not.toContain("hint: See its logs: CloudWatch");
+    const logs = await cli(["transforms", "logs", job ?? ""]);
+    expect(logs.code, logs.stderr).toBe(0);
+    expect(logs.stdout).toContain("oops");
+  }, 240_000);
+
   it("stops the transform job on Ctrl-C and exits 130", async () => {
     let sent = false;
     const r = await cli(

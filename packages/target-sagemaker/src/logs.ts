@@ -4,14 +4,36 @@ import { isNotFound, wrapAwsError } from "@mlship/data-s3";
 import type { LogsApi } from "./api.js";
 
 export const TRAINING_LOG_GROUP = "/aws/sagemaker/TrainingJobs";
+export const TRANSFORM_LOG_GROUP = "/aws/sagemaker/TransformJobs";
 export const ENDPOINT_LOG_GROUP_PREFIX = "/aws/sagemaker/Endpoints";
 
 /** SageMaker's group for an endpoint; its streams are `<variant>/<instance-id>` (one per instance). */
 export const endpointLogGroup = (endpoint: string) => `${ENDPOINT_LOG_GROUP_PREFIX}/${endpoint}`;
 
-/** Where a failure's hint sends its reader: the CLI command, the method, and the group itself. */
+/**
+ * Where a failure's hint sends its reader: the CLI command first, then the method and the group itself (the
+ * library is also used without the CLI).
+ */
+const logsHint = (command: string, method: string, where: string) =>
+  `Its log says why: \`${command}\` (${method} in code; ${where}).`;
 export const readLogs = (endpoint: string) =>
-  `Its log says why: \`mlship deployments logs ${endpoint}\` (the deployment's logs() in code; CloudWatch group ${endpointLogGroup(endpoint)}).`;
+  logsHint(
+    `mlship deployments logs ${endpoint}`,
+    "the deployment's logs()",
+    `CloudWatch group ${endpointLogGroup(endpoint)}`,
+  );
+export const readTransformLogs = (job: string) =>
+  logsHint(
+    `mlship transforms logs ${job}`,
+    "the transformer's logs()",
+    `CloudWatch group ${TRANSFORM_LOG_GROUP}, streams ${job}/*`,
+  );
+export const readTrainingLogs = (job: string) =>
+  logsHint(
+    `mlship jobs logs ${job}`,
+    "the training target's logs()",
+    `CloudWatch group ${TRAINING_LOG_GROUP}, streams ${job}/*`,
+  );
 
 /**
  * Reads every stream of one job (`<job>/algo-N-...`) incrementally, like the SDK's `logs_for_job`:

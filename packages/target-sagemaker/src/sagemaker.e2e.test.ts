@@ -192,6 +192,14 @@ describe("training", () => {
     expect(err.details?.failureReason).toBeTruthy();
     expect(err.message).toContain("about to fail: bad input");
     expect(err.details?.lastLogLines).toContain("about to fail: bad input");
+    // The CLI command first; the method and the group for code that runs without the CLI.
+    const job = err.details?.jobName as string;
+    expect(err.hint).toBe(
+      `Its log says why: \`mlship jobs logs ${job}\` (the training target's logs() in code; CloudWatch group /aws/sagemaker/TrainingJobs, streams ${job}/*).`,
+    );
+    const logged: string[] = [];
+    for await (const event of target.logs(job)) logged.push(event.message);
+    expect(logged).toContain("about to fail: bad input");
   }, 60_000);
 
   it("ships the entry point alone when no sourceDir is given, never the rest of its folder", async () => {

@@ -28,7 +28,7 @@ import {
   wrapAwsError,
 } from "@mlship/data-s3";
 import { encodeHyperparameters } from "./hyperparameters.js";
-import { LogTail } from "./logs.js";
+import { LogTail, readTrainingLogs } from "./logs.js";
 import { baseNameFromEntryPoint, isValidName, nameFromBase } from "./naming.js";
 import { resourceTags } from "./resource-tags.js";
 import type { Session } from "./session.js";
@@ -422,7 +422,7 @@ export async function waitForTrainingJob(
             }`,
             {
               where: jobName,
-              hint: "Read the full log with `logs` (CloudWatch group /aws/sagemaker/TrainingJobs).",
+              hint: readTrainingLogs(jobName),
               details: { jobName, failureReason: d.FailureReason, lastLogLines: [...lastLines], run },
             },
           );

@@ -8,9 +8,8 @@ import {
   type TransformJob,
 } from "@mlship/core";
 import { isNotFound, wrapAwsError } from "@mlship/data-s3";
-import { LogTail } from "./logs.js";
+import { LogTail, TRANSFORM_LOG_GROUP } from "./logs.js";
 import type { Session } from "./session.js";
-import { TRANSFORM_LOG_GROUP } from "./transform.js";
 import { backoff, sleep } from "./wait.js";
 
 const ENDED = new Set(["Completed", "Failed", "Stopped"]);

@@ -15,12 +15,11 @@ import {
 import { downloadUri, isNotFound, uploadFile, wrapAwsError } from "@mlship/data-s3";
 import { planModel } from "./deploy-plan.js";
 import { buildCreateModelRequest } from "./hosting-requests.js";
-import { LogTail } from "./logs.js";
+import { LogTail, readTransformLogs, TRANSFORM_LOG_GROUP } from "./logs.js";
 import { nameFromBase } from "./naming.js";
 import type { Session } from "./session.js";
 import { backoff, sleep } from "./wait.js";
 
-export const TRANSFORM_LOG_GROUP = "/aws/sagemaker/TransformJobs";
 export const DEFAULT_TRANSFORM_INSTANCE_TYPE = "ml.m5.large";
 const ENDED = new Set(["Completed", "Failed", "Stopped"]);
 const STOP_WAIT_MS = 5 * 60_000;
@@ -77,7 +76,7 @@ export async function runBatchTransform(
       {
         where: job,
         details: { status: ended.TransformJobStatus, failureReason: ended.FailureReason },
-        hint: `See its logs: CloudWatch group ${TRANSFORM_LOG_GROUP}, streams ${job}/*.`,
+        hint: readTransformLogs(job),
       },
     );
   }
