@@ -188,6 +188,7 @@ export async function launchModelServer(
         watchStdin: !detached,
       },
       logFd: stamper?.stdin ?? undefined,
+      logWriter: stamper,
       onLog,
       readyTimeoutMs: options.readyTimeoutMs,
     });

@@ -63,6 +63,8 @@ export interface LaunchOptions {
   cwd: string;
   /** Attached: stdout/stderr lines to onLog, and the server dies with us. Detached: output to `logFd` (a file or a pipe). */
   logFd?: number | Writable;
+  /** The process that reads `logFd` into the log file: close() lets it write what the server wrote, then end. */
+  logWriter?: ChildProcess;
   onLog?: (line: string, stream: "stdout" | "stderr") => void;
   readyTimeoutMs?: number;
 }
@@ -80,6 +82,8 @@ export class ServerProcess {
   private exited = false;
   private readonly exitPromise: Promise<void>;
   private closing = false;
+  private readonly logWriter: ChildProcess | undefined;
+  private readonly logWriterEnded: Promise<unknown>;
 
   constructor(options: LaunchOptions) {
     const [file = "", ...args] = options.command;
@@ -97,6 +101,12 @@ export class ServerProcess {
       });
     }
     this.pid = this.child.pid;
+    const writer = options.logWriter;
+    this.logWriter = writer;
+    this.logWriterEnded =
+      writer && writer.exitCode === null && writer.signalCode === null
+        ? new Promise((r) => writer.once("exit", r))
+        : Promise.resolve();
     const onLog = options.onLog;
     if (this.child.stdout) forEachLine(this.child.stdout, (line) => onLog?.(line, "stdout"));
     if (this.child.stderr) {
@@ -246,6 +256,14 @@ export class ServerProcess {
       await killGroup(this.pid);
       await Promise.race([this.exitPromise, new Promise((r) => setTimeout(r, 2000))]);
     }
+    // The log writer ends once the server's output has (it may still be starting): a failed start leaves
+    // nothing running, and its log keeps the server's last words (the load error).
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise((r) => {
+      timer = setTimeout(r, 10_000, "late");
+    });
+    if ((await Promise.race([this.logWriterEnded, late])) === "late") this.logWriter?.kill("SIGKILL");
+    clearTimeout(timer);
   }
 }
 
