@@ -32,19 +32,27 @@ const alive = (pid: number): boolean => {
   }
 };
 
+/** How long a lock file may stay unfilled: its holder creates it, then writes itself into it. */
+const FILL_WAIT_MS = 200;
+
 async function readHolder(path: string): Promise<{ text: string; holder: Holder | undefined } | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
-  }
-  try {
-    return { text, holder: JSON.parse(text) as Holder };
-  } catch {
-    // Being written right now (created, not yet filled), or garbage: not provably stale.
-    return { text, holder: undefined };
+  const deadline = Date.now() + FILL_WAIT_MS;
+  for (;;) {
+    let text: string;
+    try {
+      text = await readFile(path, "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw error;
+    }
+    try {
+      return { text, holder: JSON.parse(text) as Holder };
+    } catch {
+      // Created but not yet filled by its holder: read again, so the conflict can name the holder's pid.
+      // Still unreadable after that: garbage, or a holder that died in between; not provably stale.
+      if (Date.now() >= deadline) return { text, holder: undefined };
+      await new Promise((r) => setTimeout(r, 5));
+    }
   }
 }
 
